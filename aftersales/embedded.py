@@ -8,6 +8,7 @@ stopped when the last process holding a handle to it exits.
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -25,7 +26,10 @@ def data_dir() -> Path:
 def postgres_url() -> str:
     """Start (or join) the embedded PostgreSQL server and return a URL for the product database."""
     if "postgres" not in _handles:
-        import pgserver
+        with warnings.catch_warnings():
+            # platformdirs warns when XDG_RUNTIME_DIR is unset (servers, CI) and then uses /tmp: fine here.
+            warnings.simplefilter("ignore")
+            import pgserver
 
         server = pgserver.get_server(data_dir() / "postgres", cleanup_mode="stop")
         exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")

@@ -74,7 +74,8 @@ def run(address: str) -> int:
     code = 0
     try:
         for name, command in commands.items():
-            processes[name] = subprocess.Popen(command, cwd=BASE_DIR, env=env)
+            # Own process group: Ctrl-C reaches only this launcher, which then stops the children in order.
+            processes[name] = subprocess.Popen(command, cwd=BASE_DIR, env=env, start_new_session=True)
         print(
             f"\naftersales is running at http://{address}/  (Ctrl-C stops web, worker, beat and the servers)\n",
             flush=True,

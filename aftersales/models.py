@@ -36,6 +36,12 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
+    def get_full_name(self) -> str:
+        first, last = self.first_name.strip(), self.last_name.strip()
+        if any("\u4e00" <= char <= "\u9fff" for char in first + last):
+            return f"{last}{first}"  # Chinese names: family name first, no space
+        return super().get_full_name()
+
     @property
     def roles(self) -> list[str]:
         """Role codes of the user, from the role groups it belongs to (cached per instance)."""

@@ -111,7 +111,11 @@ class CeleryWorker:
         ]
         self.process = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT)
         if wait:
-            wait_for(self.answers, timeout=60, what="the Celery worker to answer a ping")
+            try:
+                wait_for(self.answers, timeout=60, what="the Celery worker to answer a ping")
+            except TimeoutError:
+                self.stop()
+                raise
         return self
 
     def answers(self) -> bool:

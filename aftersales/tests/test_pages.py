@@ -145,3 +145,8 @@ def test_account_history_shows_events_in_user_zone(client, desk_user):
     UserEvent.objects.create(user=desk_user, actor=desk_user, kind=UserEvent.Kind.PASSWORD_CHANGED, at=at)
     client.force_login(desk_user)
     assert "2026-01-01 08:30" in client.get("/accounts/me/").content.decode()
+
+
+def test_chinese_names_are_written_family_name_first(make_user):
+    assert make_user(first_name="小红", last_name="李").get_full_name() == "李小红"
+    assert make_user(first_name="Ada", last_name="Lovelace").get_full_name() == "Ada Lovelace"
