@@ -69,6 +69,8 @@ def run(address: str) -> int:
         "worker": [PYTHON, "-m", "celery", "-A", "aftersales", "worker", "-l", "INFO", "--concurrency", "2"],
         "beat": [PYTHON, "-m", "celery", "-A", "aftersales", "beat", "-l", "INFO", "-s", schedule],
     }
+    # Also when started from a shell that ignores SIGINT for background jobs.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _raise_stop)
     processes: dict[str, subprocess.Popen] = {}
     code = 0
