@@ -358,9 +358,7 @@ def due_at(calendar: Calendar, start: datetime, minutes: int, pauses: Sequence[P
     return _consume(_unpaused(spans, _merge_pauses(pauses)), minutes)
 
 
-def elapsed_business_minutes(
-    calendar: Calendar, start: datetime, now: datetime, pauses: Sequence[Pause] = ()
-) -> int:
+def elapsed_business_minutes(calendar: Calendar, start: datetime, now: datetime, pauses: Sequence[Pause] = ()) -> int:
     """Whole unpaused business minutes in [start, now); an open pause counts as paused up to `now`."""
     start_utc, now_utc = _as_utc(start, "start"), _as_utc(now, "now")
     if now_utc <= start_utc:
