@@ -24,6 +24,8 @@ class NavItem:
 # Apps append their pages here in the order they appear in the header.
 NAV_ITEMS: list[NavItem] = [
     NavItem(_("Home"), "home"),
+    NavItem(_("Units"), "warranty:unit-list", INTERNAL_ROLES | {Role.DEALER_STAFF}),
+    NavItem(_("Unit import"), "warranty:import-list", frozenset({Role.ADMIN, Role.SERVICE_MANAGER, Role.DEALER_STAFF})),
     NavItem(_("API"), "api-docs", INTERNAL_ROLES),
     NavItem(_("Administration"), "admin:index", frozenset({Role.ADMIN})),
 ]
@@ -37,7 +39,10 @@ def navigation(request):
     items = []
     for item in NAV_ITEMS:
         if item.visible_to(user):
-            url = reverse(item.url_name)
-            active = path == url if url == "/" else path.startswith(url)
-            items.append({"label": item.label, "url": url, "active": active})
+            items.append({"label": item.label, "url": reverse(item.url_name)})
+    # The longest matching prefix is the current section (/units/imports/ is "Unit import", not "Units").
+    matches = [entry for entry in items if entry["url"] != "/" and path.startswith(entry["url"])]
+    current = max(matches, key=lambda entry: len(entry["url"]), default=items[0] if path == "/" else None)
+    for entry in items:
+        entry["active"] = entry is current
     return {"nav_items": items}

@@ -8,13 +8,17 @@ class StrictSerializer(serializers.Serializer):
     """Input serializer that refuses fields it does not know instead of silently dropping them."""
 
     def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError(
-                    {name: [_("Unknown field.")] for name in unknown}, code="unknown_field"
-                )
-        return super().to_internal_value(data)
+        unknown = sorted(set(data) - set(self.fields)) if isinstance(data, dict) else []
+        unknown_errors = {name: [_("Unknown field.")] for name in unknown}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if unknown_errors and isinstance(error.detail, dict):
+                error.detail.update(serializers.ValidationError(unknown_errors).detail)
+            raise
+        if unknown_errors:
+            raise serializers.ValidationError(unknown_errors, code="unknown_field")
+        return value
 
 
 class TokenRequestSerializer(StrictSerializer):

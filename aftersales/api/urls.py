@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from aftersales.api import views
 
@@ -6,4 +6,5 @@ urlpatterns = [
     path("auth/token/", views.TokenView.as_view(), name="api-token"),
     path("me/", views.MeView.as_view(), name="api-me"),
     path("me/events/", views.MyEventsView.as_view(), name="api-me-events"),
+    path("", include("warranty.api.urls")),
 ]

@@ -1,0 +1,331 @@
+"""From stored units, policies and repairs to the entitlement engine's inputs, and the answers built on it.
+
+Reading one unit's coverage costs a fixed number of queries however long its history: the unit with its
+model and policy, the contract in force, the policy's versions, their component terms, and the repairs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+from django.contrib.postgres.aggregates import JSONBAgg
+from django.db.models import Q, Value
+from django.db.models.functions import JSONObject
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from warranty import engine
+from warranty.calendar import is_working_day
+from warranty.models import PolicyVersion, RepairRecord, ServiceContract, Unit, WarrantyPolicy
+
+PERIOD_LABELS = {
+    "repair_period": gettext_lazy("包修期 (free repair period)"),
+    "sanbao_period": gettext_lazy("三包有效期 (refund / exchange period)"),
+    "whole_unit": gettext_lazy("whole-unit warranty"),
+    "return_window": gettext_lazy("return window"),
+    "exchange_window": gettext_lazy("exchange window"),
+    "early_window": gettext_lazy("early-failure window"),
+}
+
+OUT_RULES = {"car_2021": "CAR-OUT", "car_2013": "CAR13-OUT", "consumer_goods": "G-OUT", "contract": "K-OUT"}
+
+NO_POLICY = "no_policy"
+NO_START_DATE = "no_start_date"
+NO_POLICY_VERSION = "no_policy_version"
+NOT_STARTED = "not_started"
+USAGE_EXCEEDED = "usage_limit_exceeded"
+PERIOD_ENDED = "period_ended"
+REGISTRATION_LATE = "registration_late"
+
+
+def period_label(name: str) -> str:
+    if name.startswith("component:"):
+        return _("component %s") % name.split(":", 1)[1]
+    return str(PERIOD_LABELS.get(name, name))
+
+
+def versions_with_terms(policy: WarrantyPolicy) -> Iterator[PolicyVersion]:
+    """A policy's versions, newest first, each with its component terms aggregated in the same query."""
+    component = {name: f"component_terms__{name}" for name in ("code", "kind", "months", "usage_limit", "system")}
+    versions = (
+        PolicyVersion.objects.filter(policy=policy)
+        .annotate(
+            component_json=JSONBAgg(JSONObject(**component), filter=Q(component_terms__isnull=False), default=Value([]))
+        )
+        .order_by("-effective_from")
+    )
+    for version in versions:
+        version.policy = policy
+        yield version
+
+
+def version_terms(version: PolicyVersion) -> engine.Terms:
+    if hasattr(version, "component_json"):
+        components = [engine.ComponentTerm(**item) for item in sorted(version.component_json, key=lambda c: c["code"])]
+    else:
+        components = [
+            engine.ComponentTerm(code=t.code, kind=t.kind, months=t.months, usage_limit=t.usage_limit, system=t.system)
+            for t in version.component_terms.all()
+        ]
+    return engine.Terms(
+        regime=version.policy.regime,
+        start_event=version.start_event,
+        whole_unit_months=version.whole_unit_months,
+        whole_unit_usage=version.whole_unit_usage,
+        sanbao_months=version.sanbao_months,
+        sanbao_usage=version.sanbao_usage,
+        components=tuple(components),
+        params=dict(version.params),
+        options=dict(version.options),
+        exclusions=tuple(version.exclusions),
+    )
+
+
+def unit_facts(unit: Unit) -> engine.UnitFacts:
+    return engine.UnitFacts(
+        invoice_date=unit.invoice_date,
+        delivery_date=unit.delivery_date,
+        installation_date=unit.installation_date,
+        acceptance_date=unit.acceptance_date,
+        replaced_on=unit.replaced_on,
+        price=unit.price,
+    )
+
+
+def repair_to_engine(record: RepairRecord) -> engine.Repair:
+    return engine.Repair(
+        confirmed_at=record.confirmed_at,
+        completed_at=record.completed_at,
+        usage=record.usage,
+        problem_code=record.problem_code,
+        quality_problem=record.quality_problem,
+        serious_safety=record.serious_safety,
+        assemblies_replaced=tuple(record.assemblies_replaced),
+        main_parts_replaced=tuple(
+            (item.get("system", ""), item.get("part", "")) for item in record.main_parts_replaced
+        ),
+        excluded_hours=record.excluded_hours,
+        parts_wait_hours=record.parts_wait_hours,
+        parts_wait_party=record.parts_wait_party,
+        component=record.component,
+    )
+
+
+@dataclass(frozen=True)
+class Basis:
+    """Which terms judge a unit: the policy, its version, and the contract that attached it (if any)."""
+
+    policy: WarrantyPolicy | None
+    version: PolicyVersion | None
+    contract: ServiceContract | None
+    terms: engine.Terms | None
+    facts: engine.UnitFacts
+    start: date | None
+    reason: str = ""
+    message: str = ""
+
+
+def resolve_basis(unit: Unit, *, on: date) -> Basis:
+    """A service contract in force on ``on`` wins over the unit's own policy, which wins over its model's.
+    The version is the one in force at the unit's start date (for a contract: the contract's start)."""
+    contract = (
+        ServiceContract.objects.filter(units=unit, starts_on__lte=on, ends_on__gte=on)
+        .select_related("policy")
+        .order_by("-starts_on", "-id")
+        .first()
+    )
+    facts = unit_facts(unit)
+    policy = contract.policy if contract else (unit.policy or unit.product_model.policy)
+    if policy is None:
+        return Basis(None, None, contract, None, facts, None, NO_POLICY, _("No warranty policy applies to this unit."))
+    if contract:
+        # A service contract's terms run from the contract's own start.
+        facts = replace(
+            facts,
+            invoice_date=contract.starts_on,
+            delivery_date=None,
+            installation_date=contract.starts_on,
+            acceptance_date=contract.starts_on,
+            replaced_on=None,
+        )
+    for version in versions_with_terms(policy):
+        terms = version_terms(version)
+        if contract:
+            terms = replace(terms, start_event="invoice")
+        try:
+            start = engine.start_date(terms, facts)
+        except engine.EngineError:
+            return Basis(
+                policy,
+                None,
+                contract,
+                None,
+                facts,
+                None,
+                NO_START_DATE,
+                _("The unit has no date its warranty could start from."),
+            )
+        if version.effective_from <= start and (version.effective_to is None or start < version.effective_to):
+            if contract:
+                # Coverage under a contract also ends with the contract.
+                months = max(1, (contract.ends_on.year - start.year) * 12 + contract.ends_on.month - start.month + 1)
+                terms = replace(terms, whole_unit_months=min(terms.whole_unit_months, months))
+            return Basis(policy, version, contract, terms, facts, start)
+    return Basis(
+        policy,
+        None,
+        contract,
+        None,
+        facts,
+        None,
+        NO_POLICY_VERSION,
+        _("No version of policy %s was in force when this unit's warranty started.") % policy.code,
+    )
+
+
+def unit_history(unit: Unit) -> tuple[engine.Repair, ...]:
+    return tuple(repair_to_engine(record) for record in unit.repairs.order_by("confirmed_at", "id"))
+
+
+def period_json(period: engine.Period) -> dict:
+    return {
+        "name": period.name,
+        "label": period_label(period.name),
+        "start": period.start,
+        "end": period.end,
+        "usage_limit": period.usage_limit,
+        "active": period.active,
+    }
+
+
+def refuses_late_registration(basis: Basis, unit: Unit) -> bool:
+    return bool(unit.registered_late and basis.version and basis.version.refuse_sanbao_if_registered_late)
+
+
+def coverage(unit: Unit, *, on: date, usage: int | None, component: str = "") -> dict:
+    """Covered or not on ``on`` at ``usage``, on which basis, every period, and why not."""
+    basis = resolve_basis(unit, on=on)
+    answer = {
+        "serial": unit.serial,
+        "on": on,
+        "usage": usage,
+        "covered": False,
+        "basis": None,
+        "periods": [],
+        "component": None,
+        "reason": None,
+        "registration": {
+            "registered_at": unit.registered_at,
+            "late": unit.registered_late,
+            "due": unit.invoice_date + timedelta(days=20) if unit.invoice_date else None,
+        },
+    }
+    if basis.terms is None:
+        answer["reason"] = {"code": basis.reason, "message": basis.message}
+        return answer
+    try:
+        periods = engine.compute_periods(
+            basis.terms, basis.facts, on=on, usage=usage, history=unit_history(unit), is_working_day=is_working_day
+        )
+    except engine.EngineError as error:
+        answer["reason"] = {"code": error.code, "message": str(error)}
+        return answer
+    answer["basis"] = {
+        "regime": effective_regime(basis),
+        "policy": {"id": basis.policy.pk, "code": basis.policy.code, "name": basis.policy.name},
+        "version": basis.version.version,
+        "effective_from": basis.version.effective_from,
+        "contract": {
+            "number": basis.contract.number,
+            "starts_on": basis.contract.starts_on,
+            "ends_on": basis.contract.ends_on,
+        }
+        if basis.contract
+        else None,
+        "start_event": "contract" if basis.contract else basis.terms.start_event,
+        "start_date": basis.start,
+    }
+    answer["periods"] = [period_json(period) for period in periods.values()]
+    main = periods.get("repair_period") or periods.get("whole_unit")
+    judged = main
+    if component:
+        # A component without a period of its own follows the whole unit.
+        judged = periods.get(f"component:{component}", main)
+        answer["component"] = {"code": component, **period_json(judged)}
+    covered = bool(judged and judged.active) or bool(main and main.active)
+    if refuses_late_registration(basis, unit):
+        covered = False
+        answer["reason"] = {
+            "code": REGISTRATION_LATE,
+            "message": _("Registered more than 20 days after the sale; the policy refuses 三包."),
+        }
+    elif not covered and judged is not None:
+        answer["reason"] = not_covered_reason(judged, on=on, usage=usage)
+    answer["covered"] = covered
+    return answer
+
+
+def effective_regime(basis: Basis) -> str:
+    regime = basis.policy.regime
+    if (
+        regime == "car_2021"
+        and basis.start
+        and basis.start < date(2022, 1, 1)
+        and basis.terms.options.get("regime_by_start_date", True)
+    ):
+        return "car_2013"
+    return regime
+
+
+def not_covered_reason(period: engine.Period, *, on: date, usage: int | None) -> dict:
+    if on <= period.start:
+        return {
+            "code": NOT_STARTED,
+            "message": _("The warranty has not started yet (it starts after %s).") % period.start.isoformat(),
+        }
+    if period.usage_limit is not None and usage is not None and usage > period.usage_limit:
+        return {
+            "code": USAGE_EXCEEDED,
+            "message": _("The usage reading %(usage)s is over the limit of %(limit)s.")
+            % {"usage": usage, "limit": period.usage_limit},
+        }
+    return {"code": PERIOD_ENDED, "message": _("The warranty period ended on %s.") % period.end.isoformat()}
+
+
+def evaluate_unit(
+    unit: Unit,
+    *,
+    claim_date: date,
+    usage: int | None,
+    fault: engine.Fault,
+    history: tuple[engine.Repair, ...] | None = None,
+) -> tuple[Basis, engine.Evaluation | None]:
+    """The engine's answer for a stored unit; ``history`` None means the unit's recorded repairs."""
+    basis = resolve_basis(unit, on=claim_date)
+    if basis.terms is None:
+        return basis, None
+    evaluation = engine.evaluate(
+        basis.terms,
+        basis.facts,
+        claim_date=claim_date,
+        usage=usage,
+        fault=fault,
+        history=unit_history(unit) if history is None else history,
+        is_working_day=is_working_day,
+    )
+    if refuses_late_registration(basis, unit):
+        refusal = engine.RuleResult(
+            rule=OUT_RULES[evaluation.regime],
+            options=("PAID_REPAIR",),
+            charge=engine.types.CHARGE_NOT_APPLICABLE,
+            amount=None,
+            explanation=_(
+                "Registered more than 20 days after the sale: the policy does not recognise 三包 for this unit."
+            )
+            + " "
+            + _("Repairs are paid service."),
+        )
+        evaluation = replace(evaluation, results=(refusal,))
+    return basis, evaluation

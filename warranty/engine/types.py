@@ -1,0 +1,153 @@
+"""Value types of the 三包 entitlement engine (see docs/sanbao.md).
+
+Everything here is an immutable value: the engine never reads the database, the settings or the clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+REGIMES = ("car_2021", "car_2013", "consumer_goods", "contract")
+CAR_REGIMES = ("car_2021", "car_2013")
+START_EVENTS = ("invoice", "delivery", "installation", "acceptance", "day_after_acceptance")
+COMPONENT_KINDS = ("assembly", "main_part", "special_part", "wear_part", "consumable")
+
+# Option codes and charge codes of sanbao.md: a contract with the callers, never translated.
+REFUND = "REFUND"
+EXCHANGE = "EXCHANGE"
+FREE_REPAIR = "FREE_REPAIR"
+FREE_ASSEMBLY_REPLACEMENT = "FREE_ASSEMBLY_REPLACEMENT"
+FREE_PART_REPLACEMENT = "FREE_PART_REPLACEMENT"
+SUBSTITUTE = "SUBSTITUTE"
+PAID_REPAIR = "PAID_REPAIR"
+
+CHARGE_NONE = "none"
+CHARGE_USAGE_FEE = "usage_fee"
+CHARGE_DEPRECIATION = "depreciation"
+CHARGE_NOT_APPLICABLE = "—"
+
+# Car Art 23 failure types the engine knows; anything else is a caller error.
+FAILURE_TYPES = ("steering", "brakes", "body_cracking", "fuel_leak", "battery_fire")
+WAIT_PARTIES = ("", "producer", "repairer")
+# Problem code for "maintained at an independent shop": never an excluded cause for cars (validation refuses it).
+INDEPENDENT_SHOP = "independent_shop"
+
+
+class EngineError(ValueError):
+    """Impossible input: the engine refuses to answer rather than guess.
+
+    ``code`` is stable (tests and the API rely on it); ``field`` names the offending input.
+    """
+
+    def __init__(self, code: str, message: str, *, field: str = ""):
+        super().__init__(str(message))
+        self.code = code
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ComponentTerm:
+    code: str
+    kind: str
+    months: int | None = None  # None: follows the whole unit
+    usage_limit: int | None = None  # km or hours; None: no usage limit
+    system: str = ""  # car main-part system for Art 24(3); empty means "the code is the system"
+
+
+@dataclass(frozen=True)
+class Terms:
+    """One warranty-policy version, already resolved."""
+
+    regime: str
+    start_event: str = "invoice"  # ignored by the car regimes, whose start is fixed by law
+    whole_unit_months: int = 12
+    whole_unit_usage: int | None = None
+    sanbao_months: int | None = None
+    sanbao_usage: int | None = None
+    components: tuple[ComponentTerm, ...] = ()
+    params: dict = field(default_factory=dict)
+    options: dict = field(default_factory=dict)
+    exclusions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class UnitFacts:
+    invoice_date: date | None = None
+    delivery_date: date | None = None
+    installation_date: date | None = None
+    acceptance_date: date | None = None
+    replaced_on: date | None = None
+    price: Decimal | None = None
+    same_model_available: bool = True
+    replacement_car_available: bool = True
+
+
+@dataclass(frozen=True)
+class Repair:
+    """One earlier repair. Its interval (confirmed → completed) includes any waiting for parts."""
+
+    confirmed_at: datetime
+    completed_at: datetime | None
+    usage: int | None = None
+    problem_code: str = ""
+    quality_problem: bool = True
+    serious_safety: bool = False
+    assemblies_replaced: tuple[str, ...] = ()
+    main_parts_replaced: tuple[tuple[str, str], ...] = ()
+    excluded_hours: Decimal = Decimal(0)
+    parts_wait_hours: Decimal = Decimal(0)
+    parts_wait_party: str = ""
+    component: str = ""
+
+
+@dataclass(frozen=True)
+class Fault:
+    """The fault claimed now; ``handed_in_at`` set means the unit is in its current repair."""
+
+    problem_code: str = ""
+    quality_problem: bool = True
+    serious_safety: bool = False
+    failure_types: tuple[str, ...] = ()
+    needs_assembly_replacement: bool = False
+    assembly_main_part_defect: bool = False
+    still_unusable: bool = False
+    serious_fault_persists: bool = False
+    component: str = ""
+    handed_in_at: datetime | None = None
+    # Added: odometer reading when the car is returned (option odometer_for_fee = "return").
+    return_usage: int | None = None
+    # Added: whose fault the current repair's delay is ("producer" for G-12a, "repairer" for G-12b).
+    parts_wait_party: str = ""
+    # Added: the moment the current repair is assessed; None = the end of the claim date.
+    assessed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Period:
+    name: str
+    start: date
+    end: date  # inclusive last day, after extensions
+    usage_limit: int | None
+    active: bool
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    rule: str
+    options: tuple[str, ...]
+    charge: str
+    amount: Decimal | None
+    explanation: str
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    regime: str
+    start_date: date
+    start_event: str  # the event used: a START_EVENTS value, or "replacement" after an exchange
+    periods: dict[str, Period]
+    repair_days_total: int
+    results: tuple[RuleResult, ...]

@@ -1,0 +1,53 @@
+"""Reads of the warranty app, scoped to the user who asks."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from aftersales.errors import ApplicationError
+from aftersales.roles import INTERNAL_ROLES, Role
+from warranty.models import Unit
+
+UNIT_NOT_FOUND = "unit_not_found"
+
+
+def normalize_serial(serial: str) -> str:
+    return "".join(serial.split()).upper()
+
+
+def unit_scope(*, user) -> QuerySet[Unit]:
+    """Units the user may see: everything for the manufacturer's staff, own sales for dealer staff."""
+    units = Unit.objects.all()
+    if user.is_superuser or user.has_role(*INTERNAL_ROLES):
+        return units
+    if user.has_role(Role.DEALER_STAFF):
+        return units.filter(selling_dealer__members__user=user)
+    return units.none()
+
+
+def unit_get(*, user, serial: str, related: bool = True) -> Unit:
+    """One unit by serial / VIN; another dealer's unit is "not found" like a unit that does not exist."""
+    units = unit_scope(user=user)
+    if related:
+        units = units.select_related(
+            "product_model__product_line", "product_model__policy", "policy", "customer", "site", "selling_dealer"
+        )
+    try:
+        return units.get(serial=normalize_serial(serial))
+    except Unit.DoesNotExist:
+        raise ApplicationError(UNIT_NOT_FOUND, _("No unit with this serial number."), status=404) from None
+
+
+def unit_search(*, user, query: str = "") -> QuerySet[Unit]:
+    """Search by serial / VIN prefix, customer name, or customer / contact phone."""
+    units = unit_scope(user=user).select_related("product_model", "customer", "selling_dealer")
+    query = query.strip()
+    if not query:
+        return units.order_by("-registered_at", "-id")
+    serial = normalize_serial(query)
+    digits = "".join(char for char in query if char.isdigit())
+    condition = Q(serial__startswith=serial) | Q(customer__name__icontains=query)
+    if len(digits) >= 4:
+        condition |= Q(customer__phone__contains=digits) | Q(customer__contacts__phone__contains=digits)
+    return units.filter(condition).distinct().order_by("serial")
