@@ -1,16 +1,18 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dealers.models import Dealer
 from warranty.api.serializers import FAILURE_TYPES
 from warranty.engine.explain import FAILURE_LABELS
+from warranty.models import ProductModel
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class HypotheticalFaultForm(forms.Form):
     """What the desk asks the caller: the engine answers while the customer is on the phone."""
 
-    claim_date = forms.DateField(
-        label=_("Date of the claim"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    claim_date = forms.DateField(label=_("Date of the claim"), widget=DATE_WIDGET)
     usage = forms.IntegerField(label=_("Usage reading (km / hours)"), min_value=0, required=False)
     problem_code = forms.CharField(label=_("Problem code"), max_length=64, required=False)
     component = forms.CharField(label=_("Component code"), max_length=64, required=False)
@@ -32,3 +34,30 @@ class HypotheticalFaultForm(forms.Form):
 
 class UnitImportForm(forms.Form):
     file = forms.FileField(label=_("CSV or Excel (.xlsx) file"))
+
+
+class UnitRegistrationForm(forms.Form):
+    """A dealer registers a sold unit (三包回执卡); the desk registers units found at intake."""
+
+    serial = forms.CharField(label=_("Serial number / VIN"), max_length=64)
+    product_model = forms.ModelChoiceField(label=_("Model"), queryset=ProductModel.objects.order_by("code"))
+    customer_name = forms.CharField(label=_("Customer"), max_length=200)
+    customer_phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
+    address = forms.CharField(label=_("Installation / use address"), max_length=300, required=False)
+    selling_dealer = forms.ModelChoiceField(
+        label=_("Selling dealer"), queryset=Dealer.objects.filter(is_active=True), required=False
+    )
+    invoice_date = forms.DateField(label=_("Invoice date"), required=False, widget=DATE_WIDGET)
+    delivery_date = forms.DateField(label=_("Delivery date"), required=False, widget=DATE_WIDGET)
+    installation_date = forms.DateField(label=_("Installation date"), required=False, widget=DATE_WIDGET)
+    acceptance_date = forms.DateField(label=_("Acceptance sign-off date"), required=False, widget=DATE_WIDGET)
+    price = forms.DecimalField(label=_("Price"), max_digits=12, decimal_places=2, min_value=0, required=False)
+    usage_reading = forms.IntegerField(label=_("Usage reading (km / hours)"), min_value=0, required=False)
+
+    def __init__(self, *args, dealer=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if dealer is not None:
+            # Dealer staff register for their own dealer only.
+            self.fields["selling_dealer"].queryset = Dealer.objects.filter(pk=dealer.pk)
+            self.fields["selling_dealer"].initial = dealer
+            self.fields["selling_dealer"].required = True

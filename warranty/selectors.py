@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from aftersales.errors import ApplicationError
 from aftersales.roles import INTERNAL_ROLES, Role
-from warranty.models import Unit
+from warranty.models import PartPrice, Unit
 
 UNIT_NOT_FOUND = "unit_not_found"
 
@@ -51,3 +51,8 @@ def unit_search(*, user, query: str = "") -> QuerySet[Unit]:
     if len(digits) >= 4:
         condition |= Q(customer__phone__contains=digits) | Q(customer__contacts__phone__contains=digits)
     return units.filter(condition).distinct().order_by("serial")
+
+
+def part_price_on(*, part_number: str, day) -> PartPrice | None:
+    """The price-list row in force for a part on a day: the latest one valid from that day or earlier."""
+    return PartPrice.objects.filter(part_number=part_number, valid_from__lte=day).order_by("-valid_from").first()

@@ -1,22 +1,28 @@
 from datetime import date
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from aftersales.errors import ApplicationError
 from aftersales.roles import INTERNAL_ROLES, Role
 from warranty import coverage as coverage_module
 from warranty import engine
-from warranty.forms import HypotheticalFaultForm, UnitImportForm
+from warranty.forms import HypotheticalFaultForm, UnitImportForm, UnitRegistrationForm
 from warranty.models import UnitImport
 from warranty.selectors import unit_get, unit_search
+from warranty.services import units as unit_services
+from warranty.services.customers import customer_get_or_create, site_get_or_create
 from warranty.services.imports import unit_import_create
 
 UNIT_READERS = (*INTERNAL_ROLES, Role.DEALER_STAFF)
 IMPORTERS = (Role.ADMIN, Role.SERVICE_MANAGER, Role.DEALER_STAFF)
+REGISTRARS = (Role.ADMIN, Role.SERVICE_DESK, Role.SERVICE_MANAGER, Role.DEALER_STAFF)
 
 
 def role_required(*roles):
@@ -104,6 +110,37 @@ def unit_detail(request, serial):
         "today": today,
     }
     return render(request, "warranty/unit_detail.html", context)
+
+
+@role_required(*REGISTRARS)
+@require_http_methods(["GET", "POST"])
+def unit_register(request):
+    membership = getattr(request.user, "dealer_membership", None)
+    dealer = membership.dealer if membership and not request.user.has_role(*INTERNAL_ROLES) else None
+    form = UnitRegistrationForm(request.POST or None, dealer=dealer)
+    if request.method == "POST" and form.is_valid():
+        values = dict(form.cleaned_data)
+        try:
+            with transaction.atomic():
+                customer = customer_get_or_create(name=values.pop("customer_name"), phone=values.pop("customer_phone"))
+                address = values.pop("address")
+                site = site_get_or_create(customer=customer, address=address) if address else None
+                unit = unit_services.unit_register(actor=request.user, customer=customer, site=site, **values)
+        except ApplicationError as error:
+            for field, messages_ in error.details.items():
+                for message in messages_:
+                    form.add_error(field if field in form.fields else None, message)
+            if not error.details:
+                form.add_error(None, str(error.message))
+        else:
+            if unit.registered_late:
+                messages.warning(
+                    request, _("Registered more than 20 days after the sale: this is recorded on the unit.")
+                )
+            else:
+                messages.success(request, _("Unit %s registered.") % unit.serial)
+            return redirect("warranty:unit-detail", serial=unit.serial)
+    return render(request, "warranty/unit_register.html", {"form": form})
 
 
 @role_required(*IMPORTERS)

@@ -1,7 +1,13 @@
 """Warranty policies (versioned terms under one of the four regimes) and service contracts."""
 
 from django.contrib.postgres.constraints import ExclusionConstraint
-from django.contrib.postgres.fields import ArrayField, DateRangeField, RangeBoundary, RangeOperators
+from django.contrib.postgres.fields import (
+    ArrayField,
+    BigIntegerRangeField,
+    DateRangeField,
+    RangeBoundary,
+    RangeOperators,
+)
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -9,6 +15,17 @@ from django.utils.translation import gettext_lazy as _
 class DateRange(models.Func):
     function = "DATERANGE"
     output_field = DateRangeField()
+
+
+class SingletonRange(models.Func):
+    """``int8range(id, id, '[]')``: lets a GiST exclusion constraint compare ids without btree_gist, which
+    not every PostgreSQL build (e.g. the embedded one) ships."""
+
+    function = "INT8RANGE"
+    output_field = BigIntegerRangeField()
+
+    def __init__(self, field: str):
+        super().__init__(models.F(field), models.F(field), models.Value("[]"))
 
 
 class WarrantyPolicy(models.Model):
@@ -95,7 +112,7 @@ class PolicyVersion(models.Model):
                 name="policyversion_no_overlap",
                 expressions=[
                     (DateRange("effective_from", "effective_to", RangeBoundary()), RangeOperators.OVERLAPS),
-                    ("policy", RangeOperators.EQUAL),
+                    (SingletonRange("policy"), RangeOperators.OVERLAPS),
                 ],
             ),
         ]

@@ -66,3 +66,51 @@ def test_import_page_uploads_and_redirects_to_progress(
     assert response.status_code == 302
     progress = client.get(response["Location"]).content.decode()
     assert 'id="import-progress"' in progress
+
+
+def test_dealer_registers_a_sold_unit_for_own_dealer(client, dealer_user, dealer, other_dealer, car_model):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from warranty.models import Unit
+
+    client.force_login(dealer_user)
+    form = client.get("/units/register/").context["form"]
+    assert list(form.fields["selling_dealer"].queryset) == [dealer]
+    sold = (timezone.localdate() - timedelta(days=25)).isoformat()
+    response = client.post(
+        "/units/register/",
+        {
+            "serial": "reg 001",
+            "product_model": car_model.pk,
+            "customer_name": "周九",
+            "customer_phone": "13100000000",
+            "address": "杭州市西湖区 1 号",
+            "selling_dealer": dealer.pk,
+            "invoice_date": sold,
+        },
+    )
+    assert response.status_code == 302
+    unit = Unit.objects.get(serial="REG001")
+    assert (unit.selling_dealer, unit.customer.name, unit.site.address) == (dealer, "周九", "杭州市西湖区 1 号")
+    assert unit.registered_late is True
+    refused = client.post(
+        "/units/register/",
+        {"serial": "REG002", "product_model": car_model.pk, "customer_name": "周九", "selling_dealer": other_dealer.pk},
+    )
+    assert refused.status_code == 200
+    assert "selling_dealer" in refused.context["form"].errors
+    assert not Unit.objects.filter(serial="REG002").exists()
+
+
+def test_registration_of_existing_serial_shows_the_error_and_keeps_nothing(desk_client, car, car_model):
+    from warranty.models import Customer
+
+    before = Customer.objects.count()
+    response = desk_client.post(
+        "/units/register/", {"serial": car.serial, "product_model": car_model.pk, "customer_name": "新客户"}
+    )
+    assert response.status_code == 200
+    assert "serial" in response.context["form"].errors
+    assert Customer.objects.count() == before  # the customer created for it was rolled back
