@@ -9,6 +9,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from django.db import connection
 
@@ -22,13 +23,11 @@ def free_port() -> int:
 
 
 def test_database_url() -> str:
-    """A URL for the database the test run uses, so child processes see the same rows."""
-    db = connection.settings_dict
-    credentials = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else ":")
-    host = db.get("HOST") or ""
-    if host.startswith("/"):
-        return f"postgresql://{credentials}@/{db['NAME']}?host={host}"
-    return f"postgresql://{credentials}@{host or 'localhost'}:{db.get('PORT') or 5432}/{db['NAME']}"
+    """The configured database URL pointed at the test run's database, so child processes see its rows."""
+    from django.conf import settings
+
+    parts = urlsplit(settings.DATABASE_URL)
+    return urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
 
 
 class RedisServer:

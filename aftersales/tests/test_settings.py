@@ -44,3 +44,13 @@ def test_no_migration_is_missing():
 def test_describe_hides_credentials():
     assert describe("postgres://user:secret@db.internal:5432/aftersales") == "db.internal:5432/aftersales"
     assert describe("postgresql://postgres:@/aftersales?host=/srv/pg") == "socket host=/srv/pg"
+
+
+def test_test_database_url_points_child_processes_at_the_test_database(db):
+    import psycopg2
+
+    from aftersales.testing import test_database_url
+
+    with psycopg2.connect(test_database_url()) as child, child.cursor() as cursor:
+        cursor.execute("SELECT current_database()")
+        assert cursor.fetchone()[0].startswith("test_")
