@@ -43,8 +43,53 @@ def preset_initial(name: str) -> dict:
     }
 
 
+def terms_from_fields(regime: str, fields: dict, components: tuple) -> engine.Terms:
+    return engine.Terms(
+        regime=regime,
+        start_event=fields.get("start_event") or "invoice",
+        whole_unit_months=fields.get("whole_unit_months") or 0,
+        whole_unit_usage=fields.get("whole_unit_usage"),
+        sanbao_months=fields.get("sanbao_months"),
+        sanbao_usage=fields.get("sanbao_usage"),
+        params=fields.get("params") or {},
+        options=fields.get("options") or {},
+        exclusions=tuple(fields.get("exclusions") or ()),
+        components=components,
+    )
+
+
+class ComponentTermFormSet(forms.BaseInlineFormSet):
+    """Component periods are checked against the statutory minimums together with the version's own numbers."""
+
+    def clean(self):
+        super().clean()
+        version = self.instance
+        if any(self.errors) or not getattr(version, "policy_id", None):
+            return
+        components = tuple(
+            engine.ComponentTerm(
+                code=form.cleaned_data["code"],
+                kind=form.cleaned_data["kind"],
+                months=form.cleaned_data.get("months"),
+                usage_limit=form.cleaned_data.get("usage_limit"),
+                system=form.cleaned_data.get("system") or "",
+            )
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        )
+        terms = terms_from_fields(version.policy.regime, vars(version), components)
+        try:
+            problems = engine.validate_terms(terms)
+        except engine.EngineError as error:
+            problems = {error.field: str(error)}
+        messages = [message for key, message in problems.items() if key.startswith("components.")]
+        if messages:
+            raise forms.ValidationError(messages)
+
+
 class PolicyComponentTermInline(admin.TabularInline):
     model = PolicyComponentTerm
+    formset = ComponentTermFormSet
     extra = 0
 
 
@@ -75,22 +120,13 @@ class PolicyVersionForm(forms.ModelForm):
         policy = cleaned.get("policy")
         if policy is None or self.errors:
             return cleaned
-        terms = engine.Terms(
-            regime=policy.regime,
-            start_event=cleaned.get("start_event") or "invoice",
-            whole_unit_months=cleaned.get("whole_unit_months") or 0,
-            whole_unit_usage=cleaned.get("whole_unit_usage"),
-            sanbao_months=cleaned.get("sanbao_months"),
-            sanbao_usage=cleaned.get("sanbao_usage"),
-            params=cleaned.get("params") or {},
-            options=cleaned.get("options") or {},
-            exclusions=tuple(cleaned.get("exclusions") or ()),
-        )
         try:
-            problems = engine.validate_terms(terms)
+            problems = engine.validate_terms(terms_from_fields(policy.regime, cleaned, ()))
         except engine.EngineError as error:
             problems = {error.field or "params": str(error)}
         for key, message in problems.items():
+            if key.startswith("components."):
+                continue  # checked with the component rows, by ComponentTermFormSet
             name = key if key in MODEL_FIELDS else ("options" if key in engine.presets.OPTION_DEFAULTS else "params")
             self.add_error(name if name in self.fields else None, message)
         return cleaned

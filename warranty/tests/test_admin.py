@@ -87,3 +87,20 @@ def test_add_form_prefills_a_preset(admin_client):
     initial = response.context["adminform"].form.initial
     assert (initial["whole_unit_months"], initial["whole_unit_usage"]) == (36, 60000)
     assert (initial["sanbao_months"], initial["sanbao_usage"]) == (24, 50000)
+
+
+def test_car_assembly_period_shorter_than_repair_period_is_refused(admin_client):
+    policy = PolicyFactory(regime=WarrantyPolicy.Regime.CAR_2021)
+    data = version_form(policy) | {
+        "component_terms-TOTAL_FORMS": "1",
+        "component_terms-0-code": "engine",
+        "component_terms-0-kind": "assembly",
+        "component_terms-0-months": "12",
+        "component_terms-0-system": "engine",
+    }
+    response = admin_client.post("/admin/warranty/policyversion/add/", data)
+    assert response.status_code == 200
+    assert response.context["inline_admin_formsets"][0].formset.non_form_errors()
+    assert not PolicyVersion.objects.exists()
+    data["component_terms-0-months"] = "96"  # an 8-year battery promise is more than the law asks
+    assert admin_client.post("/admin/warranty/policyversion/add/", data).status_code == 302
