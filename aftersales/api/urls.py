@@ -7,4 +7,5 @@ urlpatterns = [
     path("me/", views.MeView.as_view(), name="api-me"),
     path("me/events/", views.MyEventsView.as_view(), name="api-me-events"),
     path("", include("warranty.api.urls")),
+    path("", include("tickets.api.urls")),
 ]

@@ -1,0 +1,13 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from tickets.api import views
+
+router = SimpleRouter()
+router.register("calendars", views.CalendarViewSet, basename="calendar")
+router.register("sla-policies", views.SLAPolicyViewSet, basename="sla-policy")
+
+urlpatterns = [
+    path("sla/preview/", views.SLAPreviewView.as_view(), name="sla-preview"),
+    *router.urls,
+]
