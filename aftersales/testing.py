@@ -16,6 +16,26 @@ from django.db import connection
 from aftersales.embedded import BASE_DIR
 
 
+class QueryCounter:
+    """Counts every statement sent on the default connection inside ``with`` (unaffected by the size limit
+    of Django's debug query log)."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+    def __enter__(self):
+        self._wrapper = connection.execute_wrapper(self)
+        self._wrapper.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self._wrapper.__exit__(*exc)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -2,7 +2,21 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from aftersales.api.serializers import StrictSerializer
-from tickets.models import BusinessCalendar, DistanceBand, RegionZone, Severity, SLAPolicy, SLATarget
+from aftersales.models import User
+from dealers.models import Dealer
+from tickets import transitions
+from tickets.models import (
+    BusinessCalendar,
+    DistanceBand,
+    RegionZone,
+    Severity,
+    SLAPolicy,
+    SLATarget,
+    Ticket,
+    TicketEvent,
+    Timer,
+)
+from warranty.models import Customer, Site, Unit
 
 
 class WindowSerializer(StrictSerializer):
@@ -133,3 +147,101 @@ class PreviewTargetSerializer(serializers.Serializer):
 class PreviewSerializer(serializers.Serializer):
     policy = serializers.CharField()
     targets = PreviewTargetSerializer(many=True)
+
+
+class TimerSerializer(serializers.ModelSerializer):
+    metric = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Timer
+        fields = ["metric", "target_minutes", "due_at", "state", "met_at", "breached_at", "breach_minutes"]
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    severity = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    unit = serializers.SlugRelatedField(slug_field="serial", read_only=True)
+    customer = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    assigned_engineer = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    serving_outlet = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    sla_policy = serializers.StringRelatedField()
+    timers = TimerSerializer(many=True, read_only=True)
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "number",
+            "channel",
+            "status",
+            "work_mode",
+            "reporter_name",
+            "contact_phone",
+            "customer",
+            "unit",
+            "severity",
+            "category",
+            "description",
+            "coverage_snapshot",
+            "distance_km",
+            "assigned_engineer",
+            "serving_outlet",
+            "sla_policy",
+            "reported_at",
+            "created_at",
+            "resolved_at",
+            "closed_at",
+            "version",
+            "timers",
+            "allowed_actions",
+        ]
+
+    def get_allowed_actions(self, ticket) -> list[str]:
+        return transitions.allowed_actions(ticket.status)
+
+
+class TicketCreateSerializer(StrictSerializer):
+    channel = serializers.ChoiceField(choices=Ticket.Channel.choices)
+    reporter_name = serializers.CharField(max_length=100)
+    contact_phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    description = serializers.CharField()
+    severity = serializers.CharField(max_length=32)
+    category = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    unit = serializers.SlugRelatedField(
+        slug_field="serial", queryset=Unit.objects.all(), required=False, allow_null=True
+    )
+    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all(), required=False, allow_null=True)
+    site = serializers.PrimaryKeyRelatedField(queryset=Site.objects.all(), required=False, allow_null=True)
+    reported_at = serializers.DateTimeField(required=False, help_text=_("For a report taken earlier; never future."))
+    distance_km = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    serving_outlet = serializers.SlugRelatedField(
+        slug_field="code", queryset=Dealer.objects.all(), required=False, allow_null=True
+    )
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict) and isinstance(data.get("unit"), str):
+            data = {**data, "unit": "".join(data["unit"].split()).upper()}
+        return super().to_internal_value(data)
+
+
+class TransitionSerializer(StrictSerializer):
+    version = serializers.IntegerField(
+        min_value=1, required=False, help_text=_("The version you read; a stale one gets 412.")
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class AssignSerializer(TransitionSerializer):
+    engineer = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.filter(is_active=True))
+
+
+class SeverityChangeSerializer(TransitionSerializer):
+    severity = serializers.CharField(max_length=32)
+
+
+class TicketEventSerializer(serializers.ModelSerializer):
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = TicketEvent
+        fields = ["id", "kind", "actor", "from_state", "to_state", "data", "at"]

@@ -6,6 +6,7 @@ from tickets.api import views
 router = SimpleRouter()
 router.register("calendars", views.CalendarViewSet, basename="calendar")
 router.register("sla-policies", views.SLAPolicyViewSet, basename="sla-policy")
+router.register("tickets", views.TicketViewSet, basename="ticket")
 
 urlpatterns = [
     path("sla/preview/", views.SLAPreviewView.as_view(), name="sla-preview"),

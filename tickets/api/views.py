@@ -1,15 +1,21 @@
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from aftersales.api.permissions import roles_may_write
 from aftersales.errors import ApplicationError
 from aftersales.roles import Role
 from tickets import sla
 from tickets.api import serializers
-from tickets.models import BusinessCalendar, SLAPolicy
+from tickets.filters import TicketFilter
+from tickets.models import BusinessCalendar, SLAPolicy, Ticket
+from tickets.selectors import ticket_get, ticket_scope, with_related
+from tickets.services import tickets as ticket_services
 from tickets.services.calendars import calendar_save
+from warranty.selectors import unit_get
 
 
 class IsAdminRole(permissions.BasePermission):
@@ -90,3 +96,113 @@ class SLAPreviewView(APIView):
             "targets": [{"metric": t.metric, "minutes": t.minutes, "due_at": t.due_at} for t in targets],
         }
         return Response(serializers.PreviewSerializer(body).data)
+
+
+TICKET_WRITERS = (
+    Role.ADMIN,
+    Role.SERVICE_DESK,
+    Role.ENGINEER,
+    Role.SERVICE_MANAGER,
+    Role.DEPARTMENT_MANAGER,
+    Role.GENERAL_MANAGER,
+    Role.DEALER_STAFF,
+)
+# Transitions with no input beyond the version and a note; "assign" takes an engineer.
+SIMPLE_ACTIONS = (
+    "contact",
+    "start_remote",
+    "check_in",
+    "check_out",
+    "wait_customer",
+    "wait_parts",
+    "resume",
+    "resolve",
+    "confirm",
+    "close",
+    "reopen",
+    "cancel",
+)
+
+
+class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Repair cases. Each state change is a POST action (``/tickets/{id}/resolve/`` …); 409 lists what is
+    possible instead; ``version`` guards against concurrent changes (412)."""
+
+    serializer_class = serializers.TicketSerializer
+    filterset_class = TicketFilter
+    permission_classes = [roles_may_write(*TICKET_WRITERS)]
+    queryset = Ticket.objects.none()  # for the schema generator; requests use get_queryset()
+
+    def get_queryset(self):
+        return with_related(ticket_scope(user=self.request.user)).order_by("-reported_at", "-id")
+
+    def get_object(self):
+        return ticket_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    @extend_schema(request=serializers.TicketCreateSerializer, responses={201: serializers.TicketSerializer})
+    def create(self, request, *args, **kwargs):
+        data = serializers.TicketCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        if values.get("unit") is not None:
+            values["unit"] = unit_get(user=request.user, serial=values["unit"].serial)
+        ticket = ticket_services.ticket_create(actor=request.user, **values)
+        return Response(
+            serializers.TicketSerializer(ticket_get(user=request.user, pk=ticket.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    def _transition(self, request, action_name: str, input_serializer, **extra):
+        ticket = self.get_object()
+        data = input_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        ticket_services.ticket_transition(
+            ticket=ticket,
+            action=action_name,
+            actor=request.user,
+            expected_version=values.pop("version", None),
+            **values,
+            **extra,
+        )
+        return Response(serializers.TicketSerializer(ticket_get(user=request.user, pk=ticket.pk)).data)
+
+    @extend_schema(request=serializers.AssignSerializer, responses=serializers.TicketSerializer)
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        return self._transition(request, "assign", serializers.AssignSerializer)
+
+    @extend_schema(request=serializers.SeverityChangeSerializer, responses=serializers.TicketSerializer)
+    @action(detail=True, methods=["post"])
+    def severity(self, request, pk=None):
+        ticket = self.get_object()
+        data = serializers.SeverityChangeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        ticket_services.ticket_change_severity(
+            ticket=ticket,
+            severity=data.validated_data["severity"],
+            actor=request.user,
+            expected_version=data.validated_data.get("version"),
+        )
+        return Response(serializers.TicketSerializer(ticket_get(user=request.user, pk=ticket.pk)).data)
+
+    @extend_schema(responses=serializers.TicketEventSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def events(self, request, pk=None):
+        ticket = self.get_object()
+        page = self.paginate_queryset(ticket.events.select_related("actor").order_by("at", "id"))
+        return self.get_paginated_response(serializers.TicketEventSerializer(page, many=True).data)
+
+
+def _simple_action(name: str):
+    def handler(self, request, pk=None):
+        return self._transition(request, name, serializers.TransitionSerializer)
+
+    handler.__name__ = name
+    handler.__doc__ = f"The {name.replace('_', ' ')} transition."
+    handler = extend_schema(request=serializers.TransitionSerializer, responses=serializers.TicketSerializer)(handler)
+    return action(detail=True, methods=["post"], url_path=name.replace("_", "-"))(handler)
+
+
+for _name in SIMPLE_ACTIONS:
+    setattr(TicketViewSet, _name, _simple_action(_name))

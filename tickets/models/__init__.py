@@ -1,5 +1,6 @@
 from tickets.models.calendars import BusinessCalendar, CalendarDate, CalendarWindow
 from tickets.models.sla import DistanceBand, RegionZone, Severity, SLAMetric, SLAPolicy, SLATarget
+from tickets.models.tickets import Ticket, TicketEvent, TicketPause, Timer
 
 __all__ = [
     "BusinessCalendar",
@@ -11,4 +12,8 @@ __all__ = [
     "SLAPolicy",
     "SLATarget",
     "Severity",
+    "Ticket",
+    "TicketEvent",
+    "TicketPause",
+    "Timer",
 ]

@@ -35,8 +35,13 @@ def test_engine_calendar_without_statutory_dates_has_only_admin_dates(office):
 
 @pytest.mark.parametrize(
     ("rule", "severity_minutes", "distance", "expected"),
-    [("later", 720, 250, 1440), ("earlier", 720, 250, 720), ("severity", 720, 250, 720),
-     ("distance", 720, 250, 1440), ("later", 720, None, 720)],
+    [
+        ("later", 720, 250, 1440),
+        ("earlier", 720, 250, 720),
+        ("severity", 720, 250, 720),
+        ("distance", 720, 250, 1440),
+        ("later", 720, None, 720),
+    ],
 )
 def test_onsite_rule_combines_targets(rule, severity_minutes, distance, expected):
     policy = SLAPolicy.objects.get(is_default=True)

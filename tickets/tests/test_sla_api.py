@@ -24,22 +24,34 @@ def test_default_policy_is_installed_with_domain_numbers():
     assert targets[("major", "remote_response")] == 8 * 60
     assert targets[("minor", "onsite_arrival")] == 48 * 60
     assert [(b.max_km, b.minutes) for b in policy.distance_bands.order_by("max_km")] == [
-        (300, 1440), (1000, 2880), (None, 4320)]
+        (300, 1440),
+        (1000, 2880),
+        (None, 4320),
+    ]
     assert policy.calendar.always_open
 
 
 def test_preview_default_policy_critical_on_7x24(desk_api):
     response = desk_api.post(PREVIEW, {"severity": "critical", "start": "2026-10-01T09:00:00+08:00"}, format="json")
     assert response.status_code == 200
-    assert due(response, "first_response") == {"metric": "first_response", "minutes": 10,
-                                               "due_at": "2026-10-01T09:10:00+08:00"}
+    assert due(response, "first_response") == {
+        "metric": "first_response",
+        "minutes": 10,
+        "due_at": "2026-10-01T09:10:00+08:00",
+    }
     assert due(response, "remote_response")["due_at"] == "2026-10-01T12:00:00+08:00"
 
 
 @pytest.mark.parametrize(
     ("severity", "distance", "minutes"),
-    [("critical", 250, 1440), ("critical", 300, 1440), ("critical", 301, 2880), ("critical", 1001, 4320),
-     ("minor", 250, 2880), ("critical", None, 720)],
+    [
+        ("critical", 250, 1440),
+        ("critical", 300, 1440),
+        ("critical", 301, 2880),
+        ("critical", 1001, 4320),
+        ("minor", 250, 2880),
+        ("critical", None, 720),
+    ],
 )
 def test_preview_onsite_is_later_of_severity_and_distance(desk_api, severity, distance, minutes):
     body = {"severity": severity, "start": "2026-03-02T09:00:00+08:00"}
@@ -78,10 +90,17 @@ def test_preview_bad_input_is_400(desk_api, body, field, code):
 
 def test_calendar_create_with_lunch_break_and_dates(admin_api):
     body = {
-        "name": "Beijing office", "timezone": "Asia/Shanghai", "always_open": False,
-        "windows": [{"weekday": day, "start": start, "end": end} for day in range(1, 6)
-                    for start, end in (("08:30", "12:00"), ("13:30", "17:00"))],
-        "statutory_holidays": "CN", "holidays": ["2027-02-05"], "workdays": ["2027-02-13"],
+        "name": "Beijing office",
+        "timezone": "Asia/Shanghai",
+        "always_open": False,
+        "windows": [
+            {"weekday": day, "start": start, "end": end}
+            for day in range(1, 6)
+            for start, end in (("08:30", "12:00"), ("13:30", "17:00"))
+        ],
+        "statutory_holidays": "CN",
+        "holidays": ["2027-02-05"],
+        "workdays": ["2027-02-13"],
     }
     response = admin_api.post("/api/v1/calendars/", body, format="json")
     assert response.status_code == 201, response.json()
@@ -92,8 +111,10 @@ def test_calendar_create_with_lunch_break_and_dates(admin_api):
 
 
 def test_calendar_with_overlapping_windows_is_400_and_not_saved(admin_api):
-    body = {"name": "bad", "windows": [{"weekday": 1, "start": "08:00", "end": "12:00"},
-                                       {"weekday": 1, "start": "11:00", "end": "13:00"}]}
+    body = {
+        "name": "bad",
+        "windows": [{"weekday": 1, "start": "08:00", "end": "12:00"}, {"weekday": 1, "start": "11:00", "end": "13:00"}],
+    }
     response = admin_api.post("/api/v1/calendars/", body, format="json")
     assert response.status_code == 400
     assert response.json()["code"] == "overlapping_windows"
@@ -117,13 +138,16 @@ def test_four_level_severity_scheme_is_expressible(desk_api):
     from tickets.models import Severity, SLAMetric, SLATarget
 
     calendar = BusinessCalendar.objects.get(always_open=True)
-    policy = SLAPolicy.objects.create(code="FOUR", name="四级故障", effective_from="2020-01-01", calendar=calendar,
-                                      created_at=timezone.now())
+    policy = SLAPolicy.objects.create(
+        code="FOUR", name="四级故障", effective_from="2020-01-01", calendar=calendar, created_at=timezone.now()
+    )
     metric = SLAMetric.objects.get(code="first_response")
     for rank in range(1, 5):
         severity = Severity.objects.create(policy=policy, code=f"level{rank}", name=f"{rank}级故障", rank=rank)
         SLATarget.objects.create(policy=policy, severity=severity, metric=metric, minutes=15 * rank)
-    response = desk_api.post(PREVIEW, {"policy": policy.pk, "severity": "level4",
-                                       "start": "2026-01-01T23:00:00+08:00"}, format="json")
-    assert response.json()["targets"] == [{"metric": "first_response", "minutes": 60,
-                                           "due_at": "2026-01-02T00:00:00+08:00"}]
+    response = desk_api.post(
+        PREVIEW, {"policy": policy.pk, "severity": "level4", "start": "2026-01-01T23:00:00+08:00"}, format="json"
+    )
+    assert response.json()["targets"] == [
+        {"metric": "first_response", "minutes": 60, "due_at": "2026-01-02T00:00:00+08:00"}
+    ]

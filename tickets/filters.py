@@ -1,0 +1,30 @@
+import django_filters
+
+from tickets.models import Ticket, Timer
+
+
+class TicketFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=Ticket.Status.choices)
+    severity = django_filters.CharFilter(field_name="severity__code")
+    engineer = django_filters.CharFilter(field_name="assigned_engineer__username")
+    outlet = django_filters.CharFilter(field_name="serving_outlet__code")
+    customer = django_filters.NumberFilter(field_name="customer_id")
+    unit = django_filters.CharFilter(field_name="unit__serial", lookup_expr="iexact")
+    sla_state = django_filters.ChoiceFilter(
+        choices=Timer.State.choices, method="filter_sla_state", label="SLA state (any timer)"
+    )
+    due_before = django_filters.IsoDateTimeFilter(
+        method="filter_due_before", label="A running timer is due before this time"
+    )
+
+    class Meta:
+        model = Ticket
+        fields = ["status", "severity", "engineer", "outlet", "customer", "unit", "channel"]
+
+    def filter_sla_state(self, queryset, name, value):
+        return queryset.filter(pk__in=Timer.objects.filter(state=value).values("ticket_id"))
+
+    def filter_due_before(self, queryset, name, value):
+        return queryset.filter(
+            pk__in=Timer.objects.filter(state=Timer.State.RUNNING, due_at__lt=value).values("ticket_id")
+        )

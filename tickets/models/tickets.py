@@ -1,0 +1,192 @@
+"""Repair cases, their events, pause ledger and SLA timers."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.models import Event
+from tickets import transitions
+
+
+class Ticket(models.Model):
+    class Channel(models.TextChoices):
+        PHONE = "phone", _("phone")
+        EMAIL = "email", _("e-mail")
+        WEB = "web", _("web")
+        FAX = "fax", _("fax")
+        WALK_IN = "walk_in", _("walk-in")
+        DEALER = "dealer", _("dealer")
+
+    class Status(models.TextChoices):
+        NEW = transitions.NEW, transitions.STATUS_LABELS[transitions.NEW]
+        ASSIGNED = transitions.ASSIGNED, transitions.STATUS_LABELS[transitions.ASSIGNED]
+        IN_PROGRESS = transitions.IN_PROGRESS, transitions.STATUS_LABELS[transitions.IN_PROGRESS]
+        WAITING_CUSTOMER = transitions.WAITING_CUSTOMER, transitions.STATUS_LABELS[transitions.WAITING_CUSTOMER]
+        WAITING_PARTS = transitions.WAITING_PARTS, transitions.STATUS_LABELS[transitions.WAITING_PARTS]
+        RESOLVED = transitions.RESOLVED, transitions.STATUS_LABELS[transitions.RESOLVED]
+        CONFIRMED = transitions.CONFIRMED, transitions.STATUS_LABELS[transitions.CONFIRMED]
+        CLOSED = transitions.CLOSED, transitions.STATUS_LABELS[transitions.CLOSED]
+        CANCELLED = transitions.CANCELLED, transitions.STATUS_LABELS[transitions.CANCELLED]
+
+    class WorkMode(models.TextChoices):
+        NONE = "", _("not started")
+        CONTACTED = "contacted", _("contacted")
+        REMOTE = "remote", _("remote")
+        ON_SITE = "on_site", _("on site")
+
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW)
+    work_mode = models.CharField(_("work mode"), max_length=16, choices=WorkMode.choices, blank=True, default="")
+    reporter_name = models.CharField(_("reported by"), max_length=100)
+    contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
+    customer = models.ForeignKey(
+        "warranty.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="tickets",
+    )
+    site = models.ForeignKey(
+        "warranty.Site", verbose_name=_("site"), on_delete=models.PROTECT, null=True, blank=True, related_name="tickets"
+    )
+    unit = models.ForeignKey(
+        "warranty.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, null=True, blank=True, related_name="tickets"
+    )
+    sla_policy = models.ForeignKey(
+        "tickets.SLAPolicy",
+        verbose_name=_("SLA policy"),
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        help_text=_("The policy version the case runs under."),
+    )
+    severity = models.ForeignKey(
+        "tickets.Severity", verbose_name=_("severity"), on_delete=models.PROTECT, related_name="tickets"
+    )
+    category = models.CharField(_("category"), max_length=64, blank=True)
+    description = models.TextField(_("fault description"))
+    coverage_snapshot = models.JSONField(_("coverage at intake"), default=dict, blank=True)
+    distance_km = models.PositiveIntegerField(_("distance from the outlet (km)"), null=True, blank=True)
+    assigned_engineer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("engineer"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+    )
+    serving_outlet = models.ForeignKey(
+        "dealers.Dealer",
+        verbose_name=_("serving outlet"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="served_tickets",
+    )
+    reported_at = models.DateTimeField(_("reported at"))
+    created_at = models.DateTimeField(_("created at"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    class Meta:
+        ordering = ["-reported_at", "-id"]
+        verbose_name = _("repair case")
+        verbose_name_plural = _("repair cases")
+        indexes = [
+            # The queue: open cases by status, newest first; and "my cases" per engineer.
+            models.Index(fields=["status", "-reported_at"], name="ticket_status_reported"),
+            models.Index(fields=["assigned_engineer", "status"], name="ticket_engineer_status"),
+            models.Index(fields=["serving_outlet", "status"], name="ticket_outlet_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(reported_at__lte=models.F("created_at")), name="ticket_reported_not_after_created"
+            ),
+        ]
+
+    def __str__(self):
+        return self.number
+
+
+class TicketEvent(Event):
+    ticket = models.ForeignKey(Ticket, verbose_name=_("case"), on_delete=models.PROTECT, related_name="events")
+
+    class Meta(Event.Meta):
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        indexes = [models.Index(fields=["ticket", "at"], name="ticketevent_ticket_at")]
+
+    def __str__(self):
+        return f"{self.ticket_id} {self.kind}"
+
+
+class TicketPause(models.Model):
+    """The pause ledger: one interval per stay in a pausing status; deadlines are recomputed from it."""
+
+    ticket = models.ForeignKey(Ticket, verbose_name=_("case"), on_delete=models.CASCADE, related_name="pauses")
+    status = models.CharField(_("status"), max_length=20)
+    started_at = models.DateTimeField(_("paused at"))
+    ended_at = models.DateTimeField(_("resumed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["ticket", "started_at"]
+        verbose_name = _("pause")
+        verbose_name_plural = _("pauses")
+        constraints = [
+            models.UniqueConstraint(fields=["ticket"], condition=models.Q(ended_at=None), name="pause_one_open"),
+            models.CheckConstraint(
+                condition=models.Q(ended_at__isnull=True) | models.Q(ended_at__gte=models.F("started_at")),
+                name="pause_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.status} {self.started_at}"
+
+
+class Timer(models.Model):
+    """One stored deadline per case and metric (architecture.md: stored, not recomputed on read)."""
+
+    class State(models.TextChoices):
+        RUNNING = "running", _("running")
+        PAUSED = "paused", _("paused")
+        MET = "met", _("met")
+        BREACHED = "breached", _("breached")
+        CANCELLED = "cancelled", _("not needed")
+
+    ticket = models.ForeignKey(Ticket, verbose_name=_("case"), on_delete=models.CASCADE, related_name="timers")
+    metric = models.ForeignKey(
+        "tickets.SLAMetric", verbose_name=_("metric"), on_delete=models.PROTECT, related_name="timers"
+    )
+    target_minutes = models.PositiveIntegerField(_("target (minutes)"))
+    started_at = models.DateTimeField(_("started at"))
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True, help_text=_("Empty while paused."))
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.RUNNING)
+    met_at = models.DateTimeField(_("met at"), null=True, blank=True)
+    breached_at = models.DateTimeField(_("breached at"), null=True, blank=True)
+    breach_minutes = models.PositiveIntegerField(_("late by (minutes)"), null=True, blank=True)
+    next_action_at = models.DateTimeField(_("next action at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["ticket", "due_at"]
+        verbose_name = _("SLA timer")
+        verbose_name_plural = _("SLA timers")
+        constraints = [models.UniqueConstraint(fields=["ticket", "metric"], name="timer_unique_metric")]
+        indexes = [
+            # The escalation sweep reads active timers by their next action time (cost follows due timers only).
+            models.Index(
+                fields=["next_action_at"],
+                name="timer_next_action_active",
+                condition=models.Q(state__in=["running", "breached"], next_action_at__isnull=False),
+            ),
+            # Queue filters "due before" and sorting by what is due first.
+            models.Index(fields=["due_at"], name="timer_due_running", condition=models.Q(state="running")),
+        ]
+
+    def __str__(self):
+        return f"{self.ticket_id} {self.metric_id} {self.state}"

@@ -1,0 +1,40 @@
+"""Reads of repair cases, scoped to the user who asks."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from aftersales.errors import ApplicationError
+from aftersales.roles import INTERNAL_ROLES, Role
+from tickets.models import Ticket, Timer
+
+TICKET_NOT_FOUND = "ticket_not_found"
+
+
+def ticket_scope(*, user) -> QuerySet[Ticket]:
+    """Everything for the manufacturer's staff; for dealer staff the cases their outlet serves or whose unit
+    their dealer sold."""
+    tickets = Ticket.objects.all()
+    if user.is_superuser or user.has_role(*INTERNAL_ROLES):
+        return tickets
+    membership = getattr(user, "dealer_membership", None)
+    if user.has_role(Role.DEALER_STAFF) and membership is not None:
+        return tickets.filter(
+            Q(serving_outlet_id=membership.dealer_id) | Q(unit__selling_dealer_id=membership.dealer_id)
+        )
+    return tickets.none()
+
+
+def with_related(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """Everything a list or a detail shows, in a fixed number of queries."""
+    return tickets.select_related(
+        "severity", "customer", "unit", "assigned_engineer", "serving_outlet", "sla_policy"
+    ).prefetch_related(Prefetch("timers", queryset=Timer.objects.select_related("metric").order_by("id")))
+
+
+def ticket_get(*, user, pk: int) -> Ticket:
+    try:
+        return with_related(ticket_scope(user=user)).get(pk=pk)
+    except Ticket.DoesNotExist:
+        raise ApplicationError(TICKET_NOT_FOUND, _("No such case."), status=404) from None

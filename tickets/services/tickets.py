@@ -1,0 +1,256 @@
+"""Repair cases: intake and every change of status, each writing an event and keeping the timers right."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aftersales.errors import ApplicationError, ConflictError, StaleVersionError
+from aftersales.roles import Role
+from tickets import sla, transitions
+from tickets.models import SLAPolicy, Ticket, TicketEvent, TicketPause
+from tickets.services import timers as timer_services
+from warranty import coverage as warranty_coverage
+
+REPORTED_IN_FUTURE = "reported_in_future"
+INVALID_TRANSITION = "invalid_transition"
+STALE_VERSION = "stale_version"
+ENGINEER_REQUIRED = "engineer_required"
+ALREADY_CHECKED_IN = "already_checked_in"
+NOT_CHECKED_IN = "not_checked_in"
+
+# What each action proves was done in time.
+MEETS = {
+    "contact": ("first_response",),
+    "start_remote": ("first_response", "remote_response"),
+    "check_in": ("first_response", "onsite_arrival"),
+    "resolve": ("first_response", "remote_response", "onsite_arrival", "resolution"),
+}
+
+
+def policy_for(*, customer, unit, on) -> SLAPolicy:
+    """The customer's, a contract's or the product line's policy in force on a day, else the default."""
+    current = SLAPolicy.objects.filter(effective_from__lte=on).filter(
+        Q(effective_to__isnull=True) | Q(effective_to__gt=on)
+    )
+    condition = Q(pk__in=[])
+    if customer is not None:
+        condition |= Q(customers=customer)
+    if unit is not None:
+        condition |= Q(contracts__units=unit, contracts__starts_on__lte=on, contracts__ends_on__gte=on)
+        condition |= Q(product_lines=unit.product_model.product_line_id)
+    specific = current.filter(condition).order_by("-effective_from", "-version").first()
+    return specific or sla.default_policy(on=on)
+
+
+def event(
+    ticket: Ticket,
+    *,
+    actor,
+    kind: str,
+    at: datetime,
+    from_state: str = "",
+    to_state: str = "",
+    data: dict | None = None,
+) -> TicketEvent:
+    return TicketEvent.objects.create(
+        ticket=ticket, actor=actor, kind=kind, from_state=from_state, to_state=to_state, data=data or {}, at=at
+    )
+
+
+def next_number(now: datetime) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval('tickets_ticket_number_seq')")
+        sequence = cursor.fetchone()[0]
+    return f"SR{timezone.localtime(now):%y%m%d}-{sequence:06d}"
+
+
+@transaction.atomic
+def ticket_create(
+    *,
+    actor,
+    channel: str,
+    reporter_name: str,
+    description: str,
+    severity: str,
+    contact_phone: str = "",
+    category: str = "",
+    unit=None,
+    customer=None,
+    site=None,
+    reported_at: datetime | None = None,
+    distance_km: int | None = None,
+    serving_outlet=None,
+    sla_policy: SLAPolicy | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    """Open a case: coverage snapshot of the unit at intake, the SLA policy it runs under, its timers."""
+    now = now or timezone.now()
+    reported_at = reported_at or now
+    if reported_at > now:
+        raise ApplicationError(
+            REPORTED_IN_FUTURE,
+            _("The report time cannot be in the future."),
+            details={"reported_at": [_("This time is in the future.")]},
+        )
+    if unit is not None:
+        customer = customer or unit.customer
+        site = site or unit.site
+    on = timezone.localdate(reported_at)
+    policy = sla_policy or policy_for(customer=customer, unit=unit, on=on)
+    severities = {s.code: s for s in policy.severities.all()}
+    if severity not in severities:
+        raise ApplicationError(
+            sla.UNKNOWN_SEVERITY,
+            _("Unknown severity %(code)s.") % {"code": severity},
+            details={"severity": [_("Choose one of: %s.") % ", ".join(severities)]},
+        )
+    snapshot = {}
+    if unit is not None:
+        answer = warranty_coverage.coverage(unit, on=on, usage=unit.usage_reading)
+        snapshot = json.loads(json.dumps(answer, cls=DjangoJSONEncoder))
+    ticket = Ticket.objects.create(
+        number=next_number(now),
+        channel=channel,
+        reporter_name=reporter_name,
+        contact_phone=contact_phone,
+        description=description,
+        category=category,
+        unit=unit,
+        customer=customer,
+        site=site,
+        sla_policy=policy,
+        severity=severities[severity],
+        coverage_snapshot=snapshot,
+        distance_km=distance_km,
+        serving_outlet=serving_outlet,
+        reported_at=reported_at,
+        created_at=now,
+        created_by=actor,
+    )
+    timer_services.timers_create(ticket, now=now)
+    event(
+        ticket,
+        actor=actor,
+        kind="created",
+        to_state=ticket.status,
+        at=now,
+        data={"channel": channel, "severity": severity, "policy": str(policy)},
+    )
+    return ticket
+
+
+def _locked(ticket: Ticket, expected_version: int | None) -> Ticket:
+    locked = (
+        Ticket.objects.select_for_update(of=("self",)).select_related("sla_policy__calendar", "site").get(pk=ticket.pk)
+    )
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleVersionError(
+            STALE_VERSION,
+            _("Someone else changed this case meanwhile; reload it and try again."),
+            details={"version": [str(locked.version)]},
+        )
+    return locked
+
+
+@transaction.atomic
+def ticket_transition(
+    *,
+    ticket: Ticket,
+    action: str,
+    actor,
+    expected_version: int | None = None,
+    engineer=None,
+    note: str = "",
+    now: datetime | None = None,
+) -> Ticket:
+    """Move a case by the transition table; meets the timers the work proves, keeps the pause ledger."""
+    now = now or timezone.now()
+    ticket = _locked(ticket, expected_version)
+    before = ticket.status
+    try:
+        after = transitions.next_status(action, before)
+    except transitions.TransitionError as error:
+        raise ConflictError(
+            INVALID_TRANSITION,
+            _("%(action)s is not possible while the case is %(status)s; possible now: %(allowed)s.")
+            % {"action": action, "status": before, "allowed": ", ".join(error.allowed) or "—"},
+            details={"allowed": error.allowed},
+        ) from error
+    data: dict = {"note": note} if note else {}
+    if action == "assign":
+        if engineer is None or not engineer.has_role(Role.ENGINEER):
+            raise ApplicationError(
+                ENGINEER_REQUIRED,
+                _("Choose a service engineer."),
+                details={"engineer": [_("Must be a user with the engineer role.")]},
+            )
+        data["engineer"] = engineer.username
+        ticket.assigned_engineer = engineer
+    elif action == "check_in":
+        if ticket.work_mode == Ticket.WorkMode.ON_SITE:
+            raise ConflictError(ALREADY_CHECKED_IN, _("The engineer is already checked in on site."))
+        ticket.work_mode = Ticket.WorkMode.ON_SITE
+    elif action == "check_out":
+        if ticket.work_mode != Ticket.WorkMode.ON_SITE:
+            raise ConflictError(NOT_CHECKED_IN, _("Nobody is checked in on site."))
+        ticket.work_mode = Ticket.WorkMode.CONTACTED
+    elif action == "contact" and ticket.work_mode == Ticket.WorkMode.NONE:
+        ticket.work_mode = Ticket.WorkMode.CONTACTED
+    elif action == "start_remote":
+        ticket.work_mode = Ticket.WorkMode.REMOTE
+
+    # The pause ledger follows the status: one open interval while waiting.
+    TicketPause.objects.filter(ticket=ticket, ended_at__isnull=True).update(ended_at=now)
+    if after in (transitions.WAITING_CUSTOMER, transitions.WAITING_PARTS):
+        TicketPause.objects.create(ticket=ticket, status=after, started_at=now)
+
+    if action == "resolve":
+        ticket.resolved_at = now
+        if ticket.work_mode == Ticket.WorkMode.ON_SITE:
+            ticket.work_mode = Ticket.WorkMode.CONTACTED
+    elif action == "close":
+        ticket.closed_at = now
+    elif action == "reopen":
+        ticket.resolved_at = ticket.closed_at = None
+    ticket.status = after
+    ticket.version += 1
+    ticket.save()
+    timer_services.timers_recompute(ticket, now=now)
+    if action in MEETS:
+        data["met"] = timer_services.timers_meet(ticket, MEETS[action], at=now)
+    if action == "resolve":
+        timer_services.timers_cancel(ticket, ("loaner",))
+    elif action == "cancel":
+        timer_services.timers_cancel(ticket)
+    event(ticket, actor=actor, kind=action, from_state=before, to_state=after, at=now, data=data)
+    return ticket
+
+
+@transaction.atomic
+def ticket_change_severity(
+    *, ticket: Ticket, severity: str, actor, expected_version: int | None = None, now: datetime | None = None
+) -> Ticket:
+    """A new severity means new targets; deadlines are recomputed from the start and the pause ledger."""
+    now = now or timezone.now()
+    ticket = _locked(ticket, expected_version)
+    severities = {s.code: s for s in ticket.sla_policy.severities.all()}
+    if severity not in severities:
+        raise ApplicationError(
+            sla.UNKNOWN_SEVERITY,
+            _("Unknown severity %(code)s.") % {"code": severity},
+            details={"severity": [_("Choose one of: %s.") % ", ".join(severities)]},
+        )
+    before = ticket.severity.code
+    ticket.severity = severities[severity]
+    ticket.version += 1
+    ticket.save()
+    timer_services.timers_retarget(ticket, now=now)
+    event(ticket, actor=actor, kind="severity_changed", at=now, data={"from": before, "to": severity})
+    return ticket

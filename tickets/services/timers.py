@@ -1,0 +1,112 @@
+"""SLA timers: created from the policy's targets, recomputed from the pause ledger, met by work done."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils import timezone
+
+from tickets import business_time, sla
+from tickets.models import SLATarget, Ticket, TicketPause, Timer
+
+ACTIVE = (Timer.State.RUNNING, Timer.State.PAUSED, Timer.State.BREACHED)
+
+
+def minutes_for(ticket: Ticket, target: SLATarget) -> int:
+    if target.metric.code == sla.ONSITE:
+        return sla.onsite_minutes(
+            ticket.sla_policy,
+            target.minutes,
+            distance_km=ticket.distance_km,
+            province=ticket.site.province if ticket.site_id else "",
+        )
+    return target.minutes
+
+
+def timers_create(ticket: Ticket, *, now: datetime) -> list[Timer]:
+    targets = [t for t in ticket.sla_policy.targets.select_related("metric") if t.severity_id == ticket.severity_id]
+    timers = Timer.objects.bulk_create(
+        Timer(
+            ticket=ticket,
+            metric=target.metric,
+            target_minutes=minutes_for(ticket, target),
+            started_at=ticket.reported_at,
+        )
+        for target in targets
+    )
+    timers_recompute(ticket, now=now, timers=timers)
+    return timers
+
+
+def timers_retarget(ticket: Ticket, *, now: datetime) -> None:
+    """After a change of severity or policy: new target minutes per metric, deadlines again from the ledger."""
+    targets = {
+        t.metric_id: t
+        for t in ticket.sla_policy.targets.select_related("metric")
+        if t.severity_id == ticket.severity_id
+    }
+    for timer in ticket.timers.select_related("metric"):
+        target = targets.get(timer.metric_id)
+        if target is None:
+            if timer.state in ACTIVE:
+                timer.state, timer.due_at, timer.next_action_at = Timer.State.CANCELLED, None, None
+                timer.save()
+            continue
+        timer.target_minutes = minutes_for(ticket, target)
+        timer.save(update_fields=["target_minutes"])
+    missing = [t for metric_id, t in targets.items() if not ticket.timers.filter(metric_id=metric_id).exists()]
+    Timer.objects.bulk_create(
+        Timer(ticket=ticket, metric=t.metric, target_minutes=minutes_for(ticket, t), started_at=ticket.reported_at)
+        for t in missing
+    )
+    timers_recompute(ticket, now=now)
+
+
+def timers_recompute(ticket: Ticket, *, now: datetime, timers: list[Timer] | None = None) -> None:
+    """Deadlines from the start, the target and the pauses that apply to each metric; state from ``now``."""
+    timers = list(ticket.timers.select_related("metric")) if timers is None else timers
+    if not timers:
+        return
+    policy = ticket.sla_policy
+    calendar = sla.engine_calendar(policy.calendar, around=timezone.localdate(ticket.reported_at))
+    ledger = list(TicketPause.objects.filter(ticket=ticket).order_by("started_at"))
+    for timer in timers:
+        if timer.state in (Timer.State.MET, Timer.State.CANCELLED) or timer.met_at:
+            continue
+        pausing = set(policy.pause_statuses.get(timer.metric.code, []))
+        pauses = [(p.started_at, p.ended_at) for p in ledger if p.status in pausing]
+        due = business_time.due_at(calendar, timer.started_at, timer.target_minutes, pauses)
+        timer.due_at = due
+        if due is None:
+            timer.state, timer.next_action_at, timer.breached_at = Timer.State.PAUSED, None, None
+        elif due <= now:
+            timer.state, timer.breached_at, timer.next_action_at = Timer.State.BREACHED, due, due
+        else:
+            timer.state, timer.breached_at, timer.next_action_at = Timer.State.RUNNING, None, due
+        timer.breach_minutes = None
+    Timer.objects.bulk_update(timers, ["due_at", "state", "breached_at", "breach_minutes", "next_action_at"])
+
+
+def timers_meet(ticket: Ticket, metrics: tuple[str, ...], *, at: datetime) -> list[str]:
+    """Mark these metrics' timers met at ``at`` (late ones stay "breached", with how late)."""
+    met = []
+    for timer in ticket.timers.select_related("metric").filter(metric__code__in=metrics, met_at__isnull=True):
+        if timer.state == Timer.State.CANCELLED:
+            continue
+        timer.met_at = at
+        late = timer.due_at is not None and at > timer.due_at
+        timer.state = Timer.State.BREACHED if late else Timer.State.MET
+        timer.breached_at = timer.due_at if late else None
+        timer.breach_minutes = int((at - timer.due_at).total_seconds() // 60) if late else None
+        timer.next_action_at = None
+        timer.save()
+        met.append(timer.metric.code)
+    return met
+
+
+def timers_cancel(ticket: Ticket, metrics: tuple[str, ...] | None = None) -> None:
+    """Timers that no longer matter (a cancelled case; a loaner not needed once the case is resolved)."""
+    timers = ticket.timers.filter(met_at__isnull=True).exclude(state=Timer.State.CANCELLED)
+    if metrics is not None:
+        timers = timers.filter(metric__code__in=metrics)
+    timers.update(state=Timer.State.CANCELLED, next_action_at=None)
