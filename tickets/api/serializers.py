@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -6,15 +8,19 @@ from aftersales.models import User
 from dealers.models import Dealer
 from tickets import transitions
 from tickets.models import (
+    Attachment,
     BusinessCalendar,
+    ChargeLine,
     DistanceBand,
     RegionZone,
+    RepairOrder,
     Severity,
     SLAPolicy,
     SLATarget,
     Ticket,
     TicketEvent,
     Timer,
+    WorkLogEntry,
 )
 from warranty.models import Customer, Site, Unit
 
@@ -245,3 +251,85 @@ class TicketEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = TicketEvent
         fields = ["id", "kind", "actor", "from_state", "to_state", "data", "at"]
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Attachment
+        fields = ["id", "kind", "original_name", "content_type", "size", "uploaded_at", "file"]
+
+
+class AttachmentUploadSerializer(StrictSerializer):
+    file = serializers.FileField()
+
+
+class WorkLogSerializer(serializers.ModelSerializer):
+    engineer = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = WorkLogEntry
+        fields = ["id", "kind", "engineer", "appointment_at", "started_at", "ended_at", "summary", "created_at"]
+
+
+class WorkLogCreateSerializer(StrictSerializer):
+    kind = serializers.ChoiceField(
+        choices=[WorkLogEntry.Kind.CALL, WorkLogEntry.Kind.REMOTE, WorkLogEntry.Kind.VISIT, WorkLogEntry.Kind.NOTE],
+        help_text=_("A visit here is a booking (appointment); arrival is check-in."),
+    )
+    summary = serializers.CharField(required=False, allow_blank=True, default="")
+    appointment_at = serializers.DateTimeField(required=False, allow_null=True)
+    started_at = serializers.DateTimeField(required=False, allow_null=True)
+    ended_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class ChargeLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ChargeLine
+        fields = [
+            "id",
+            "kind",
+            "description",
+            "part_number",
+            "serial",
+            "quantity",
+            "unit_price",
+            "amount",
+            "charged",
+            "created_at",
+        ]
+
+
+class ChargeLineCreateSerializer(StrictSerializer):
+    kind = serializers.ChoiceField(choices=ChargeLine.Kind.choices)
+    description = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    part_number = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    serial = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    quantity = serializers.DecimalField(max_digits=8, decimal_places=2, min_value=Decimal("0.01"))
+    unit_price = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        allow_null=True,
+        help_text=_("Parts: default from the price list."),
+    )
+
+    def validate(self, attrs):
+        if attrs["kind"] == ChargeLine.Kind.PART and not attrs["part_number"]:
+            raise serializers.ValidationError({"part_number": [_("A part needs its part number.")]})
+        if attrs["kind"] == ChargeLine.Kind.LABOUR and not attrs["description"]:
+            raise serializers.ValidationError({"description": [_("Say what labour was done.")]})
+        return attrs
+
+
+class RepairOrderSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RepairOrder
+        fields = ["findings", "work_done", "total_charged", "signer_name", "signed_at", "signature"]
+
+
+class RepairOrderSignSerializer(StrictSerializer):
+    findings = serializers.CharField()
+    work_done = serializers.CharField()
+    signer_name = serializers.CharField(max_length=100)
+    signature = serializers.CharField(help_text=_("The drawn signature as a data:image/png;base64 URL."))

@@ -2,6 +2,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -11,9 +12,10 @@ from aftersales.roles import Role
 from tickets import sla
 from tickets.api import serializers
 from tickets.filters import TicketFilter
-from tickets.models import BusinessCalendar, SLAPolicy, Ticket
+from tickets.models import BusinessCalendar, RepairOrder, SLAPolicy, Ticket
 from tickets.selectors import ticket_get, ticket_scope, with_related
 from tickets.services import tickets as ticket_services
+from tickets.services import work as work_services
 from tickets.services.calendars import calendar_save
 from warranty.selectors import unit_get
 
@@ -192,6 +194,76 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         ticket = self.get_object()
         page = self.paginate_queryset(ticket.events.select_related("actor").order_by("at", "id"))
         return self.get_paginated_response(serializers.TicketEventSerializer(page, many=True).data)
+
+
+def _sub_resource(name: str, url_path: str, output, create_input, service, *, multipart: bool = False):
+    """GET lists a case's entries of one kind; POST adds one through ``service``."""
+
+    def handler(self, request, pk=None):
+        ticket = self.get_object()
+        if request.method == "POST":
+            data = create_input(data=request.data)
+            data.is_valid(raise_exception=True)
+            created = service(ticket=ticket, actor=request.user, **data.validated_data)
+            return Response(output(created, context={"request": request}).data, status=status.HTTP_201_CREATED)
+        entries = getattr(ticket, name).all()
+        return Response(output(entries, many=True, context={"request": request}).data)
+
+    handler.__name__ = url_path.replace("-", "_")
+    handler.__doc__ = f"The case's {url_path.replace('-', ' ')}: list, or add one."
+    handler = extend_schema(methods=["get"], responses=output(many=True))(handler)
+    request_schema = {"multipart/form-data": create_input} if multipart else create_input
+    handler = extend_schema(methods=["post"], request=request_schema, responses={201: output})(handler)
+    extra = {"parser_classes": [MultiPartParser, FormParser]} if multipart else {}
+    return action(detail=True, methods=["get", "post"], url_path=url_path, **extra)(handler)
+
+
+TicketViewSet.attachments = _sub_resource(
+    "attachments",
+    "attachments",
+    serializers.AttachmentSerializer,
+    serializers.AttachmentUploadSerializer,
+    work_services.attachment_add,
+    multipart=True,
+)
+TicketViewSet.work_log = _sub_resource(
+    "work_log",
+    "work-log",
+    serializers.WorkLogSerializer,
+    serializers.WorkLogCreateSerializer,
+    work_services.worklog_add,
+)
+TicketViewSet.charges = _sub_resource(
+    "charge_lines",
+    "charges",
+    serializers.ChargeLineSerializer,
+    serializers.ChargeLineCreateSerializer,
+    work_services.charge_line_add,
+)
+
+
+@extend_schema(methods=["get"], responses=serializers.RepairOrderSerializer)
+@extend_schema(
+    methods=["post"], request=serializers.RepairOrderSignSerializer, responses={201: serializers.RepairOrderSerializer}
+)
+@action(detail=True, methods=["get", "post"], url_path="repair-order")
+def repair_order(self, request, pk=None):
+    """The customer-signed repair order (《售后维修单》); POST signs it and confirms the case."""
+    ticket = self.get_object()
+    if request.method == "POST":
+        data = serializers.RepairOrderSignSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        order = work_services.repair_order_sign(ticket=ticket, actor=request.user, **data.validated_data)
+        return Response(
+            serializers.RepairOrderSerializer(order, context={"request": request}).data, status=status.HTTP_201_CREATED
+        )
+    order = RepairOrder.objects.filter(ticket=ticket).first()
+    if order is None:
+        raise ApplicationError("repair_order_missing", "The repair order is not signed yet.", status=404)
+    return Response(serializers.RepairOrderSerializer(order, context={"request": request}).data)
+
+
+TicketViewSet.repair_order = repair_order
 
 
 def _simple_action(name: str):

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from aftersales.errors import ApplicationError, ConflictError, StaleVersionError
 from aftersales.roles import Role
 from tickets import sla, transitions
-from tickets.models import SLAPolicy, Ticket, TicketEvent, TicketPause
+from tickets.models import SLAPolicy, Ticket, TicketEvent, TicketPause, WorkLogEntry
 from tickets.services import timers as timer_services
 from warranty import coverage as warranty_coverage
 
@@ -194,11 +194,17 @@ def ticket_transition(
         data["engineer"] = engineer.username
         ticket.assigned_engineer = engineer
     elif action == "check_in":
-        if ticket.work_mode == Ticket.WorkMode.ON_SITE:
+        if ticket.work_log.filter(
+            kind=WorkLogEntry.Kind.VISIT, started_at__isnull=False, ended_at__isnull=True
+        ).exists():
             raise ConflictError(ALREADY_CHECKED_IN, _("The engineer is already checked in on site."))
+        WorkLogEntry.objects.create(
+            ticket=ticket, kind=WorkLogEntry.Kind.VISIT, engineer=actor, started_at=now, summary=note, created_at=now
+        )
         ticket.work_mode = Ticket.WorkMode.ON_SITE
     elif action == "check_out":
-        if ticket.work_mode != Ticket.WorkMode.ON_SITE:
+        visits = ticket.work_log.filter(kind=WorkLogEntry.Kind.VISIT, started_at__isnull=False, ended_at__isnull=True)
+        if not visits.update(ended_at=now):
             raise ConflictError(NOT_CHECKED_IN, _("Nobody is checked in on site."))
         ticket.work_mode = Ticket.WorkMode.CONTACTED
     elif action == "contact" and ticket.work_mode == Ticket.WorkMode.NONE:
@@ -214,6 +220,7 @@ def ticket_transition(
     if action == "resolve":
         ticket.resolved_at = now
         if ticket.work_mode == Ticket.WorkMode.ON_SITE:
+            ticket.work_log.filter(kind=WorkLogEntry.Kind.VISIT, ended_at__isnull=True).update(ended_at=now)
             ticket.work_mode = Ticket.WorkMode.CONTACTED
     elif action == "close":
         ticket.closed_at = now

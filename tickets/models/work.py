@@ -1,0 +1,140 @@
+"""What happens on a case: attachments, the work log, parts and labour, quotations, loaners, the repair order."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Attachment(models.Model):
+    class Kind(models.TextChoices):
+        PHOTO = "photo", _("photo")
+        DOCUMENT = "document", _("document")
+
+    ticket = models.ForeignKey(
+        "tickets.Ticket", verbose_name=_("case"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    file = models.FileField(_("file"), upload_to="case-files/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+
+    class Meta:
+        ordering = ["ticket", "uploaded_at"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self):
+        return self.original_name
+
+
+class WorkLogEntry(models.Model):
+    """A call with the customer, a remote session, or an on-site visit (appointment, check-in, check-out)."""
+
+    class Kind(models.TextChoices):
+        CALL = "call", _("call")
+        REMOTE = "remote", _("remote session")
+        VISIT = "visit", _("on-site visit")
+        NOTE = "note", _("note")
+
+    ticket = models.ForeignKey(
+        "tickets.Ticket", verbose_name=_("case"), on_delete=models.CASCADE, related_name="work_log"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    engineer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    appointment_at = models.DateTimeField(_("appointment"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        ordering = ["ticket", "created_at"]
+        verbose_name = _("work log entry")
+        verbose_name_plural = _("work log")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ended_at__isnull=True)
+                | models.Q(started_at__isnull=True)
+                | models.Q(ended_at__gte=models.F("started_at")),
+                name="worklog_end_after_start",
+            ),
+            # At most one visit checked in and not yet out per case.
+            models.UniqueConstraint(
+                fields=["ticket"],
+                condition=models.Q(kind="visit", started_at__isnull=False, ended_at__isnull=True),
+                name="worklog_one_open_visit",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.created_at:%Y-%m-%d}"
+
+
+class ChargeLine(models.Model):
+    """A part used or labour done; charged to the customer when the case is out of warranty or excluded."""
+
+    class Kind(models.TextChoices):
+        PART = "part", _("part")
+        LABOUR = "labour", _("labour")
+
+    ticket = models.ForeignKey(
+        "tickets.Ticket", verbose_name=_("case"), on_delete=models.CASCADE, related_name="charge_lines"
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    description = models.CharField(_("description"), max_length=200)
+    part_number = models.CharField(_("part number"), max_length=64, blank=True)
+    serial = models.CharField(_("part serial"), max_length=64, blank=True)
+    quantity = models.DecimalField(_("quantity / hours"), max_digits=8, decimal_places=2)
+    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    charged = models.BooleanField(_("charged to the customer"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        ordering = ["ticket", "created_at"]
+        verbose_name = _("part or labour line")
+        verbose_name_plural = _("parts and labour")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quantity__gt=0) & models.Q(unit_price__gte=0), name="chargeline_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return self.description
+
+
+class RepairOrder(models.Model):
+    """《售后维修单》: findings, work, parts, labour, charges, signed by the customer."""
+
+    ticket = models.OneToOneField(
+        "tickets.Ticket", verbose_name=_("case"), on_delete=models.PROTECT, related_name="repair_order"
+    )
+    findings = models.TextField(_("findings"))
+    work_done = models.TextField(_("work done"))
+    total_charged = models.DecimalField(_("total charged"), max_digits=12, decimal_places=2, default=Decimal(0))
+    signer_name = models.CharField(_("signed by"), max_length=100)
+    signed_at = models.DateTimeField(_("signed at"))
+    signature = models.FileField(_("signature"), upload_to="signatures/%Y/%m/")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("repair order")
+        verbose_name_plural = _("repair orders")
+
+    def __str__(self):
+        return f"{self.ticket_id}"
