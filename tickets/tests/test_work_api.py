@@ -42,8 +42,12 @@ def test_photo_attachment_is_stored(desk_api, ticket):
 
 @pytest.mark.parametrize(
     ("name", "content"),
-    [("fault.jpg", b"MZ\x90\x00 disguised program"), ("fault.exe", JPEG), ("report.pdf", PNG),
-     ("big.png", PNG + b"\x00" * (10 * 1024 * 1024))],
+    [
+        ("fault.jpg", b"MZ\x90\x00 disguised program"),
+        ("fault.exe", JPEG),
+        ("report.pdf", PNG),
+        ("big.png", PNG + b"\x00" * (10 * 1024 * 1024)),
+    ],
     ids=["exe-named-jpg", "exe-extension", "png-named-pdf", "oversized"],
 )
 def test_bad_attachment_is_400_and_stores_nothing(desk_api, ticket, name, content):
@@ -56,21 +60,25 @@ def test_bad_attachment_is_400_and_stores_nothing(desk_api, ticket, name, conten
 def test_work_log_call_and_future_time(desk_api, ticket):
     ok = desk_api.post(f"{URL}{ticket['id']}/work-log/", {"kind": "call", "summary": "约定明天上门"}, format="json")
     assert ok.status_code == 201
-    future = desk_api.post(f"{URL}{ticket['id']}/work-log/",
-                           {"kind": "call", "started_at": "2999-01-01T00:00:00+08:00"}, format="json")
+    future = desk_api.post(
+        f"{URL}{ticket['id']}/work-log/", {"kind": "call", "started_at": "2999-01-01T00:00:00+08:00"}, format="json"
+    )
     assert future.status_code == 400 and "started_at" in future.json()["details"]
 
 
 def test_part_is_priced_from_the_price_list(desk_api, ticket):
     PartPrice.objects.create(part_number="P-CMP", name="压缩机", price=Decimal("1200.00"), valid_from=date(2020, 1, 1))
-    response = desk_api.post(f"{URL}{ticket['id']}/charges/",
-                             {"kind": "part", "part_number": "P-CMP", "serial": "C123", "quantity": "1"},
-                             format="json")
+    response = desk_api.post(
+        f"{URL}{ticket['id']}/charges/",
+        {"kind": "part", "part_number": "P-CMP", "serial": "C123", "quantity": "1"},
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     assert (response.json()["unit_price"], response.json()["amount"]) == ("1200.00", "1200.00")
     assert response.json()["charged"] is True  # no unit, so nothing was covered at intake
-    unknown = desk_api.post(f"{URL}{ticket['id']}/charges/", {"kind": "part", "part_number": "P-NONE",
-                                                              "quantity": "1"}, format="json")
+    unknown = desk_api.post(
+        f"{URL}{ticket['id']}/charges/", {"kind": "part", "part_number": "P-NONE", "quantity": "1"}, format="json"
+    )
     assert unknown.status_code == 400 and unknown.json()["code"] == "part_unknown"
 
 
@@ -81,40 +89,65 @@ def test_parts_on_a_covered_unit_are_not_charged(desk_api, car):
 
     car.invoice_date = car.delivery_date = timezone.localdate() - timedelta(days=30)
     car.save()
-    ticket = desk_api.post(URL, {"channel": "phone", "reporter_name": "x", "description": "y", "severity": "minor",
-                                 "unit": car.serial}, format="json").json()
-    line = desk_api.post(f"{URL}{ticket['id']}/charges/", {"kind": "labour", "description": "检测",
-                                                           "quantity": "1.5", "unit_price": "10"}, format="json")
+    ticket = desk_api.post(
+        URL,
+        {"channel": "phone", "reporter_name": "x", "description": "y", "severity": "minor", "unit": car.serial},
+        format="json",
+    ).json()
+    line = desk_api.post(
+        f"{URL}{ticket['id']}/charges/",
+        {"kind": "labour", "description": "检测", "quantity": "1.5", "unit_price": "10"},
+        format="json",
+    )
     assert (line.json()["amount"], line.json()["charged"]) == ("15.00", False)
 
 
 def test_repair_order_is_signed_after_resolution_and_confirms_the_case(desk_api, ticket, engineer):
-    too_early = desk_api.post(f"{URL}{ticket['id']}/repair-order/", {"findings": "a", "work_done": "b",
-                                                                     "signer_name": "周先生",
-                                                                     "signature": SIGNATURE}, format="json")
+    too_early = desk_api.post(
+        f"{URL}{ticket['id']}/repair-order/",
+        {"findings": "a", "work_done": "b", "signer_name": "周先生", "signature": SIGNATURE},
+        format="json",
+    )
     assert too_early.status_code == 409
     resolve(desk_api, ticket, engineer)
-    desk_api.post(f"{URL}{ticket['id']}/charges/", {"kind": "labour", "description": "检修", "quantity": "2",
-                                                    "unit_price": "10"}, format="json")
-    signed = desk_api.post(f"{URL}{ticket['id']}/repair-order/", {
-        "findings": "电容损坏", "work_done": "更换电容", "signer_name": "周先生", "signature": SIGNATURE},
-        format="json")
+    desk_api.post(
+        f"{URL}{ticket['id']}/charges/",
+        {"kind": "labour", "description": "检修", "quantity": "2", "unit_price": "10"},
+        format="json",
+    )
+    signed = desk_api.post(
+        f"{URL}{ticket['id']}/repair-order/",
+        {"findings": "电容损坏", "work_done": "更换电容", "signer_name": "周先生", "signature": SIGNATURE},
+        format="json",
+    )
     assert signed.status_code == 201, signed.json()
     assert signed.json()["total_charged"] == "20.00"
     assert Ticket.objects.get().status == "confirmed"
     order = RepairOrder.objects.get()
     assert order.signature.read().startswith(b"\x89PNG")
-    again = desk_api.post(f"{URL}{ticket['id']}/repair-order/", {
-        "findings": "x", "work_done": "y", "signer_name": "z", "signature": SIGNATURE}, format="json")
+    again = desk_api.post(
+        f"{URL}{ticket['id']}/repair-order/",
+        {"findings": "x", "work_done": "y", "signer_name": "z", "signature": SIGNATURE},
+        format="json",
+    )
     assert again.status_code == 409
 
 
-@pytest.mark.parametrize("signature", ["data:image/png;base64,@@@", "data:image/jpeg;base64,AAAA",
-                                       "data:image/png;base64," + base64.b64encode(b"GIF89a").decode()])
+@pytest.mark.parametrize(
+    "signature",
+    [
+        "data:image/png;base64,@@@",
+        "data:image/jpeg;base64,AAAA",
+        "data:image/png;base64," + base64.b64encode(b"GIF89a").decode(),
+    ],
+)
 def test_bad_signature_is_400(desk_api, ticket, engineer, signature):
     resolve(desk_api, ticket, engineer)
-    response = desk_api.post(f"{URL}{ticket['id']}/repair-order/", {
-        "findings": "x", "work_done": "y", "signer_name": "z", "signature": signature}, format="json")
+    response = desk_api.post(
+        f"{URL}{ticket['id']}/repair-order/",
+        {"findings": "x", "work_done": "y", "signer_name": "z", "signature": signature},
+        format="json",
+    )
     assert response.status_code == 400
     assert response.json()["code"] == "signature_invalid"
     assert not RepairOrder.objects.exists()
