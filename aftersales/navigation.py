@@ -24,6 +24,13 @@ class NavItem:
 # Apps append their pages here in the order they appear in the header.
 NAV_ITEMS: list[NavItem] = [
     NavItem(_("Home"), "home"),
+    NavItem(_("Cases"), "tickets:queue", INTERNAL_ROLES | {Role.DEALER_STAFF}),
+    NavItem(_("My cases"), "tickets:mine", frozenset({Role.ENGINEER})),
+    NavItem(
+        _("New case"),
+        "tickets:intake",
+        frozenset({Role.ADMIN, Role.SERVICE_DESK, Role.SERVICE_MANAGER, Role.DEALER_STAFF}),
+    ),
     NavItem(_("Units"), "warranty:unit-list", INTERNAL_ROLES | {Role.DEALER_STAFF}),
     NavItem(_("Unit import"), "warranty:import-list", frozenset({Role.ADMIN, Role.SERVICE_MANAGER, Role.DEALER_STAFF})),
     NavItem(_("API"), "api-docs", INTERNAL_ROLES),

@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/me/", views.account, name="account"),
     path("i18n/language/", views.set_language, name="set_language"),
     path("units/", include("warranty.urls")),
+    path("cases/", include("tickets.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("aftersales.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

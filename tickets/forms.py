@@ -1,0 +1,75 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.models import User
+from aftersales.roles import Role
+from tickets.models import Ticket, WorkLogEntry
+
+DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class IntakeForm(forms.Form):
+    channel = forms.ChoiceField(label=_("Channel"), choices=Ticket.Channel.choices)
+    reporter_name = forms.CharField(label=_("Reported by"), max_length=100)
+    contact_phone = forms.CharField(label=_("Contact phone"), max_length=32, required=False)
+    serial = forms.CharField(label=_("Serial number / VIN"), max_length=64, required=False)
+    severity = forms.ChoiceField(label=_("Severity"))
+    category = forms.CharField(label=_("Category"), max_length=64, required=False)
+    description = forms.CharField(label=_("Fault description"), widget=forms.Textarea(attrs={"rows": 3}))
+    distance_km = forms.IntegerField(label=_("Distance from the outlet (km)"), min_value=0, required=False)
+    reported_at = forms.DateTimeField(label=_("Reported at (if earlier)"), required=False, widget=DATETIME_WIDGET)
+
+    def __init__(self, *args, severities=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["severity"].choices = [(s.code, s.name) for s in severities]
+
+
+class EngineerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        return user.get_full_name() or user.username
+
+
+class AssignForm(forms.Form):
+    engineer = EngineerChoiceField(label=_("Engineer"), queryset=User.objects.none())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["engineer"].queryset = User.objects.filter(groups__name=Role.ENGINEER, is_active=True).order_by(
+            "username"
+        )
+
+
+class WorkLogForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[
+            (WorkLogEntry.Kind.CALL, _("call")),
+            (WorkLogEntry.Kind.REMOTE, _("remote session")),
+            (WorkLogEntry.Kind.VISIT, _("book a visit")),
+            (WorkLogEntry.Kind.NOTE, _("note")),
+        ],
+    )
+    appointment_at = forms.DateTimeField(label=_("Appointment"), required=False, widget=DATETIME_WIDGET)
+    summary = forms.CharField(label=_("Summary"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class ChargeForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=[("part", _("part")), ("labour", _("labour"))])
+    part_number = forms.CharField(label=_("Part number"), max_length=64, required=False)
+    serial = forms.CharField(label=_("Part serial"), max_length=64, required=False)
+    description = forms.CharField(label=_("Description"), max_length=200, required=False)
+    quantity = forms.DecimalField(label=_("Quantity / hours"), min_value=0.01, max_digits=8, decimal_places=2)
+    unit_price = forms.DecimalField(
+        label=_("Unit price / rate"), min_value=0, max_digits=12, decimal_places=2, required=False
+    )
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label=_("Photo or document"))
+
+
+class SignForm(forms.Form):
+    findings = forms.CharField(label=_("Findings"), widget=forms.Textarea(attrs={"rows": 3}))
+    work_done = forms.CharField(label=_("Work done"), widget=forms.Textarea(attrs={"rows": 3}))
+    signer_name = forms.CharField(label=_("Customer's name"), max_length=100)
+    signature = forms.CharField(widget=forms.HiddenInput, error_messages={"required": _("The customer must sign.")})

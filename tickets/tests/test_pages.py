@@ -1,0 +1,107 @@
+from decimal import Decimal
+
+import pytest
+
+from aftersales.roles import Role
+from aftersales.testing import QueryCounter
+from tickets.services.tickets import ticket_create, ticket_transition
+from tickets.services.work import charge_line_add, worklog_add
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def engineer(make_user):
+    return make_user(Role.ENGINEER, first_name="建国", last_name="王")
+
+
+def new(desk_user, **extra):
+    return ticket_create(
+        actor=desk_user, channel="phone", reporter_name="x", description="y", severity="minor", **extra
+    )
+
+
+def page_queries(client, url, user):
+    user.__dict__.pop("_roles", None)
+    with QueryCounter() as counter:
+        response = client.get(url)
+    assert response.status_code == 200
+    return counter.count
+
+
+def test_case_page_query_count_does_not_grow_with_work(client, desk_user, engineer):
+    client.force_login(desk_user)
+    quiet = new(desk_user)
+    busy = new(desk_user)
+    busy = ticket_transition(ticket=busy, action="assign", actor=desk_user, engineer=engineer)
+    busy = ticket_transition(ticket=busy, action="check_in", actor=engineer)
+    for index in range(10):
+        worklog_add(ticket=busy, actor=engineer, kind="call", summary=f"call {index}")
+        charge_line_add(
+            ticket=busy, actor=engineer, kind="labour", description="检测", quantity=Decimal(1), unit_price=Decimal(10)
+        )
+    assert page_queries(client, f"/cases/{quiet.pk}/", desk_user) == page_queries(
+        client, f"/cases/{busy.pk}/", desk_user
+    )
+
+
+def test_queue_query_count_is_constant_and_sorted_by_next_deadline(client, desk_user):
+    client.force_login(desk_user)
+    for _ in range(3):
+        new(desk_user)
+    few = page_queries(client, "/cases/", desk_user)
+    urgent = ticket_create(actor=desk_user, channel="phone", reporter_name="x", description="y", severity="critical")
+    for _ in range(20):
+        new(desk_user)
+    assert page_queries(client, "/cases/", desk_user) == few
+    entries = client.get("/cases/").context["entries"]
+    assert entries[0]["ticket"] == urgent  # its first response is due in 10 minutes, the others' in 60
+
+
+def test_action_form_moves_the_case_and_shows_refusals(client, desk_user, engineer):
+    ticket = new(desk_user)
+    client.force_login(desk_user)
+    response = client.post(f"/cases/{ticket.pk}/action/assign/", {"engineer": engineer.pk, "version": 1})
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.status == "assigned" and ticket.assigned_engineer == engineer
+    refused = client.post(f"/cases/{ticket.pk}/action/close/", {}, follow=True)
+    assert any("close" in str(message) for message in refused.context["messages"])
+    ticket.refresh_from_db()
+    assert ticket.status == "assigned"
+
+
+def test_my_cases_lists_only_the_engineers_open_cases(client, desk_user, engineer, make_user):
+    mine = ticket_transition(ticket=new(desk_user), action="assign", actor=desk_user, engineer=engineer)
+    other = make_user(Role.ENGINEER)
+    ticket_transition(ticket=new(desk_user), action="assign", actor=desk_user, engineer=other)
+    client.force_login(engineer)
+    entries = client.get("/cases/mine/").context["entries"]
+    assert [row["ticket"] for row in entries] == [mine]
+
+
+def test_dealer_cannot_open_another_outlets_case_page(client, desk_user, dealer_user, other_dealer):
+    ticket = new(desk_user, serving_outlet=other_dealer)
+    client.force_login(dealer_user)
+    assert client.get(f"/cases/{ticket.pk}/").status_code == 404
+    assert client.post(f"/cases/{ticket.pk}/action/cancel/").status_code == 404
+
+
+def test_intake_page_opens_a_case_for_a_unit(client, desk_user, car):
+    client.force_login(desk_user)
+    response = client.post(
+        "/cases/new/",
+        {
+            "channel": "phone",
+            "reporter_name": "赵女士",
+            "serial": car.serial,
+            "severity": "major",
+            "description": "异响",
+        },
+    )
+    assert response.status_code == 302
+    unknown = client.post(
+        "/cases/new/",
+        {"channel": "phone", "reporter_name": "赵女士", "serial": "NOPE", "severity": "major", "description": "异响"},
+    )
+    assert unknown.status_code == 200 and "serial" in unknown.context["form"].errors

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from tickets import views
+
+app_name = "tickets"
+
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("new/", views.intake, name="intake"),
+    path("mine/", views.my_cases, name="mine"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/action/<slug:action>/", views.act, name="act"),
+    path("<int:pk>/add/<slug:what>/", views.add_work, name="add"),
+    path("<int:pk>/sign/", views.sign, name="sign"),
+    path("<int:pk>/order/", views.order, name="order"),
+    path("<int:pk>/signature.png", views.signature, name="signature"),
+]

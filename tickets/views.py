@@ -1,0 +1,254 @@
+"""Service-desk pages: the queue, intake, the case page, signing and printing the repair order, my cases."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from aftersales.errors import ApplicationError
+from aftersales.roles import INTERNAL_ROLES, Role
+from tickets import sla, transitions
+from tickets.filters import TicketFilter
+from tickets.forms import AssignForm, AttachmentForm, ChargeForm, IntakeForm, SignForm, WorkLogForm
+from tickets.models import RepairOrder, Ticket, Timer
+from tickets.selectors import ticket_get, ticket_scope, with_related
+from tickets.services import tickets as ticket_services
+from tickets.services import work as work_services
+from warranty.selectors import unit_get
+from warranty.views import role_required
+
+CASE_READERS = (*INTERNAL_ROLES, Role.DEALER_STAFF)
+CASE_WRITERS = (
+    Role.ADMIN,
+    Role.SERVICE_DESK,
+    Role.ENGINEER,
+    Role.SERVICE_MANAGER,
+    Role.DEPARTMENT_MANAGER,
+    Role.GENERAL_MANAGER,
+    Role.DEALER_STAFF,
+)
+ACTIVE_TIMER_STATES = (Timer.State.RUNNING, Timer.State.BREACHED, Timer.State.PAUSED)
+
+
+def next_timer(ticket: Ticket) -> Timer | None:
+    """The deadline that matters most now: the earliest running or breached one (from prefetched timers)."""
+    active = [t for t in ticket.timers.all() if t.state in ACTIVE_TIMER_STATES and t.met_at is None and t.due_at]
+    return min(active, key=lambda t: t.due_at, default=None)
+
+
+def rows(tickets) -> list[dict]:
+    return [{"ticket": ticket, "next": next_timer(ticket)} for ticket in tickets]
+
+
+@role_required(*CASE_READERS)
+def queue(request):
+    params = request.GET.copy()
+    if not params.get("status"):
+        params.setlist("status", list(transitions.OPEN_STATUSES))
+    tickets = with_related(ticket_scope(user=request.user))
+    filtered = TicketFilter(params, queryset=tickets)
+    page = Paginator(filtered.qs.order_by("-reported_at", "-id"), 50).get_page(request.GET.get("page"))
+    entries = rows(page.object_list)
+    if request.GET.get("sort", "due") == "due":
+        far = timezone.now() + timezone.timedelta(days=36500)
+        entries.sort(key=lambda row: row["next"].due_at if row["next"] else far)
+    return render(
+        request, "tickets/queue.html", {"filter": filtered, "page": page, "entries": entries, "now": timezone.now()}
+    )
+
+
+@role_required(*CASE_READERS)
+def my_cases(request):
+    tickets = with_related(
+        ticket_scope(user=request.user).filter(
+            assigned_engineer=request.user, status__in=transitions.OPEN_STATUSES + (transitions.RESOLVED,)
+        )
+    )
+    entries = rows(tickets.order_by("-reported_at"))
+    far = timezone.now() + timezone.timedelta(days=36500)
+    entries.sort(key=lambda row: row["next"].due_at if row["next"] else far)
+    return render(request, "tickets/my_cases.html", {"entries": entries})
+
+
+@role_required(Role.ADMIN, Role.SERVICE_DESK, Role.SERVICE_MANAGER, Role.DEALER_STAFF)
+@require_http_methods(["GET", "POST"])
+def intake(request):
+    policy = sla.default_policy(on=timezone.localdate())
+    form = IntakeForm(
+        request.POST or None, severities=policy.severities.all(), initial={"channel": "phone", "severity": "major"}
+    )
+    if request.method == "POST" and form.is_valid():
+        values = dict(form.cleaned_data)
+        serial = values.pop("serial").strip()
+        try:
+            if serial:
+                values["unit"] = unit_get(user=request.user, serial=serial)
+            values["reported_at"] = values["reported_at"] or None
+            ticket = ticket_services.ticket_create(actor=request.user, **values)
+        except ApplicationError as error:
+            field = "serial" if error.code == "unit_not_found" else None
+            for name, errors in error.details.items():
+                form.add_error(name if name in form.fields else None, errors)
+            if not error.details:
+                form.add_error(field, str(error.message))
+        else:
+            messages.success(request, _("Case %s opened.") % ticket.number)
+            return redirect("tickets:detail", pk=ticket.pk)
+    return render(request, "tickets/intake.html", {"form": form})
+
+
+def _case(request, pk) -> Ticket:
+    try:
+        return ticket_get(user=request.user, pk=pk)
+    except ApplicationError:
+        raise Http404 from None
+
+
+@role_required(*CASE_READERS)
+def detail(request, pk):
+    ticket = _case(request, pk)
+    context = {
+        "ticket": ticket,
+        "timers": list(ticket.timers.all()),
+        "allowed": transitions.allowed_actions(ticket.status),
+        "assign_form": AssignForm(),
+        "worklog_form": WorkLogForm(),
+        "charge_form": ChargeForm(),
+        "attachment_form": AttachmentForm(),
+        "work_log": ticket.work_log.select_related("engineer").order_by("-created_at"),
+        "charges": ticket.charge_lines.order_by("created_at"),
+        "attachments": ticket.attachments.order_by("uploaded_at"),
+        "events": ticket.events.select_related("actor").order_by("-at", "-id"),
+        "order": RepairOrder.objects.filter(ticket=ticket).first(),
+        "action_labels": ACTION_LABELS,
+    }
+    return render(request, "tickets/detail.html", context)
+
+
+ACTION_LABELS = {
+    "assign": _("Assign"),
+    "contact": _("Customer contacted"),
+    "start_remote": _("Start remote session"),
+    "check_in": _("Check in on site"),
+    "check_out": _("Check out"),
+    "wait_customer": _("Wait for customer"),
+    "wait_parts": _("Wait for parts"),
+    "resume": _("Resume"),
+    "resolve": _("Resolve"),
+    "confirm": _("Customer confirmed"),
+    "close": _("Close"),
+    "reopen": _("Reopen"),
+    "cancel": _("Cancel case"),
+}
+
+
+def _back(ticket: Ticket, anchor: str = ""):
+    return redirect(reverse("tickets:detail", args=[ticket.pk]) + anchor)
+
+
+def _show_error(request, error: ApplicationError) -> None:
+    details = "; ".join(
+        str(message) for errors in error.details.values() if isinstance(errors, list) for message in errors
+    )
+    messages.error(request, f"{error.message} {details}".strip())
+
+
+@role_required(*CASE_WRITERS)
+@require_POST
+def act(request, pk, action):
+    ticket = _case(request, pk)
+    if action not in transitions.TRANSITIONS:
+        raise Http404
+    extra = {}
+    if action == "assign":
+        form = AssignForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Choose a service engineer."))
+            return _back(ticket)
+        extra["engineer"] = form.cleaned_data["engineer"]
+    try:
+        ticket_services.ticket_transition(
+            ticket=ticket,
+            action=action,
+            actor=request.user,
+            expected_version=int(request.POST.get("version") or 0) or None,
+            note=request.POST.get("note", ""),
+            **extra,
+        )
+    except ApplicationError as error:
+        _show_error(request, error)
+    return _back(ticket)
+
+
+@role_required(*CASE_WRITERS)
+@require_POST
+def add_work(request, pk, what):
+    ticket = _case(request, pk)
+    forms_and_services = {
+        "worklog": (WorkLogForm, work_services.worklog_add, "#work-log"),
+        "charge": (ChargeForm, work_services.charge_line_add, "#charges"),
+        "attachment": (AttachmentForm, work_services.attachment_add, "#attachments"),
+    }
+    if what not in forms_and_services:
+        raise Http404
+    form_class, service, anchor = forms_and_services[what]
+    form = form_class(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()))
+        return _back(ticket, anchor)
+    values = dict(form.cleaned_data)
+    if what == "charge":
+        values["description"] = values["description"] or ""
+    try:
+        service(ticket=ticket, actor=request.user, **values)
+    except ApplicationError as error:
+        _show_error(request, error)
+    return _back(ticket, anchor)
+
+
+@role_required(*CASE_WRITERS)
+@require_http_methods(["GET", "POST"])
+def sign(request, pk):
+    ticket = _case(request, pk)
+    form = SignForm(request.POST or None, initial={"signer_name": ticket.reporter_name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            work_services.repair_order_sign(ticket=ticket, actor=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            form.add_error(None, f"{error.message}")
+        else:
+            return redirect("tickets:order", pk=ticket.pk)
+    return render(request, "tickets/sign.html", {"ticket": ticket, "form": form})
+
+
+@role_required(*CASE_READERS)
+def order(request, pk):
+    ticket = _case(request, pk)
+    repair_order = RepairOrder.objects.filter(ticket=ticket).first()
+    if repair_order is None:
+        raise Http404
+    return render(
+        request,
+        "tickets/order.html",
+        {
+            "ticket": ticket,
+            "order": repair_order,
+            "charges": ticket.charge_lines.order_by("created_at"),
+            "visits": ticket.work_log.filter(kind="visit").order_by("started_at"),
+        },
+    )
+
+
+@role_required(*CASE_READERS)
+def signature(request, pk):
+    ticket = _case(request, pk)
+    repair_order = RepairOrder.objects.filter(ticket=ticket).first()
+    if repair_order is None:
+        raise Http404
+    return FileResponse(repair_order.signature.open("rb"), content_type="image/png")
