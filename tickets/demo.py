@@ -1,0 +1,38 @@
+"""Demo cases in several states so the queue, the case page and "my cases" show something real."""
+
+from datetime import timedelta
+
+from django.db import transaction
+
+from aftersales.models import User
+from tickets.models import Ticket
+from tickets.services.tickets import ticket_create, ticket_transition
+from warranty.models import Unit
+
+
+@transaction.atomic
+def seed(*, now) -> None:
+    if Ticket.objects.exists():
+        return
+    desk = User.objects.get(username="desk")
+    engineer = User.objects.get(username="engineer")
+    units = {unit.serial: unit for unit in Unit.objects.all()}
+    plans = [
+        ("LSVE5000000000001", "critical", "仪表盘报警，车辆无法启动", 20, ["assign"]),
+        ("LSVE5000000000003", "major", "制动异响再次出现", 300, ["assign", "contact", "wait_parts"]),
+        ("MONUPS20K0000007", "critical", "UPS 监控主机离线，机房告警", 45, ["assign", "start_remote"]),
+        ("TV55U000000000005", "minor", "开机偶尔黑屏", 1500, ["assign", "check_in", "resolve"]),
+        (None, "minor", "咨询保养周期", 90, []),
+    ]
+    for serial, severity, description, minutes_ago, actions in plans:
+        unit = units.get(serial) if serial else None
+        reported = now - timedelta(minutes=minutes_ago)
+        ticket = ticket_create(actor=desk, channel="phone", reporter_name=unit.customer.name if unit else "陈先生",
+                               contact_phone=unit.customer.phone if unit else "13600000000",
+                               description=description, severity=severity, unit=unit, reported_at=reported,
+                               now=reported)
+        at = reported
+        for action in actions:
+            at += timedelta(minutes=5)
+            ticket = ticket_transition(ticket=ticket, action=action, actor=desk if action == "assign" else engineer,
+                                       engineer=engineer if action == "assign" else None, now=min(at, now))
