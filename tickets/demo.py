@@ -27,12 +27,24 @@ def seed(*, now) -> None:
     for serial, severity, description, minutes_ago, actions in plans:
         unit = units.get(serial) if serial else None
         reported = now - timedelta(minutes=minutes_ago)
-        ticket = ticket_create(actor=desk, channel="phone", reporter_name=unit.customer.name if unit else "陈先生",
-                               contact_phone=unit.customer.phone if unit else "13600000000",
-                               description=description, severity=severity, unit=unit, reported_at=reported,
-                               now=reported)
+        ticket = ticket_create(
+            actor=desk,
+            channel="phone",
+            reporter_name=unit.customer.name if unit else "陈先生",
+            contact_phone=unit.customer.phone if unit else "13600000000",
+            description=description,
+            severity=severity,
+            unit=unit,
+            reported_at=reported,
+            now=reported,
+        )
         at = reported
         for action in actions:
             at += timedelta(minutes=5)
-            ticket = ticket_transition(ticket=ticket, action=action, actor=desk if action == "assign" else engineer,
-                                       engineer=engineer if action == "assign" else None, now=min(at, now))
+            ticket = ticket_transition(
+                ticket=ticket,
+                action=action,
+                actor=desk if action == "assign" else engineer,
+                engineer=engineer if action == "assign" else None,
+                now=min(at, now),
+            )

@@ -73,3 +73,52 @@ class SignForm(forms.Form):
     work_done = forms.CharField(label=_("Work done"), widget=forms.Textarea(attrs={"rows": 3}))
     signer_name = forms.CharField(label=_("Customer's name"), max_length=100)
     signature = forms.CharField(widget=forms.HiddenInput, error_messages={"required": _("The customer must sign.")})
+
+
+class QuotationForm(forms.Form):
+    """Up to three lines at a time; empty lines are ignored. Prices default to the price list and policy."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for number in range(1, 4):
+            self.fields[f"kind_{number}"] = forms.ChoiceField(
+                label=_("Kind"), choices=[("part", _("part")), ("labour", _("labour"))], required=False
+            )
+            self.fields[f"part_number_{number}"] = forms.CharField(
+                label=_("Part number"), max_length=64, required=False
+            )
+            self.fields[f"description_{number}"] = forms.CharField(
+                label=_("Description"), max_length=200, required=False
+            )
+            self.fields[f"quantity_{number}"] = forms.DecimalField(
+                label=_("Quantity / hours"), min_value=0.01, max_digits=8, decimal_places=2, required=False
+            )
+
+    def lines(self) -> list[dict]:
+        data = self.cleaned_data
+        return [
+            {
+                "kind": data[f"kind_{n}"] or "part",
+                "part_number": data[f"part_number_{n}"],
+                "description": data[f"description_{n}"],
+                "quantity": data[f"quantity_{n}"],
+            }
+            for n in range(1, 4)
+            if data.get(f"quantity_{n}")
+        ]
+
+
+class DecisionForm(forms.Form):
+    approved = forms.TypedChoiceField(
+        coerce=lambda value: value == "yes", choices=[("yes", _("approved")), ("no", _("rejected"))]
+    )
+    customer_name = forms.CharField(label=_("Customer's name"), max_length=100)
+
+
+class LoanerForm(forms.Form):
+    description = forms.CharField(label=_("Substitute unit"), max_length=200)
+    serial = forms.CharField(label=_("Serial number"), max_length=64, required=False)
+
+
+class EscalateForm(forms.Form):
+    plan = forms.CharField(label=_("Emergency plan agreed with the customer"), widget=forms.Textarea(attrs={"rows": 2}))

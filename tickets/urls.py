@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/action/<slug:action>/", views.act, name="act"),
     path("<int:pk>/add/<slug:what>/", views.add_work, name="add"),
+    path("<int:pk>/loaners/<int:loaner_pk>/return/", views.loaner_return, name="loaner-return"),
     path("<int:pk>/sign/", views.sign, name="sign"),
     path("<int:pk>/order/", views.order, name="order"),
     path("<int:pk>/signature.png", views.signature, name="signature"),

@@ -15,9 +15,21 @@ from aftersales.errors import ApplicationError
 from aftersales.roles import INTERNAL_ROLES, Role
 from tickets import sla, transitions
 from tickets.filters import TicketFilter
-from tickets.forms import AssignForm, AttachmentForm, ChargeForm, IntakeForm, SignForm, WorkLogForm
+from tickets.forms import (
+    AssignForm,
+    AttachmentForm,
+    ChargeForm,
+    DecisionForm,
+    EscalateForm,
+    IntakeForm,
+    LoanerForm,
+    QuotationForm,
+    SignForm,
+    WorkLogForm,
+)
 from tickets.models import RepairOrder, Ticket, Timer
 from tickets.selectors import ticket_get, ticket_scope, with_related
+from tickets.services import billing
 from tickets.services import tickets as ticket_services
 from tickets.services import work as work_services
 from warranty.selectors import unit_get
@@ -126,6 +138,12 @@ def detail(request, pk):
         "attachments": ticket.attachments.order_by("uploaded_at"),
         "events": ticket.events.select_related("actor").order_by("-at", "-id"),
         "order": RepairOrder.objects.filter(ticket=ticket).first(),
+        "quotations": ticket.quotations.order_by("-created_at"),
+        "loaners": ticket.loaners.order_by("lent_at"),
+        "quotation_form": QuotationForm(),
+        "decision_form": DecisionForm(),
+        "loaner_form": LoanerForm(),
+        "escalate_form": EscalateForm(),
         "action_labels": ACTION_LABELS,
     }
     return render(request, "tickets/detail.html", context)
@@ -191,6 +209,10 @@ def act(request, pk, action):
 def add_work(request, pk, what):
     ticket = _case(request, pk)
     forms_and_services = {
+        "quotation": (QuotationForm, _quote, "#billing"),
+        "decision": (DecisionForm, billing.quotation_decide, "#billing"),
+        "loaner": (LoanerForm, billing.loaner_issue, "#billing"),
+        "escalate": (EscalateForm, billing.ticket_escalate, "#billing"),
         "worklog": (WorkLogForm, work_services.worklog_add, "#work-log"),
         "charge": (ChargeForm, work_services.charge_line_add, "#charges"),
         "attachment": (AttachmentForm, work_services.attachment_add, "#attachments"),
@@ -210,6 +232,29 @@ def add_work(request, pk, what):
     except ApplicationError as error:
         _show_error(request, error)
     return _back(ticket, anchor)
+
+
+def _quote(*, ticket, actor, **fields):
+    form = QuotationForm(fields)
+    form.is_valid()
+    lines = form.lines()
+    if not lines:
+        raise ApplicationError("quotation_empty", _("Add at least one line."))
+    return billing.quotation_create(ticket=ticket, actor=actor, lines=lines)
+
+
+@role_required(*CASE_WRITERS)
+@require_POST
+def loaner_return(request, pk, loaner_pk):
+    ticket = _case(request, pk)
+    loaner = ticket.loaners.filter(pk=loaner_pk).first()
+    if loaner is None:
+        raise Http404
+    try:
+        billing.loaner_return(loaner=loaner, actor=request.user)
+    except ApplicationError as error:
+        _show_error(request, error)
+    return _back(ticket, "#billing")
 
 
 @role_required(*CASE_WRITERS)

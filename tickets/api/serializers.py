@@ -12,6 +12,8 @@ from tickets.models import (
     BusinessCalendar,
     ChargeLine,
     DistanceBand,
+    Loaner,
+    Quotation,
     RegionZone,
     RepairOrder,
     Severity,
@@ -333,3 +335,57 @@ class RepairOrderSignSerializer(StrictSerializer):
     work_done = serializers.CharField()
     signer_name = serializers.CharField(max_length=100)
     signature = serializers.CharField(help_text=_("The drawn signature as a data:image/png;base64 URL."))
+
+
+class QuotationLineSerializer(StrictSerializer):
+    kind = serializers.ChoiceField(choices=ChargeLine.Kind.choices)
+    description = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    part_number = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    quantity = serializers.DecimalField(max_digits=8, decimal_places=2, min_value=Decimal("0.01"))
+    unit_price = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        allow_null=True,
+        help_text=_("Default: price list / policy labour rate."),
+    )
+
+    def validate(self, attrs):
+        if attrs["kind"] == ChargeLine.Kind.PART and not attrs["part_number"] and attrs.get("unit_price") is None:
+            raise serializers.ValidationError({"part_number": [_("A part needs its part number or a price.")]})
+        return attrs
+
+
+class QuotationCreateSerializer(StrictSerializer):
+    lines = QuotationLineSerializer(many=True, allow_empty=False)
+
+
+class QuotationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Quotation
+        fields = ["id", "status", "lines", "total", "created_at", "decided_at", "decided_by_name"]
+
+
+class QuotationDecisionSerializer(StrictSerializer):
+    approved = serializers.BooleanField()
+    customer_name = serializers.CharField(max_length=100)
+
+
+class LoanerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Loaner
+        fields = ["id", "description", "serial", "lent_at", "returned_at"]
+
+
+class LoanerCreateSerializer(StrictSerializer):
+    description = serializers.CharField(max_length=200)
+    serial = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+
+
+class LoanerReturnSerializer(StrictSerializer):
+    loaner = serializers.IntegerField()
+
+
+class EscalateSerializer(StrictSerializer):
+    plan = serializers.CharField(help_text=_("The emergency plan agreed with the customer."))

@@ -14,6 +14,7 @@ from tickets.api import serializers
 from tickets.filters import TicketFilter
 from tickets.models import BusinessCalendar, RepairOrder, SLAPolicy, Ticket
 from tickets.selectors import ticket_get, ticket_scope, with_related
+from tickets.services import billing
 from tickets.services import tickets as ticket_services
 from tickets.services import work as work_services
 from tickets.services.calendars import calendar_save
@@ -264,6 +265,52 @@ def repair_order(self, request, pk=None):
 
 
 TicketViewSet.repair_order = repair_order
+
+
+def _quotation_create(*, ticket, actor, lines):
+    return billing.quotation_create(ticket=ticket, actor=actor, lines=[dict(line) for line in lines])
+
+
+TicketViewSet.quotations = _sub_resource(
+    "quotations",
+    "quotations",
+    serializers.QuotationSerializer,
+    serializers.QuotationCreateSerializer,
+    _quotation_create,
+)
+TicketViewSet.loaners = _sub_resource(
+    "loaners", "loaners", serializers.LoanerSerializer, serializers.LoanerCreateSerializer, billing.loaner_issue
+)
+
+
+def _case_action(url_path: str, input_serializer, run):
+    """A POST on a case that takes ``input_serializer`` and answers with the case."""
+
+    def handler(self, request, pk=None):
+        ticket = self.get_object()
+        data = input_serializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        run(ticket=ticket, actor=request.user, **data.validated_data)
+        return Response(serializers.TicketSerializer(ticket_get(user=request.user, pk=ticket.pk)).data)
+
+    handler.__name__ = url_path.replace("-", "_")
+    handler.__doc__ = run.__doc__
+    handler = extend_schema(request=input_serializer, responses=serializers.TicketSerializer)(handler)
+    return action(detail=True, methods=["post"], url_path=url_path)(handler)
+
+
+def _loaner_return(*, ticket, actor, loaner):
+    found = ticket.loaners.filter(pk=loaner).first()
+    if found is None:
+        raise ApplicationError("loaner_not_found", "No such substitute unit on this case.", status=404)
+    return billing.loaner_return(loaner=found, actor=actor)
+
+
+TicketViewSet.quotation_decision = _case_action(
+    "quotation-decision", serializers.QuotationDecisionSerializer, billing.quotation_decide
+)
+TicketViewSet.loaner_return = _case_action("loaner-return", serializers.LoanerReturnSerializer, _loaner_return)
+TicketViewSet.escalate = _case_action("escalate", serializers.EscalateSerializer, billing.ticket_escalate)
 
 
 def _simple_action(name: str):

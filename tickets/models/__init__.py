@@ -1,11 +1,13 @@
 from tickets.models.calendars import BusinessCalendar, CalendarDate, CalendarWindow
 from tickets.models.sla import DistanceBand, RegionZone, Severity, SLAMetric, SLAPolicy, SLATarget
 from tickets.models.tickets import Ticket, TicketEvent, TicketPause, Timer
-from tickets.models.work import Attachment, ChargeLine, RepairOrder, WorkLogEntry
+from tickets.models.work import Attachment, ChargeLine, Loaner, Quotation, RepairOrder, WorkLogEntry
 
 __all__ = [
     "Attachment",
     "ChargeLine",
+    "Loaner",
+    "Quotation",
     "RepairOrder",
     "WorkLogEntry",
     "BusinessCalendar",

@@ -89,6 +89,13 @@ class Ticket(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
     )
+    chargeable = models.BooleanField(
+        _("paid service"),
+        default=False,
+        help_text=_("Out of warranty or an excluded cause: work continues only after an approved quotation."),
+    )
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    emergency_plan = models.TextField(_("emergency plan"), blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)

@@ -138,3 +138,67 @@ class RepairOrder(models.Model):
 
     def __str__(self):
         return f"{self.ticket_id}"
+
+
+class Quotation(models.Model):
+    """Out of warranty or an excluded cause: priced lines the customer approves before work continues."""
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("waiting for the customer")
+        APPROVED = "approved", _("approved")
+        REJECTED = "rejected", _("rejected")
+
+    ticket = models.ForeignKey(
+        "tickets.Ticket", verbose_name=_("case"), on_delete=models.CASCADE, related_name="quotations"
+    )
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.SENT)
+    lines = models.JSONField(
+        _("lines"),
+        default=list,
+        help_text=_('[{"kind", "description", "part_number", "quantity", "unit_price", "amount"}]'),
+    )
+    total = models.DecimalField(_("total"), max_digits=12, decimal_places=2)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by_name = models.CharField(_("decided by (customer)"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["ticket", "-created_at"]
+        verbose_name = _("quotation")
+        verbose_name_plural = _("quotations")
+        constraints = [
+            models.UniqueConstraint(fields=["ticket"], condition=models.Q(status="sent"), name="quotation_one_open"),
+        ]
+
+    def __str__(self):
+        return f"{self.ticket_id} {self.total}"
+
+
+class Loaner(models.Model):
+    """A substitute unit lent while the case is open, until it comes back."""
+
+    ticket = models.ForeignKey(
+        "tickets.Ticket", verbose_name=_("case"), on_delete=models.CASCADE, related_name="loaners"
+    )
+    description = models.CharField(_("substitute unit"), max_length=200)
+    serial = models.CharField(_("serial number"), max_length=64, blank=True)
+    lent_at = models.DateTimeField(_("lent at"))
+    returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
+    lent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["ticket", "lent_at"]
+        verbose_name = _("loaner")
+        verbose_name_plural = _("loaners")
+        indexes = [
+            # "Loaners out" on the desk's dashboard.
+            models.Index(fields=["lent_at"], name="loaner_out", condition=models.Q(returned_at__isnull=True)),
+        ]
+
+    def __str__(self):
+        return self.description

@@ -25,6 +25,9 @@ ENGINEER_REQUIRED = "engineer_required"
 ALREADY_CHECKED_IN = "already_checked_in"
 NOT_CHECKED_IN = "not_checked_in"
 
+QUOTATION_REQUIRED = "quotation_required"
+# Work that needs the customer's approval of a quotation when the case is paid service.
+PAID_WORK = ("start_remote", "check_in", "resolve")
 # What each action proves was done in time.
 MEETS = {
     "contact": ("first_response",),
@@ -116,6 +119,7 @@ def ticket_create(
         answer = warranty_coverage.coverage(unit, on=on, usage=unit.usage_reading)
         snapshot = json.loads(json.dumps(answer, cls=DjangoJSONEncoder))
     ticket = Ticket.objects.create(
+        chargeable=unit is not None and not snapshot.get("covered", False),
         number=next_number(now),
         channel=channel,
         reporter_name=reporter_name,
@@ -184,6 +188,11 @@ def ticket_transition(
             details={"allowed": error.allowed},
         ) from error
     data: dict = {"note": note} if note else {}
+    if action in PAID_WORK and ticket.chargeable and not ticket.quotations.filter(status="approved").exists():
+        raise ConflictError(
+            QUOTATION_REQUIRED,
+            _("This case is paid service: the customer must approve a quotation before work continues."),
+        )
     if action == "assign":
         if engineer is None or not engineer.has_role(Role.ENGINEER):
             raise ApplicationError(

@@ -105,3 +105,27 @@ def test_intake_page_opens_a_case_for_a_unit(client, desk_user, car):
         {"channel": "phone", "reporter_name": "赵女士", "serial": "NOPE", "severity": "major", "description": "异响"},
     )
     assert unknown.status_code == 200 and "serial" in unknown.context["form"].errors
+
+
+def test_quotation_loaner_and_escalation_from_the_case_page(client, desk_user, engineer):
+    ticket = ticket_transition(ticket=new(desk_user), action="assign", actor=desk_user, engineer=engineer)
+    client.force_login(desk_user)
+    client.post(
+        f"/cases/{ticket.pk}/add/quotation/",
+        {"kind_1": "labour", "description_1": "检测", "quantity_1": "2", "kind_2": "part"},
+    )
+    quotation = ticket.quotations.get()
+    assert (quotation.status, len(quotation.lines)) == ("sent", 1)
+    client.post(f"/cases/{ticket.pk}/add/decision/", {"approved": "yes", "customer_name": "陈先生"})
+    quotation.refresh_from_db()
+    assert quotation.status == "approved"
+    client.post(f"/cases/{ticket.pk}/add/loaner/", {"description": "备用机", "serial": "B1"})
+    loaner = ticket.loaners.get()
+    client.post(f"/cases/{ticket.pk}/loaners/{loaner.pk}/return/")
+    loaner.refresh_from_db()
+    assert loaner.returned_at is not None
+    client.post(f"/cases/{ticket.pk}/add/escalate/", {"plan": "启用备用设备"})
+    ticket.refresh_from_db()
+    assert ticket.emergency_plan == "启用备用设备"
+    page = client.get(f"/cases/{ticket.pk}/").content.decode()
+    assert "启用备用设备" in page and "备用机" in page
