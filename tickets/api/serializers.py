@@ -389,3 +389,7 @@ class LoanerReturnSerializer(StrictSerializer):
 
 class EscalateSerializer(StrictSerializer):
     plan = serializers.CharField(help_text=_("The emergency plan agreed with the customer."))
+
+
+class PolicyChangeSerializer(TransitionSerializer):
+    policy = serializers.PrimaryKeyRelatedField(queryset=SLAPolicy.objects.all())

@@ -313,6 +313,14 @@ TicketViewSet.loaner_return = _case_action("loaner-return", serializers.LoanerRe
 TicketViewSet.escalate = _case_action("escalate", serializers.EscalateSerializer, billing.ticket_escalate)
 
 
+def _change_policy(*, ticket, actor, policy, version=None, note=""):
+    """Move the case to another SLA policy; deadlines are recomputed from the start and the pause ledger."""
+    return ticket_services.ticket_change_policy(ticket=ticket, policy=policy, actor=actor, expected_version=version)
+
+
+TicketViewSet.sla_policy = _case_action("sla-policy", serializers.PolicyChangeSerializer, _change_policy)
+
+
 def _simple_action(name: str):
     def handler(self, request, pk=None):
         return self._transition(request, name, serializers.TransitionSerializer)

@@ -270,3 +270,26 @@ def ticket_change_severity(
     timer_services.timers_retarget(ticket, now=now)
     event(ticket, actor=actor, kind="severity_changed", at=now, data={"from": before, "to": severity})
     return ticket
+
+
+@transaction.atomic
+def ticket_change_policy(
+    *, ticket: Ticket, policy: SLAPolicy, actor, expected_version: int | None = None, now: datetime | None = None
+) -> Ticket:
+    """Move a case to another SLA policy (version); the severity keeps its code, deadlines are recomputed."""
+    now = now or timezone.now()
+    ticket = _locked(ticket, expected_version)
+    severity = policy.severities.filter(code=ticket.severity.code).first()
+    if severity is None:
+        raise ApplicationError(
+            sla.UNKNOWN_SEVERITY,
+            _("The policy %(policy)s has no severity %(code)s.") % {"policy": policy, "code": ticket.severity.code},
+            details={"policy": [_("Choose a policy with this severity, or change the severity first.")]},
+        )
+    before = str(ticket.sla_policy)
+    ticket.sla_policy, ticket.severity = policy, severity
+    ticket.version += 1
+    ticket.save()
+    timer_services.timers_retarget(ticket, now=now)
+    event(ticket, actor=actor, kind="policy_changed", at=now, data={"from": before, "to": str(policy)})
+    return ticket

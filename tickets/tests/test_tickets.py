@@ -168,3 +168,21 @@ def test_customer_policy_wins_over_default(desk):
     ticket = new_ticket(desk, customer=customer)
     assert ticket.sla_policy == special
     assert [t.target_minutes for t in timers(ticket).values()] == [5]
+
+
+def test_policy_change_recomputes_deadlines_with_the_same_severity(desk):
+    from tickets.services.tickets import ticket_change_policy
+
+    ticket = new_ticket(desk, severity="major")
+    default = ticket.sla_policy
+    faster = SLAPolicy.objects.create(
+        code="FAST", name="fast", effective_from="2020-01-01", calendar=default.calendar, created_at=T0
+    )
+    severity = faster.severities.create(code="major", name="major", rank=1)
+    resolution = default.targets.get(metric__code="resolution", severity__code="major").metric
+    faster.targets.create(severity=severity, metric=resolution, minutes=120)
+    ticket = ticket_change_policy(ticket=ticket, policy=faster, actor=desk, now=T0 + timedelta(minutes=5))
+    current = timers(ticket)
+    assert current["resolution"].due_at == T0 + timedelta(hours=2)
+    assert current["first_response"].state == "cancelled"  # the new policy has no such target
+    assert ticket.events.filter(kind="policy_changed").exists()
