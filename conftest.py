@@ -52,3 +52,4 @@ def _migration_data_after_flush(request):
 
     if not SLAPolicy.objects.filter(is_default=True).exists():
         importlib.import_module("tickets.migrations.0002_default_sla").install(apps, None)
+        importlib.import_module("tickets.migrations.0007_default_ladder").install(apps, None)

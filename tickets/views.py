@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -27,11 +28,13 @@ from tickets.forms import (
     SignForm,
     WorkLogForm,
 )
-from tickets.models import RepairOrder, Ticket, Timer
+from tickets.models import Notification, RepairOrder, Ticket, Timer
 from tickets.selectors import ticket_get, ticket_scope, with_related
 from tickets.services import billing
 from tickets.services import tickets as ticket_services
 from tickets.services import work as work_services
+from tickets.services.escalation import escalation_acknowledge
+from tickets.services.notifications import notification_mark_read
 from warranty.selectors import unit_get
 from warranty.views import role_required
 
@@ -297,3 +300,29 @@ def signature(request, pk):
     if repair_order is None:
         raise Http404
     return FileResponse(repair_order.signature.open("rb"), content_type="image/png")
+
+
+@login_required
+def inbox(request):
+    notifications = (
+        Notification.objects.filter(recipient=request.user)
+        .select_related("ticket", "escalation")
+        .order_by("-created_at", "-id")
+    )
+    page = Paginator(notifications, 50).get_page(request.GET.get("page"))
+    return render(request, "tickets/inbox.html", {"page": page})
+
+
+@login_required
+@require_POST
+def inbox_read(request, pk):
+    notification = Notification.objects.filter(recipient=request.user, pk=pk).select_related("escalation").first()
+    if notification is None:
+        raise Http404
+    if request.POST.get("acknowledge") and notification.escalation_id:
+        try:
+            escalation_acknowledge(escalation=notification.escalation, actor=request.user)
+        except ApplicationError as error:
+            _show_error(request, error)
+    notification_mark_read(notification=notification)
+    return redirect("tickets:inbox")

@@ -70,6 +70,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "aftersales.navigation.navigation",
+                "tickets.context_processors.notifications",
             ],
         },
     },
@@ -159,7 +160,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "aftersales.tasks.heartbeat",
         "schedule": env.float("HEARTBEAT_INTERVAL_SECONDS", default=60.0),
     },
+    "sla-sweep": {
+        "task": "tickets.sla_sweep",
+        "schedule": env.float("SLA_SWEEP_SECONDS", default=60.0),
+    },
 }
+# Links in e-mails point here.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

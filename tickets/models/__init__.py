@@ -1,4 +1,5 @@
 from tickets.models.calendars import BusinessCalendar, CalendarDate, CalendarWindow
+from tickets.models.escalation import Escalation, EscalationStep, Notification
 from tickets.models.sla import DistanceBand, RegionZone, Severity, SLAMetric, SLAPolicy, SLATarget
 from tickets.models.tickets import Ticket, TicketEvent, TicketPause, Timer
 from tickets.models.work import Attachment, ChargeLine, Loaner, Quotation, RepairOrder, WorkLogEntry
@@ -14,6 +15,9 @@ __all__ = [
     "CalendarDate",
     "CalendarWindow",
     "DistanceBand",
+    "Escalation",
+    "EscalationStep",
+    "Notification",
     "RegionZone",
     "SLAMetric",
     "SLAPolicy",

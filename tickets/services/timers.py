@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.utils import timezone
-
 from tickets import business_time, sla
-from tickets.models import SLATarget, Ticket, TicketPause, Timer
+from tickets.models import SLATarget, Ticket, Timer
 
 ACTIVE = (Timer.State.RUNNING, Timer.State.PAUSED, Timer.State.BREACHED)
 
@@ -67,9 +65,11 @@ def timers_recompute(ticket: Ticket, *, now: datetime, timers: list[Timer] | Non
     timers = list(ticket.timers.select_related("metric")) if timers is None else timers
     if not timers:
         return
+    from tickets.services.escalation import ladder_for
+
     policy = ticket.sla_policy
-    calendar = sla.engine_calendar(policy.calendar, around=timezone.localdate(ticket.reported_at))
-    ledger = list(TicketPause.objects.filter(ticket=ticket).order_by("started_at"))
+    ladder = ladder_for(ticket, timers)
+    calendar, ledger = ladder.calendar, ladder.ledger
     for timer in timers:
         if timer.state in (Timer.State.MET, Timer.State.CANCELLED) or timer.met_at:
             continue
@@ -78,11 +78,13 @@ def timers_recompute(ticket: Ticket, *, now: datetime, timers: list[Timer] | Non
         due = business_time.due_at(calendar, timer.started_at, timer.target_minutes, pauses)
         timer.due_at = due
         if due is None:
-            timer.state, timer.next_action_at, timer.breached_at = Timer.State.PAUSED, None, None
+            timer.state, timer.breached_at = Timer.State.PAUSED, None
         elif due <= now:
-            timer.state, timer.breached_at, timer.next_action_at = Timer.State.BREACHED, due, due
+            timer.state, timer.breached_at = Timer.State.BREACHED, due
         else:
-            timer.state, timer.breached_at, timer.next_action_at = Timer.State.RUNNING, None, due
+            timer.state, timer.breached_at = Timer.State.RUNNING, None
+        # The next ladder step not fired yet; steps already due are the sweep's to fire (it runs every minute).
+        timer.next_action_at = None if due is None else ladder.next_action(ticket, timer)
         timer.breach_minutes = None
     Timer.objects.bulk_update(timers, ["due_at", "state", "breached_at", "breach_minutes", "next_action_at"])
 

@@ -1,0 +1,28 @@
+"""Celery tasks: thin wrappers that take ids, call one service, and can be re-run without harm."""
+
+import smtplib
+
+from celery import shared_task
+from django.utils import timezone
+
+from tickets.services.escalation import sla_sweep
+from tickets.services.notifications import notification_digest_send
+
+
+@shared_task(name="tickets.sla_sweep", ignore_result=True)
+def sla_sweep_task() -> int:
+    """Beat runs this every SLA_SWEEP_SECONDS; overlapping runs are safe (SKIP LOCKED + unique steps)."""
+    return sla_sweep(now=timezone.now()).fired
+
+
+@shared_task(
+    name="tickets.notification_digest",
+    ignore_result=True,
+    autoretry_for=(smtplib.SMTPException, OSError),
+    retry_backoff=30,
+    retry_backoff_max=600,
+    max_retries=8,
+)
+def notification_digest_task(user_id: int, notification_ids: list[int]) -> None:
+    """One e-mail for everything a sweep told this person (a digest, not fifty mails)."""
+    notification_digest_send(user_id=user_id, notification_ids=notification_ids)
