@@ -65,15 +65,45 @@ class Ladder:
         return min(times, default=None)
 
 
-def ladder_for(ticket: Ticket, timers: list[Timer]) -> Ladder:
+class PolicyCache:
+    """Ladder steps and engine calendars, loaded once per policy (and calendar and day) in a sweep."""
+
+    def __init__(self):
+        self._steps: dict[int, list[EscalationStep]] = {}
+        self._calendars: dict[tuple[int, object], business_time.Calendar] = {}
+
+    def steps(self, policy) -> list[EscalationStep]:
+        if policy.pk not in self._steps:
+            self._steps[policy.pk] = list(policy.escalation_steps.all())
+        return self._steps[policy.pk]
+
+    def calendar(self, policy, around) -> business_time.Calendar:
+        key = (policy.calendar_id, around)
+        if key not in self._calendars:
+            self._calendars[key] = sla.engine_calendar(policy.calendar, around=around)
+        return self._calendars[key]
+
+
+def ladder_for(
+    ticket: Ticket,
+    timers: list[Timer],
+    *,
+    cache: PolicyCache | None = None,
+    ledger: list[TicketPause] | None = None,
+    fired: dict[int, set[int]] | None = None,
+) -> Ladder:
+    cache = cache or PolicyCache()
     policy = ticket.sla_policy
-    fired: dict[int, set[int]] = defaultdict(set)
-    for timer_id, step_id in Escalation.objects.filter(timer__in=timers).values_list("timer_id", "step_id"):
-        fired[timer_id].add(step_id)
+    if fired is None:
+        fired = defaultdict(set)
+        for timer_id, step_id in Escalation.objects.filter(timer__in=timers).values_list("timer_id", "step_id"):
+            fired[timer_id].add(step_id)
+    if ledger is None:
+        ledger = list(TicketPause.objects.filter(ticket=ticket).order_by("started_at"))
     return Ladder(
-        steps=list(policy.escalation_steps.all()),
-        calendar=sla.engine_calendar(policy.calendar, around=timezone.localdate(ticket.reported_at)),
-        ledger=list(TicketPause.objects.filter(ticket=ticket).order_by("started_at")),
+        steps=cache.steps(policy),
+        calendar=cache.calendar(policy, timezone.localdate(ticket.reported_at)),
+        ledger=ledger,
         fired=dict(fired),
     )
 
@@ -179,10 +209,21 @@ def _step_actions(timer: Timer, steps: list[EscalationStep], *, now: datetime) -
             ticket_change_severity(ticket=ticket, severity=higher.code, actor=None, now=now)
 
 
-def escalate_timer(timer: Timer, *, now: datetime, recipients: Recipients, result: SweepResult) -> None:
+def escalate_timer(
+    timer: Timer,
+    *,
+    now: datetime,
+    recipients: Recipients,
+    result: SweepResult,
+    cache: PolicyCache | None = None,
+    ledger: list[TicketPause] | None = None,
+    fired: set[int] | None = None,
+) -> None:
     """Fire every step of this timer that is due by ``now`` and not fired yet; plan the next one."""
     ticket = timer.ticket
-    ladder = ladder_for(ticket, [timer])
+    ladder = ladder_for(
+        ticket, [timer], cache=cache, ledger=ledger, fired=None if fired is None else {timer.pk: set(fired)}
+    )
     pauses = ladder.pauses_for(ticket, timer)
     fired_steps = []
     for step in ladder.steps:
@@ -207,6 +248,7 @@ def sla_sweep(*, now: datetime, batch_size: int = 200) -> SweepResult:
     """Fire every ladder step due by ``now``. Cost follows the number of due timers, not of open cases."""
     result = SweepResult()
     recipients = Recipients()
+    cache = PolicyCache()
     while True:
         with transaction.atomic():
             batch = list(
@@ -217,8 +259,22 @@ def sla_sweep(*, now: datetime, batch_size: int = 200) -> SweepResult:
             )
             if not batch:
                 break
+            ledgers: dict[int, list[TicketPause]] = defaultdict(list)
+            for pause in TicketPause.objects.filter(ticket_id__in={t.ticket_id for t in batch}).order_by("started_at"):
+                ledgers[pause.ticket_id].append(pause)
+            fired: dict[int, set[int]] = defaultdict(set)
+            for timer_id, step_id in Escalation.objects.filter(timer__in=batch).values_list("timer_id", "step_id"):
+                fired[timer_id].add(step_id)
             for timer in batch:
-                escalate_timer(timer, now=now, recipients=recipients, result=result)
+                escalate_timer(
+                    timer,
+                    now=now,
+                    recipients=recipients,
+                    result=result,
+                    cache=cache,
+                    ledger=ledgers[timer.ticket_id],
+                    fired=fired[timer.pk],
+                )
             result.timers += len(batch)
             notified = {user: list(ids) for user, ids in result.notified.items()}
             result.notified.clear()
