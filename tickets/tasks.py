@@ -6,7 +6,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from tickets.services.escalation import sla_sweep
-from tickets.services.notifications import notification_digest_send
+from tickets.services.notifications import notification_channels_send, notification_digest_send
 
 
 @shared_task(name="tickets.sla_sweep", ignore_result=True)
@@ -26,3 +26,16 @@ def sla_sweep_task() -> int:
 def notification_digest_task(user_id: int, notification_ids: list[int]) -> None:
     """One e-mail for everything a sweep told this person (a digest, not fifty mails)."""
     notification_digest_send(user_id=user_id, notification_ids=notification_ids)
+
+
+@shared_task(
+    name="tickets.notification_channels",
+    ignore_result=True,
+    autoretry_for=(OSError,),
+    retry_backoff=30,
+    retry_backoff_max=600,
+    max_retries=8,
+)
+def notification_channels_task(notification_ids: list[int]) -> None:
+    """Hand a sweep's notifications to every configured outbound channel (webhook / SMS gateway)."""
+    notification_channels_send(notification_ids=notification_ids)

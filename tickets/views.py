@@ -28,7 +28,7 @@ from tickets.forms import (
     SignForm,
     WorkLogForm,
 )
-from tickets.models import Notification, RepairOrder, Ticket, Timer
+from tickets.models import Escalation, Notification, RepairOrder, Ticket, Timer
 from tickets.selectors import ticket_get, ticket_scope, with_related
 from tickets.services import billing
 from tickets.services import tickets as ticket_services
@@ -142,6 +142,9 @@ def detail(request, pk):
         "events": ticket.events.select_related("actor").order_by("-at", "-id"),
         "order": RepairOrder.objects.filter(ticket=ticket).first(),
         "quotations": ticket.quotations.order_by("-created_at"),
+        "escalations": Escalation.objects.filter(timer__ticket=ticket)
+        .select_related("step", "timer__metric", "acknowledged_by")
+        .order_by("fired_at", "id"),
         "loaners": ticket.loaners.order_by("lent_at"),
         "quotation_form": QuotationForm(),
         "decision_form": DecisionForm(),

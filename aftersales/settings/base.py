@@ -165,6 +165,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("SLA_SWEEP_SECONDS", default=60.0),
     },
 }
+# Outbound channels beside e-mail; the webhook channel is on when NOTIFY_WEBHOOK_URL is set.
+NOTIFY_WEBHOOK_URL = env.str("NOTIFY_WEBHOOK_URL", default="")
+NOTIFICATION_CHANNELS = env.list(
+    "NOTIFICATION_CHANNELS", default=["tickets.channels.WebhookChannel"] if NOTIFY_WEBHOOK_URL else []
+)
 # Links in e-mails point here.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 

@@ -283,10 +283,14 @@ def sla_sweep(*, now: datetime, batch_size: int = 200) -> SweepResult:
 
 
 def _send_digests(notified: dict[int, list[int]]) -> None:
-    from tickets.tasks import notification_digest_task
+    from django.conf import settings
+
+    from tickets.tasks import notification_channels_task, notification_digest_task
 
     for user_id, ids in notified.items():
         notification_digest_task.delay(user_id, ids)
+    if settings.NOTIFICATION_CHANNELS and notified:
+        notification_channels_task.delay([pk for ids in notified.values() for pk in ids])
 
 
 @transaction.atomic

@@ -43,3 +43,17 @@ def notification_mark_read(*, notification: Notification, now: datetime | None =
 
 def unread_count(user) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def notification_channels_send(*, notification_ids: list[int]) -> int:
+    from tickets.channels import channels
+
+    active = channels()
+    if not active:
+        return 0
+    notifications = list(
+        Notification.objects.filter(pk__in=notification_ids).select_related("recipient", "ticket").order_by("id")
+    )
+    for channel in active:
+        channel.send(notifications)
+    return len(notifications)

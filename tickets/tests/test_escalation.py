@@ -158,3 +158,49 @@ def test_management_command_sweeps_as_of_a_given_time(case, capsys):
     call_command("sla_sweep", "--now", (T0 + timedelta(minutes=10)).isoformat())
     assert "fired 2" in capsys.readouterr().out
     assert fired("first_response") == [1, 2]
+
+
+def test_webhook_channel_posts_the_sweeps_notifications(case, staff, settings):
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from tickets.services.notifications import notification_channels_send
+
+    received = []
+
+    class Gateway(BaseHTTPRequestHandler):  # stands in for an SMS gateway outside the product
+        def do_POST(self):
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Gateway)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        settings.NOTIFY_WEBHOOK_URL = f"http://127.0.0.1:{server.server_port}/hook"
+        settings.NOTIFICATION_CHANNELS = ["tickets.channels.WebhookChannel"]
+        sla_sweep(now=T0 + timedelta(minutes=10))
+        ids = list(Notification.objects.values_list("id", flat=True))
+        assert notification_channels_send(notification_ids=ids) == 2
+    finally:
+        server.shutdown()
+    assert [n["case"] for n in received[0]["notifications"]] == [case.number, case.number]
+    assert {n["recipient"] for n in received[0]["notifications"]} == {
+        staff["engineer"].username,
+        staff["service_manager"].username,
+    }
+
+
+def test_webhook_failure_raises_so_the_task_retries(case, settings):
+    from tickets.services.notifications import notification_channels_send
+
+    settings.NOTIFY_WEBHOOK_URL = "http://127.0.0.1:9/nothing-listens-here"
+    settings.NOTIFICATION_CHANNELS = ["tickets.channels.WebhookChannel"]
+    sla_sweep(now=T0 + timedelta(minutes=8))
+    with pytest.raises(OSError):
+        notification_channels_send(notification_ids=list(Notification.objects.values_list("id", flat=True)))

@@ -129,3 +129,33 @@ def test_quotation_loaner_and_escalation_from_the_case_page(client, desk_user, e
     assert ticket.emergency_plan == "启用备用设备"
     page = client.get(f"/cases/{ticket.pk}/").content.decode()
     assert "启用备用设备" in page and "备用机" in page
+
+
+def test_case_page_shows_escalation_history_and_inbox_acknowledges(client, desk_user, engineer):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tickets.models import Escalation
+    from tickets.services.escalation import sla_sweep
+
+    reported = timezone.now() - timedelta(minutes=30)
+    ticket = ticket_create(
+        actor=desk_user,
+        channel="phone",
+        reporter_name="x",
+        description="y",
+        severity="critical",
+        reported_at=reported,
+        now=reported,
+    )
+    ticket_transition(ticket=ticket, action="assign", actor=desk_user, engineer=engineer, now=reported)
+    sla_sweep(now=timezone.now())
+    client.force_login(engineer)
+    assert 'data-testid="unread"' in client.get("/").content.decode()
+    page = client.get(f"/cases/{ticket.pk}/").content.decode()
+    assert 'data-testid="escalations"' in page
+    notification = engineer.notifications.get()
+    client.post(f"/cases/inbox/{notification.pk}/read/", {"acknowledge": "1"})
+    assert Escalation.objects.get(pk=notification.escalation_id).acknowledged_by == engineer
+    assert 'data-testid="unread"' not in client.get("/").content.decode()
