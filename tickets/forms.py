@@ -122,3 +122,18 @@ class LoanerForm(forms.Form):
 
 class EscalateForm(forms.Form):
     plan = forms.CharField(label=_("Emergency plan agreed with the customer"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+SCORES = [(value, str(value)) for value in range(5, 0, -1)]
+
+
+class FollowUpForm(forms.Form):
+    attitude = forms.TypedChoiceField(label=_("Service attitude"), choices=SCORES, coerce=int)
+    quality = forms.TypedChoiceField(label=_("Repair quality"), choices=SCORES, coerce=int)
+    solved = forms.TypedChoiceField(label=_("Fault solved"), choices=SCORES, coerce=int)
+    runs_normally = forms.TypedChoiceField(
+        label=_("The system runs normally"),
+        coerce=lambda value: value == "yes",
+        choices=[("yes", _("yes")), ("no", _("no"))],
+    )
+    comments = forms.CharField(label=_("Comments"), widget=forms.Textarea(attrs={"rows": 2}), required=False)

@@ -22,15 +22,17 @@ from tickets.forms import (
     ChargeForm,
     DecisionForm,
     EscalateForm,
+    FollowUpForm,
     IntakeForm,
     LoanerForm,
     QuotationForm,
     SignForm,
     WorkLogForm,
 )
-from tickets.models import Escalation, Notification, RepairOrder, Ticket, Timer
+from tickets.models import Escalation, FollowUp, Notification, RepairOrder, Ticket, Timer
 from tickets.selectors import ticket_get, ticket_scope, with_related
 from tickets.services import billing
+from tickets.services import followups as followup_services
 from tickets.services import tickets as ticket_services
 from tickets.services import work as work_services
 from tickets.services.escalation import escalation_acknowledge
@@ -329,3 +331,45 @@ def inbox_read(request, pk):
             _show_error(request, error)
     notification_mark_read(notification=notification)
     return redirect("tickets:inbox")
+
+
+@role_required(Role.ADMIN, Role.SERVICE_DESK, Role.SERVICE_MANAGER)
+def followups(request):
+    """The desk's follow-up calls: due today, this week, or all that are still to do."""
+    now = timezone.localtime()
+    span = request.GET.get("when", "week")
+    limits = {
+        "today": now.replace(hour=23, minute=59, second=59),
+        "week": (now + timezone.timedelta(days=6 - now.weekday())).replace(hour=23, minute=59, second=59),
+    }
+    pending = FollowUp.objects.filter(status=FollowUp.Status.PENDING, ticket__in=ticket_scope(user=request.user))
+    if span in limits:
+        pending = pending.filter(due_at__lte=limits[span])
+    pending = pending.select_related("ticket__customer", "ticket__unit").order_by("due_at")
+    return render(
+        request,
+        "tickets/followups.html",
+        {"followups": pending, "when": span, "form": FollowUpForm(), "now": timezone.now()},
+    )
+
+
+@role_required(Role.ADMIN, Role.SERVICE_DESK, Role.SERVICE_MANAGER)
+@require_POST
+def followup_done(request, pk):
+    followup = FollowUp.objects.filter(pk=pk, ticket__in=ticket_scope(user=request.user)).first()
+    if followup is None:
+        raise Http404
+    form = FollowUpForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Fill in every score."))
+        return redirect("tickets:followups")
+    try:
+        done = followup_services.followup_complete(followup=followup, actor=request.user, **form.cleaned_data)
+    except ApplicationError as error:
+        _show_error(request, error)
+    else:
+        if done.complaint:
+            messages.warning(request, _("The case was reopened as a complaint; the service managers are told."))
+        else:
+            messages.success(request, _("Follow-up recorded; the case can be closed."))
+    return redirect("tickets:followups")

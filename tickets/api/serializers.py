@@ -12,6 +12,7 @@ from tickets.models import (
     BusinessCalendar,
     ChargeLine,
     DistanceBand,
+    FollowUp,
     Loaner,
     Quotation,
     RegionZone,
@@ -393,3 +394,38 @@ class EscalateSerializer(StrictSerializer):
 
 class PolicyChangeSerializer(TransitionSerializer):
     policy = serializers.PrimaryKeyRelatedField(queryset=SLAPolicy.objects.all())
+
+
+class FollowUpSerializer(serializers.ModelSerializer):
+    ticket = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    done_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = FollowUp
+        fields = [
+            "id",
+            "ticket",
+            "resolved_at",
+            "due_at",
+            "status",
+            "done_at",
+            "done_by",
+            "attitude",
+            "quality",
+            "solved",
+            "runs_normally",
+            "comments",
+            "complaint",
+        ]
+
+
+class FollowUpCompleteSerializer(StrictSerializer):
+    attitude = serializers.IntegerField(min_value=1, max_value=5)
+    quality = serializers.IntegerField(min_value=1, max_value=5)
+    solved = serializers.IntegerField(min_value=1, max_value=5)
+    runs_normally = serializers.BooleanField()
+    comments = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ComplaintAnswerSerializer(StrictSerializer):
+    answer = serializers.CharField()

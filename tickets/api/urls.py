@@ -7,6 +7,7 @@ router = SimpleRouter()
 router.register("calendars", views.CalendarViewSet, basename="calendar")
 router.register("sla-policies", views.SLAPolicyViewSet, basename="sla-policy")
 router.register("tickets", views.TicketViewSet, basename="ticket")
+router.register("followups", views.FollowUpViewSet, basename="followup")
 
 urlpatterns = [
     path("sla/preview/", views.SLAPreviewView.as_view(), name="sla-preview"),

@@ -1,3 +1,4 @@
+import django_filters
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
@@ -12,9 +13,10 @@ from aftersales.roles import Role
 from tickets import sla
 from tickets.api import serializers
 from tickets.filters import TicketFilter
-from tickets.models import BusinessCalendar, RepairOrder, SLAPolicy, Ticket
+from tickets.models import BusinessCalendar, FollowUp, RepairOrder, SLAPolicy, Ticket
 from tickets.selectors import ticket_get, ticket_scope, with_related
 from tickets.services import billing
+from tickets.services import followups as followup_services
 from tickets.services import tickets as ticket_services
 from tickets.services import work as work_services
 from tickets.services.calendars import calendar_save
@@ -333,3 +335,39 @@ def _simple_action(name: str):
 
 for _name in SIMPLE_ACTIONS:
     setattr(TicketViewSet, _name, _simple_action(_name))
+
+
+TicketViewSet.complaint_answer = _case_action(
+    "complaint-answer", serializers.ComplaintAnswerSerializer, followup_services.complaint_answer
+)
+
+
+class FollowUpFilter(django_filters.FilterSet):
+    due_before = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="lt")
+    status = django_filters.ChoiceFilter(choices=FollowUp.Status.choices)
+
+    class Meta:
+        model = FollowUp
+        fields = ["status", "complaint"]
+
+
+class FollowUpViewSet(viewsets.ReadOnlyModelViewSet):
+    """Follow-up calls after resolution (回访); ``complete`` records the satisfaction survey."""
+
+    serializer_class = serializers.FollowUpSerializer
+    filterset_class = FollowUpFilter
+    permission_classes = [roles_may_write(Role.ADMIN, Role.SERVICE_DESK, Role.SERVICE_MANAGER)]
+    queryset = FollowUp.objects.none()
+
+    def get_queryset(self):
+        tickets = ticket_scope(user=self.request.user)
+        return FollowUp.objects.filter(ticket__in=tickets).select_related("ticket", "done_by").order_by("due_at")
+
+    @extend_schema(request=serializers.FollowUpCompleteSerializer, responses=serializers.FollowUpSerializer)
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        followup = self.get_object()
+        data = serializers.FollowUpCompleteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        followup = followup_services.followup_complete(followup=followup, actor=request.user, **data.validated_data)
+        return Response(serializers.FollowUpSerializer(followup).data)

@@ -2,7 +2,15 @@ from tickets.models.calendars import BusinessCalendar, CalendarDate, CalendarWin
 from tickets.models.escalation import Escalation, EscalationStep, Notification
 from tickets.models.sla import DistanceBand, RegionZone, Severity, SLAMetric, SLAPolicy, SLATarget
 from tickets.models.tickets import Ticket, TicketEvent, TicketPause, Timer
-from tickets.models.work import Attachment, ChargeLine, Loaner, Quotation, RepairOrder, WorkLogEntry
+from tickets.models.work import (
+    Attachment,
+    ChargeLine,
+    FollowUp,
+    Loaner,
+    Quotation,
+    RepairOrder,
+    WorkLogEntry,
+)
 
 __all__ = [
     "Attachment",
@@ -16,6 +24,7 @@ __all__ = [
     "CalendarWindow",
     "DistanceBand",
     "Escalation",
+    "FollowUp",
     "EscalationStep",
     "Notification",
     "RegionZone",

@@ -50,6 +50,15 @@ class SLAPolicy(models.Model):
         blank=True,
         help_text=_('Metric code -> ticket statuses that pause it, e.g. {"resolution": ["waiting_customer"]}.'),
     )
+    followup_days = models.PositiveSmallIntegerField(
+        _("follow-up within (working days)"), default=3, help_text=_("After a case is resolved (回访).")
+    )
+    followup_threshold = models.PositiveSmallIntegerField(
+        _("complaint at a score of at most"),
+        default=2,
+        help_text=_("A follow-up score at or below this, or a system not running normally, reopens the case."),
+    )
+    complaint_days = models.PositiveSmallIntegerField(_("answer complaints within (working days)"), default=2)
     customers = models.ManyToManyField(
         "warranty.Customer", verbose_name=_("customers"), blank=True, related_name="sla_policies"
     )

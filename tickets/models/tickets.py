@@ -96,6 +96,8 @@ class Ticket(models.Model):
     )
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
     emergency_plan = models.TextField(_("emergency plan"), blank=True)
+    complaint_due_at = models.DateTimeField(_("complaint to be answered by"), null=True, blank=True)
+    complaint_answered_at = models.DateTimeField(_("complaint answered at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)

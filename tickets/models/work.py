@@ -202,3 +202,63 @@ class Loaner(models.Model):
 
     def __str__(self):
         return self.description
+
+
+class FollowUp(models.Model):
+    """The follow-up call after a case is resolved (回访), with the customer's satisfaction survey."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("to do")
+        DONE = "done", _("done")
+
+    ticket = models.ForeignKey(
+        "tickets.Ticket", verbose_name=_("case"), on_delete=models.CASCADE, related_name="followups"
+    )
+    resolved_at = models.DateTimeField(_("case resolved at"))
+    due_at = models.DateTimeField(_("due at"))
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PENDING)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("called by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    attitude = models.PositiveSmallIntegerField(_("service attitude (1–5)"), null=True, blank=True)
+    quality = models.PositiveSmallIntegerField(_("repair quality (1–5)"), null=True, blank=True)
+    solved = models.PositiveSmallIntegerField(_("fault solved (1–5)"), null=True, blank=True)
+    runs_normally = models.BooleanField(_("the system runs normally"), null=True, blank=True)
+    comments = models.TextField(_("comments"), blank=True)
+    complaint = models.BooleanField(_("became a complaint"), default=False)
+
+    class Meta:
+        ordering = ["due_at"]
+        verbose_name = _("follow-up call")
+        verbose_name_plural = _("follow-up calls")
+        indexes = [
+            # The desk's "follow-ups due today / this week".
+            models.Index(fields=["due_at"], name="followup_pending_due", condition=models.Q(status="pending")),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket"], condition=models.Q(status="pending"), name="followup_one_pending"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="pending")
+                | models.Q(
+                    attitude__gte=1,
+                    attitude__lte=5,
+                    quality__gte=1,
+                    quality__lte=5,
+                    solved__gte=1,
+                    solved__lte=5,
+                    runs_normally__isnull=False,
+                ),
+                name="followup_done_has_survey",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.ticket_id} {self.status}"

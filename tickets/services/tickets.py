@@ -26,6 +26,7 @@ ALREADY_CHECKED_IN = "already_checked_in"
 NOT_CHECKED_IN = "not_checked_in"
 
 QUOTATION_REQUIRED = "quotation_required"
+FOLLOWUP_REQUIRED = "followup_required"
 # Work that needs the customer's approval of a quotation when the case is paid service.
 PAID_WORK = ("start_remote", "check_in", "resolve")
 # What each action proves was done in time.
@@ -226,6 +227,10 @@ def ticket_transition(
     if after in (transitions.WAITING_CUSTOMER, transitions.WAITING_PARTS):
         TicketPause.objects.create(ticket=ticket, status=after, started_at=now)
 
+    if action == "close":
+        latest = ticket.followups.order_by("-resolved_at").first()
+        if latest is None or latest.status != "done":
+            raise ConflictError(FOLLOWUP_REQUIRED, _("A case is closed only after its follow-up call is done."))
     if action == "resolve":
         ticket.resolved_at = now
         if ticket.work_mode == Ticket.WorkMode.ON_SITE:
@@ -243,6 +248,9 @@ def ticket_transition(
         data["met"] = timer_services.timers_meet(ticket, MEETS[action], at=now)
     if action == "resolve":
         timer_services.timers_cancel(ticket, ("loaner",))
+        from tickets.services.followups import followup_schedule
+
+        followup_schedule(ticket, now=now)
     elif action == "cancel":
         timer_services.timers_cancel(ticket)
     event(ticket, actor=actor, kind=action, from_state=before, to_state=after, at=now, data=data)

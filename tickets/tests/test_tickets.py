@@ -3,8 +3,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from aftersales.errors import ConflictError
 from aftersales.roles import Role
 from tickets.models import BusinessCalendar, SLAPolicy, Timer
+from tickets.services.followups import followup_complete
 from tickets.services.tickets import ticket_change_severity, ticket_create, ticket_transition
 
 pytestmark = pytest.mark.django_db
@@ -90,6 +92,14 @@ def test_full_lifecycle_meets_timers_and_pauses_resolution(desk, engineer):
     assert final["resolution"].state == "met"
     assert final["loaner"].state == "cancelled"
     ticket = ticket_transition(ticket=ticket, action="confirm", actor=desk, now=T0 + timedelta(hours=7))
+    with pytest.raises(ConflictError) as refused:
+        ticket_transition(ticket=ticket, action="close", actor=desk, now=T0 + timedelta(hours=8))
+    assert refused.value.code == "followup_required"
+    followup = ticket.followups.get()
+    assert followup.due_at == T0 + timedelta(hours=6) + timedelta(days=3)  # 3 days on the 7×24 calendar
+    followup_complete(
+        followup=followup, actor=desk, attitude=5, quality=5, solved=4, runs_normally=True, now=T0 + timedelta(days=1)
+    )
     ticket = ticket_transition(ticket=ticket, action="close", actor=desk, now=T0 + timedelta(days=1))
     assert ticket.status == "closed"
     kinds = list(ticket.events.order_by("at", "id").values_list("kind", "from_state", "to_state"))
@@ -102,6 +112,7 @@ def test_full_lifecycle_meets_timers_and_pauses_resolution(desk, engineer):
         ("check_in", "in_progress", "in_progress"),
         ("resolve", "in_progress", "resolved"),
         ("confirm", "resolved", "confirmed"),
+        ("followup_done", "", ""),
         ("close", "confirmed", "closed"),
     ]
 
