@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from aftersales.errors import ApplicationError
-from aftersales.roles import INTERNAL_ROLES, Role
+from aftersales.roles import Role
 from tickets import sla, transitions
 from tickets.filters import TicketFilter
 from tickets.forms import (
@@ -30,6 +30,7 @@ from tickets.forms import (
     WorkLogForm,
 )
 from tickets.models import Escalation, FollowUp, Notification, RepairOrder, Ticket, Timer
+from tickets.roles import CASE_READERS, CASE_WRITERS
 from tickets.selectors import ticket_get, ticket_scope, with_related
 from tickets.services import billing
 from tickets.services import followups as followup_services
@@ -40,16 +41,6 @@ from tickets.services.notifications import notification_mark_read
 from warranty.selectors import unit_get
 from warranty.views import role_required
 
-CASE_READERS = (*INTERNAL_ROLES, Role.DEALER_STAFF)
-CASE_WRITERS = (
-    Role.ADMIN,
-    Role.SERVICE_DESK,
-    Role.ENGINEER,
-    Role.SERVICE_MANAGER,
-    Role.DEPARTMENT_MANAGER,
-    Role.GENERAL_MANAGER,
-    Role.DEALER_STAFF,
-)
 ACTIVE_TIMER_STATES = (Timer.State.RUNNING, Timer.State.BREACHED, Timer.State.PAUSED)
 
 

@@ -1,7 +1,5 @@
 """Admins configure warranty terms here; statutory minimums are enforced with messages naming the minimum."""
 
-import json
-
 from django import forms
 from django.contrib import admin
 from django.utils import timezone
@@ -24,23 +22,9 @@ from warranty.models import (
     UnitImportError,
     WarrantyPolicy,
 )
+from warranty.services.policies import version_fields_from_preset
 
 MODEL_FIELDS = {"whole_unit_months", "whole_unit_usage", "sanbao_months", "sanbao_usage", "start_event"}
-
-
-def preset_initial(name: str) -> dict:
-    """Initial values of a new policy version from an engine preset (``?preset=car_2021`` in the admin)."""
-    terms = engine.preset(name)
-    return {
-        "start_event": terms.start_event,
-        "whole_unit_months": terms.whole_unit_months,
-        "whole_unit_usage": terms.whole_unit_usage,
-        "sanbao_months": terms.sanbao_months,
-        "sanbao_usage": terms.sanbao_usage,
-        "params": json.loads(json.dumps(terms.params, default=str)),
-        "options": dict(terms.options),
-        "exclusions": list(terms.exclusions),
-    }
 
 
 def terms_from_fields(regime: str, fields: dict, components: tuple) -> engine.Terms:
@@ -144,7 +128,7 @@ class PolicyVersionAdmin(admin.ModelAdmin):
         initial = super().get_changeform_initial_data(request)
         preset = request.GET.get("preset")
         if preset in engine.PRESETS:
-            initial.update(preset_initial(preset))
+            initial.update(version_fields_from_preset(preset))
         return initial
 
     def save_model(self, request, obj, form, change):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from decimal import Decimal
 
@@ -10,13 +9,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from dealers.demo import seed_dealers
-from warranty import engine
 from warranty.models import (
     Component,
     Customer,
     PartPrice,
-    PolicyComponentTerm,
-    PolicyVersion,
     ProductLine,
     ProductModel,
     RepairRecord,
@@ -25,6 +21,7 @@ from warranty.models import (
     Unit,
     WarrantyPolicy,
 )
+from warranty.services.policies import policy_version_from_preset
 from warranty.services.units import is_registered_late
 
 POLICIES = [
@@ -36,32 +33,19 @@ POLICIES = [
 
 
 def policy_from_preset(code, name, regime, preset, start_event, *, now) -> WarrantyPolicy:
-    terms = engine.preset(preset)
     policy = WarrantyPolicy.objects.create(code=code, name=name, regime=regime)
-    version = PolicyVersion.objects.create(
+    overrides = {"labour_rate": Decimal("10.00")}
+    if start_event:
+        overrides["start_event"] = start_event
+    if regime == "contract":
+        overrides["whole_unit_months"] = 24
+    policy_version_from_preset(
         policy=policy,
-        version=1,
+        preset=preset,
+        now=now,
+        **overrides,
         effective_from=timezone.localdate(now) - timedelta(days=6 * 365),
-        start_event=start_event or terms.start_event,
-        whole_unit_months=24 if regime == "contract" else terms.whole_unit_months,
-        whole_unit_usage=terms.whole_unit_usage,
-        sanbao_months=terms.sanbao_months,
-        sanbao_usage=terms.sanbao_usage,
-        params=json.loads(json.dumps(terms.params, default=str)),
-        options=dict(terms.options),
-        exclusions=list(terms.exclusions),
-        labour_rate=Decimal("10.00"),
-        created_at=now,
     )
-    for component in terms.components:
-        PolicyComponentTerm.objects.create(
-            version=version,
-            code=component.code,
-            kind=component.kind,
-            months=component.months,
-            usage_limit=component.usage_limit,
-            system=component.system,
-        )
     return policy
 
 

@@ -303,6 +303,8 @@ class ChargeLineSerializer(serializers.ModelSerializer):
 
 
 class ChargeLineCreateSerializer(StrictSerializer):
+    """A part or labour line; quotation lines are the same."""
+
     kind = serializers.ChoiceField(choices=ChargeLine.Kind.choices)
     description = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     part_number = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
@@ -314,15 +316,17 @@ class ChargeLineCreateSerializer(StrictSerializer):
         min_value=0,
         required=False,
         allow_null=True,
-        help_text=_("Parts: default from the price list."),
+        help_text=_("Default: the price list for parts, the policy's labour rate for labour."),
     )
 
     def validate(self, attrs):
-        if attrs["kind"] == ChargeLine.Kind.PART and not attrs["part_number"]:
-            raise serializers.ValidationError({"part_number": [_("A part needs its part number.")]})
-        if attrs["kind"] == ChargeLine.Kind.LABOUR and not attrs["description"]:
+        if attrs["kind"] == ChargeLine.Kind.PART and not attrs["part_number"] and attrs.get("unit_price") is None:
+            raise serializers.ValidationError({"part_number": [_("A part needs its part number or a price.")]})
+        if attrs["kind"] == ChargeLine.Kind.LABOUR and not attrs["description"] and self.needs_description:
             raise serializers.ValidationError({"description": [_("Say what labour was done.")]})
         return attrs
+
+    needs_description = True
 
 
 class RepairOrderSerializer(serializers.ModelSerializer):
@@ -338,24 +342,8 @@ class RepairOrderSignSerializer(StrictSerializer):
     signature = serializers.CharField(help_text=_("The drawn signature as a data:image/png;base64 URL."))
 
 
-class QuotationLineSerializer(StrictSerializer):
-    kind = serializers.ChoiceField(choices=ChargeLine.Kind.choices)
-    description = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    part_number = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
-    quantity = serializers.DecimalField(max_digits=8, decimal_places=2, min_value=Decimal("0.01"))
-    unit_price = serializers.DecimalField(
-        max_digits=12,
-        decimal_places=2,
-        min_value=0,
-        required=False,
-        allow_null=True,
-        help_text=_("Default: price list / policy labour rate."),
-    )
-
-    def validate(self, attrs):
-        if attrs["kind"] == ChargeLine.Kind.PART and not attrs["part_number"] and attrs.get("unit_price") is None:
-            raise serializers.ValidationError({"part_number": [_("A part needs its part number or a price.")]})
-        return attrs
+class QuotationLineSerializer(ChargeLineCreateSerializer):
+    needs_description = False
 
 
 class QuotationCreateSerializer(StrictSerializer):

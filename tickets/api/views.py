@@ -14,6 +14,7 @@ from tickets import sla
 from tickets.api import serializers
 from tickets.filters import TicketFilter
 from tickets.models import BusinessCalendar, FollowUp, RepairOrder, SLAPolicy, Ticket
+from tickets.roles import CASE_WRITERS
 from tickets.selectors import ticket_get, ticket_scope, with_related
 from tickets.services import billing
 from tickets.services import followups as followup_services
@@ -103,15 +104,6 @@ class SLAPreviewView(APIView):
         return Response(serializers.PreviewSerializer(body).data)
 
 
-TICKET_WRITERS = (
-    Role.ADMIN,
-    Role.SERVICE_DESK,
-    Role.ENGINEER,
-    Role.SERVICE_MANAGER,
-    Role.DEPARTMENT_MANAGER,
-    Role.GENERAL_MANAGER,
-    Role.DEALER_STAFF,
-)
 # Transitions with no input beyond the version and a note; "assign" takes an engineer.
 SIMPLE_ACTIONS = (
     "contact",
@@ -135,7 +127,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
 
     serializer_class = serializers.TicketSerializer
     filterset_class = TicketFilter
-    permission_classes = [roles_may_write(*TICKET_WRITERS)]
+    permission_classes = [roles_may_write(*CASE_WRITERS)]
     queryset = Ticket.objects.none()  # for the schema generator; requests use get_queryset()
 
     def get_queryset(self):

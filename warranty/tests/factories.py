@@ -1,4 +1,3 @@
-import json
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -6,11 +5,9 @@ import factory
 from django.utils import timezone
 
 from dealers.models import Dealer, DealerMember
-from warranty import engine
 from warranty.models import (
     Contact,
     Customer,
-    PolicyComponentTerm,
     PolicyVersion,
     ProductLine,
     ProductModel,
@@ -19,6 +16,7 @@ from warranty.models import (
     Unit,
     WarrantyPolicy,
 )
+from warranty.services.policies import policy_version_from_preset
 
 
 class DealerFactory(factory.django.DjangoModelFactory):
@@ -49,35 +47,14 @@ def version_from_preset(
     policy: WarrantyPolicy, preset: str, *, effective_from=date(2015, 1, 1), version=1, effective_to=None, **overrides
 ) -> PolicyVersion:
     """A policy version carrying an engine preset's numbers (the statutory defaults)."""
-    terms = engine.preset(preset)
-    fields = {
-        "start_event": terms.start_event,
-        "whole_unit_months": terms.whole_unit_months,
-        "whole_unit_usage": terms.whole_unit_usage,
-        "sanbao_months": terms.sanbao_months,
-        "sanbao_usage": terms.sanbao_usage,
-        "params": json.loads(json.dumps(terms.params, default=str)),
-        "options": dict(terms.options),
-        "exclusions": list(terms.exclusions),
-    } | overrides
-    created = PolicyVersion.objects.create(
+    return policy_version_from_preset(
         policy=policy,
-        version=version,
+        preset=preset,
         effective_from=effective_from,
+        version=version,
         effective_to=effective_to,
-        created_at=timezone.now(),
-        **fields,
+        **overrides,
     )
-    for component in terms.components:
-        PolicyComponentTerm.objects.create(
-            version=created,
-            code=component.code,
-            kind=component.kind,
-            months=component.months,
-            usage_limit=component.usage_limit,
-            system=component.system,
-        )
-    return created
 
 
 class ProductLineFactory(factory.django.DjangoModelFactory):
