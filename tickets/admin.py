@@ -6,11 +6,14 @@ from tickets.models import (
     CalendarDate,
     CalendarWindow,
     DistanceBand,
+    EscalationStep,
     RegionZone,
     Severity,
     SLAMetric,
     SLAPolicy,
     SLATarget,
+    Visit,
+    VisitPlan,
 )
 
 
@@ -66,3 +69,22 @@ class SLAPolicyAdmin(admin.ModelAdmin):
         if not change:
             obj.created_at = timezone.now()
         super().save_model(request, obj, form, change)
+
+
+@admin.register(EscalationStep)
+class EscalationStepAdmin(admin.ModelAdmin):
+    list_display = ("policy", "metric", "order", "share_percent", "delay_minutes", "recipient", "role", "user")
+    list_filter = ("policy", "recipient")
+
+
+@admin.register(VisitPlan)
+class VisitPlanAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "phone_per_year", "onsite_per_year", "first_within_months")
+
+
+@admin.register(Visit)
+class VisitAdmin(admin.ModelAdmin):
+    list_display = ("contract", "slot", "kind", "due_on", "outlet", "assigned_to", "status")
+    list_filter = ("status", "kind")
+    date_hierarchy = "due_on"
+    raw_id_fields = ("contract", "ticket")

@@ -39,3 +39,13 @@ def notification_digest_task(user_id: int, notification_ids: list[int]) -> None:
 def notification_channels_task(notification_ids: list[int]) -> None:
     """Hand a sweep's notifications to every configured outbound channel (webhook / SMS gateway)."""
     notification_channels_send(notification_ids=notification_ids)
+
+
+@shared_task(name="tickets.visits_generate", ignore_result=True)
+def visits_generate_task() -> int:
+    """Daily: the visits due over the next VISIT_HORIZON_DAYS, each created once."""
+    from django.conf import settings
+
+    from tickets.services.visits import visits_generate
+
+    return visits_generate(today=timezone.localdate(), horizon_days=settings.VISIT_HORIZON_DAYS)

@@ -164,7 +164,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tickets.sla_sweep",
         "schedule": env.float("SLA_SWEEP_SECONDS", default=60.0),
     },
+    "visits-generate": {
+        "task": "tickets.visits_generate",
+        "schedule": env.float("VISIT_GENERATE_SECONDS", default=24 * 3600.0),
+    },
 }
+VISIT_HORIZON_DAYS = env.int("VISIT_HORIZON_DAYS", default=30)
 # Outbound channels beside e-mail; the webhook channel is on when NOTIFY_WEBHOOK_URL is set.
 NOTIFY_WEBHOOK_URL = env.str("NOTIFY_WEBHOOK_URL", default="")
 NOTIFICATION_CHANNELS = env.list(

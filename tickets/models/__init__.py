@@ -2,6 +2,7 @@ from tickets.models.calendars import BusinessCalendar, CalendarDate, CalendarWin
 from tickets.models.escalation import Escalation, EscalationStep, Notification
 from tickets.models.sla import DistanceBand, RegionZone, Severity, SLAMetric, SLAPolicy, SLATarget
 from tickets.models.tickets import Ticket, TicketEvent, TicketPause, Timer
+from tickets.models.visits import Visit, VisitPlan
 from tickets.models.work import (
     Attachment,
     ChargeLine,
@@ -36,4 +37,6 @@ __all__ = [
     "TicketEvent",
     "TicketPause",
     "Timer",
+    "Visit",
+    "VisitPlan",
 ]

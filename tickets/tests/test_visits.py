@@ -1,0 +1,56 @@
+from datetime import date
+
+import pytest
+
+from tickets.models import Visit, VisitPlan
+from tickets.services.visits import visits_generate
+from warranty.tests.factories import ContractFactory, UnitFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def project_plan():
+    return VisitPlan.objects.create(
+        code="project-year-1", name="当年竣工项目", phone_per_year=2, onsite_per_year=1, first_within_months=6
+    )
+
+
+def test_a_year_of_visits_spread_and_moved_off_days_off(project_plan, dealer, car_model):
+    contract = ContractFactory(starts_on=date(2025, 1, 1), ends_on=date(2025, 12, 31), visit_plan="project-year-1")
+    contract.units.add(UnitFactory(product_model=car_model, selling_dealer=dealer))
+    created = visits_generate(today=date(2025, 1, 1), horizon_days=365)
+    visits = {visit.slot: visit for visit in Visit.objects.filter(contract=contract)}
+    assert created == 3
+    # On-site: the middle of the year (2 Jul) but within 6 months of the start: 1 Jul 2025, a Tuesday.
+    assert (visits["1#onsite#1"].kind, visits["1#onsite#1"].due_on) == ("onsite", date(2025, 7, 1))
+    # Phone: at a quarter of each half year: 16 Feb and 17 Aug 2025 are Sundays -> the Mondays after.
+    assert visits["1#phone#1"].due_on == date(2025, 2, 17)
+    assert visits["1#phone#2"].due_on == date(2025, 8, 18)
+    assert {visit.outlet for visit in visits.values()} == {dealer}
+
+
+def test_a_visit_on_national_day_moves_to_the_next_working_day(db):
+    VisitPlan.objects.create(code="inspect", name="年检", onsite_per_year=1)
+    contract = ContractFactory(starts_on=date(2025, 4, 2), ends_on=date(2026, 4, 1), visit_plan="inspect")
+    visits_generate(today=date(2025, 4, 2), horizon_days=365)
+    # Half a year after 2 Apr 2025 is 1 Oct, inside National Day (1–8 Oct): moved to Thu 9 Oct.
+    assert Visit.objects.get(contract=contract).due_on == date(2025, 10, 9)
+
+
+def test_generating_twice_creates_each_visit_once(project_plan):
+    contracts = [
+        ContractFactory(starts_on=date(2025, 1, 1), ends_on=date(2026, 12, 31), visit_plan="project-year-1")
+        for _ in range(5)
+    ]
+    first = visits_generate(today=date(2025, 1, 1), horizon_days=730)
+    second = visits_generate(today=date(2025, 1, 1), horizon_days=730)
+    assert (first, second) == (5 * 6, 0)
+    assert Visit.objects.filter(contract__in=contracts).count() == 30
+
+
+def test_only_the_horizon_is_generated_and_later_runs_add_the_rest(project_plan):
+    contract = ContractFactory(starts_on=date(2025, 1, 1), ends_on=date(2025, 12, 31), visit_plan="project-year-1")
+    assert visits_generate(today=date(2025, 1, 1), horizon_days=60) == 1  # phone on 17 Feb
+    assert visits_generate(today=date(2025, 6, 20), horizon_days=30) == 1  # on-site on 1 Jul
+    assert sorted(Visit.objects.filter(contract=contract).values_list("slot", flat=True)) == ["1#onsite#1", "1#phone#1"]
