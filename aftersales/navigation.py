@@ -32,6 +32,7 @@ NAV_ITEMS: list[NavItem] = [
         frozenset({Role.ADMIN, Role.SERVICE_DESK, Role.SERVICE_MANAGER, Role.DEALER_STAFF}),
     ),
     NavItem(_("Follow-ups"), "tickets:followups", frozenset({Role.ADMIN, Role.SERVICE_DESK, Role.SERVICE_MANAGER})),
+    NavItem(_("Visits"), "tickets:visits", INTERNAL_ROLES | {Role.DEALER_STAFF}),
     NavItem(_("Units"), "warranty:unit-list", INTERNAL_ROLES | {Role.DEALER_STAFF}),
     NavItem(_("Unit import"), "warranty:import-list", frozenset({Role.ADMIN, Role.SERVICE_MANAGER, Role.DEALER_STAFF})),
     NavItem(_("API"), "api-docs", INTERNAL_ROLES),

@@ -137,3 +137,22 @@ class FollowUpForm(forms.Form):
         choices=[("yes", _("yes")), ("no", _("no"))],
     )
     comments = forms.CharField(label=_("Comments"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class VisitForm(forms.Form):
+    checklist = forms.CharField(
+        label=_("Checklist"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text=_("One item per line; start a line with ! when the item is not in order."),
+    )
+    findings = forms.CharField(label=_("Findings"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    confirmed_by = forms.CharField(label=_("Confirmed by (customer)"), max_length=100)
+
+    def checklist_items(self) -> list[dict]:
+        items = []
+        for line in self.cleaned_data["checklist"].splitlines():
+            line = line.strip()
+            if line:
+                items.append({"item": line.lstrip("!").strip(), "ok": not line.startswith("!")})
+        return items

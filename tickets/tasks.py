@@ -46,6 +46,8 @@ def visits_generate_task() -> int:
     """Daily: the visits due over the next VISIT_HORIZON_DAYS, each created once."""
     from django.conf import settings
 
-    from tickets.services.visits import visits_generate
+    from tickets.services.visits import visits_generate, visits_notify_overdue
 
-    return visits_generate(today=timezone.localdate(), horizon_days=settings.VISIT_HORIZON_DAYS)
+    today = timezone.localdate()
+    visits_notify_overdue(today=today)
+    return visits_generate(today=today, horizon_days=settings.VISIT_HORIZON_DAYS)

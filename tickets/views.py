@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from aftersales.errors import ApplicationError
-from aftersales.roles import Role
+from aftersales.roles import INTERNAL_ROLES, Role
 from tickets import sla, transitions
 from tickets.filters import TicketFilter
 from tickets.forms import (
@@ -27,14 +27,16 @@ from tickets.forms import (
     LoanerForm,
     QuotationForm,
     SignForm,
+    VisitForm,
     WorkLogForm,
 )
-from tickets.models import Escalation, FollowUp, Notification, RepairOrder, Ticket, Timer
+from tickets.models import Escalation, FollowUp, Notification, RepairOrder, Ticket, Timer, Visit
 from tickets.roles import CASE_READERS, CASE_WRITERS
 from tickets.selectors import ticket_get, ticket_scope, with_related
 from tickets.services import billing
 from tickets.services import followups as followup_services
 from tickets.services import tickets as ticket_services
+from tickets.services import visits as visit_services
 from tickets.services import work as work_services
 from tickets.services.escalation import escalation_acknowledge
 from tickets.services.notifications import notification_mark_read
@@ -364,3 +366,61 @@ def followup_done(request, pk):
         else:
             messages.success(request, _("Follow-up recorded; the case can be closed."))
     return redirect("tickets:followups")
+
+
+def visit_scope(user):
+    visits = Visit.objects.all()
+    if user.is_superuser or user.has_role(*INTERNAL_ROLES):
+        return visits
+    membership = getattr(user, "dealer_membership", None)
+    return visits.filter(outlet_id=membership.dealer_id) if membership else visits.none()
+
+
+@role_required(*CASE_READERS)
+def visits(request):
+    """Scheduled visits by day — the outlet's visit calendar (``?outlet=CODE``), today, this week or all."""
+    today = timezone.localdate()
+    span = request.GET.get("when", "week")
+    planned = visit_scope(request.user).filter(status=Visit.Status.PLANNED)
+    if span == "today":
+        planned = planned.filter(due_on__lte=today)
+    elif span == "week":
+        planned = planned.filter(due_on__lte=today + timezone.timedelta(days=6 - today.weekday()))
+    outlet = request.GET.get("outlet", "").strip()
+    if outlet:
+        planned = planned.filter(outlet__code__iexact=outlet)
+    planned = planned.select_related("contract__customer", "outlet", "assigned_to").order_by("due_on", "id")[:500]
+    days: dict = {}
+    for visit in planned:
+        days.setdefault(visit.due_on, []).append(visit)
+    return render(request, "tickets/visits.html", {"days": days, "when": span, "outlet": outlet, "today": today})
+
+
+@role_required(*CASE_READERS)
+@require_http_methods(["GET", "POST"])
+def visit_detail(request, pk):
+    visit = visit_scope(request.user).select_related("contract__customer", "outlet", "ticket").filter(pk=pk).first()
+    if visit is None:
+        raise Http404
+    form = VisitForm(request.POST or None)
+    if request.method == "POST" and request.user.has_role(*CASE_WRITERS):
+        if request.POST.get("open_case"):
+            try:
+                ticket = visit_services.visit_open_case(visit=visit, actor=request.user)
+            except ApplicationError as error:
+                _show_error(request, error)
+            else:
+                return redirect("tickets:detail", pk=ticket.pk)
+        elif form.is_valid():
+            try:
+                visit_services.visit_complete(
+                    visit=visit,
+                    actor=request.user,
+                    checklist=form.checklist_items(),
+                    findings=form.cleaned_data["findings"],
+                    confirmed_by=form.cleaned_data["confirmed_by"],
+                )
+            except ApplicationError as error:
+                _show_error(request, error)
+            return redirect("tickets:visit", pk=visit.pk)
+    return render(request, "tickets/visit.html", {"visit": visit, "form": form})

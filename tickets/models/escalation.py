@@ -127,6 +127,9 @@ class Notification(models.Model):
         blank=True,
         related_name="notifications",
     )
+    object_id = models.PositiveBigIntegerField(
+        _("about object"), null=True, blank=True, help_text=_("The visit (or other row) a notification is about.")
+    )
     created_at = models.DateTimeField(_("created at"))
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)

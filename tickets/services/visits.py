@@ -5,13 +5,22 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from django.contrib.auth.models import Group
+from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from aftersales.errors import ApplicationError, ConflictError
+from aftersales.roles import Role
 from tickets import business_time, sla
-from tickets.models import BusinessCalendar, Visit, VisitPlan
+from tickets.models import BusinessCalendar, Notification, Ticket, Visit, VisitPlan
 from warranty.models import ServiceContract
 
 BATCH = 1000
+VISIT_DONE = "visit_done"
+CONFIRMATION_REQUIRED = "confirmation_required"
+CASE_EXISTS = "case_exists"
+FINDINGS_REQUIRED = "findings_required"
 
 
 def add_months(day: date, months: int) -> date:
@@ -83,3 +92,77 @@ def visits_generate(*, today: date, horizon_days: int = 30, now: datetime | None
         before = Visit.objects.filter(contract__in=batch).count()
         Visit.objects.bulk_create(visits, ignore_conflicts=True, batch_size=BATCH)
         created += Visit.objects.filter(contract__in=batch).count() - before
+
+
+@transaction.atomic
+def visit_complete(
+    *, visit: Visit, actor, checklist: list[dict], findings: str, confirmed_by: str, now: datetime | None = None
+) -> Visit:
+    """Record an inspection: the checklist, what was found, and the customer's confirmation."""
+    now = now or timezone.now()
+    visit = Visit.objects.select_for_update().get(pk=visit.pk)
+    if visit.status == Visit.Status.DONE:
+        raise ConflictError(VISIT_DONE, _("This visit is already recorded."))
+    if not confirmed_by.strip():
+        raise ApplicationError(
+            CONFIRMATION_REQUIRED,
+            _("The customer must confirm the visit."),
+            details={"confirmed_by": [_("Who confirmed it for the customer?")]},
+        )
+    visit.status, visit.done_at, visit.assigned_to = Visit.Status.DONE, now, visit.assigned_to or actor
+    visit.checklist, visit.findings, visit.confirmed_by = checklist, findings, confirmed_by.strip()
+    visit.save()
+    return visit
+
+
+@transaction.atomic
+def visit_open_case(*, visit: Visit, actor, severity: str = "minor", now: datetime | None = None) -> Ticket:
+    """A finding becomes a repair case in one click (once)."""
+    from tickets.services.tickets import ticket_create
+
+    visit = Visit.objects.select_for_update().select_related("contract__customer").get(pk=visit.pk)
+    if visit.ticket_id:
+        raise ConflictError(CASE_EXISTS, _("A case was already opened from this visit."))
+    if not visit.findings.strip():
+        raise ApplicationError(FINDINGS_REQUIRED, _("Record what was found first."))
+    unit = visit.contract.units.order_by("id").first()
+    ticket = ticket_create(
+        actor=actor,
+        channel="web",
+        reporter_name=visit.confirmed_by or actor.get_full_name(),
+        description=visit.findings,
+        severity=severity,
+        unit=unit,
+        customer=visit.contract.customer,
+        serving_outlet=visit.outlet,
+        category=_("inspection finding"),
+        now=now,
+    )
+    visit.ticket = ticket
+    visit.save(update_fields=["ticket"])
+    return ticket
+
+
+def visits_notify_overdue(*, today: date, now: datetime | None = None) -> int:
+    """Overdue planned visits escalate like SLA steps: the service managers are told once per visit."""
+    now = now or timezone.now()
+    overdue = list(
+        Visit.objects.filter(status=Visit.Status.PLANNED, due_on__lt=today)
+        .exclude(pk__in=Notification.objects.filter(kind="visit_overdue").values("object_id"))
+        .select_related("contract")[:BATCH]
+    )
+    managers = Group.objects.filter(name=Role.SERVICE_MANAGER).first()
+    recipients = list(managers.user_set.filter(is_active=True)) if managers else []
+    Notification.objects.bulk_create(
+        Notification(
+            recipient=user,
+            kind="visit_overdue",
+            object_id=visit.pk,
+            created_at=now,
+            title=_("Visit overdue: %(contract)s, due %(due)s")
+            % {"contract": visit.contract.number, "due": visit.due_on.isoformat()},
+        )
+        for visit in overdue
+        for user in recipients
+    )
+    return len(overdue)

@@ -54,3 +54,61 @@ def test_only_the_horizon_is_generated_and_later_runs_add_the_rest(project_plan)
     assert visits_generate(today=date(2025, 1, 1), horizon_days=60) == 1  # phone on 17 Feb
     assert visits_generate(today=date(2025, 6, 20), horizon_days=30) == 1  # on-site on 1 Jul
     assert sorted(Visit.objects.filter(contract=contract).values_list("slot", flat=True)) == ["1#onsite#1", "1#phone#1"]
+
+
+def test_inspection_recorded_and_a_finding_opens_a_case(client, desk_user, make_user, car_model, dealer):
+    from aftersales.roles import Role
+    from tickets.models import Ticket
+
+    VisitPlan.objects.create(code="inspect", name="年检", onsite_per_year=1)
+    contract = ContractFactory(starts_on=date(2025, 4, 2), ends_on=date(2026, 4, 1), visit_plan="inspect")
+    contract.units.add(UnitFactory(product_model=car_model, selling_dealer=dealer))
+    visits_generate(today=date(2025, 4, 2), horizon_days=365)
+    visit = Visit.objects.get()
+    engineer = make_user(Role.ENGINEER)
+    client.force_login(engineer)
+    missing = client.post(f"/cases/visits/{visit.pk}/", {"checklist": "UPS", "findings": "", "confirmed_by": ""})
+    assert missing.status_code == 200
+    client.post(
+        f"/cases/visits/{visit.pk}/",
+        {"checklist": "蓄电池电压\n!风扇异响\n环境温度", "findings": "风扇轴承磨损", "confirmed_by": "刘工"},
+    )
+    visit.refresh_from_db()
+    assert visit.status == "done"
+    assert visit.checklist == [
+        {"item": "蓄电池电压", "ok": True},
+        {"item": "风扇异响", "ok": False},
+        {"item": "环境温度", "ok": True},
+    ]
+    response = client.post(f"/cases/visits/{visit.pk}/", {"open_case": "1"})
+    ticket = Ticket.objects.get()
+    assert response["Location"] == f"/cases/{ticket.pk}/"
+    assert (ticket.description, ticket.customer, ticket.serving_outlet) == ("风扇轴承磨损", contract.customer, dealer)
+    client.post(f"/cases/visits/{visit.pk}/", {"open_case": "1"})
+    assert Ticket.objects.count() == 1  # one click, one case
+
+
+def test_overdue_visits_tell_the_service_managers_once(make_user):
+    from aftersales.roles import Role
+    from tickets.models import Notification
+    from tickets.services.visits import visits_notify_overdue
+
+    manager = make_user(Role.SERVICE_MANAGER)
+    VisitPlan.objects.create(code="inspect", name="年检", onsite_per_year=1)
+    ContractFactory(starts_on=date(2025, 4, 2), ends_on=date(2026, 4, 1), visit_plan="inspect")
+    visits_generate(today=date(2025, 4, 2), horizon_days=365)
+    assert visits_notify_overdue(today=date(2025, 10, 9)) == 0  # due that day: not overdue yet
+    assert visits_notify_overdue(today=date(2025, 10, 10)) == 1
+    assert visits_notify_overdue(today=date(2025, 10, 11)) == 0
+    assert Notification.objects.filter(recipient=manager, kind="visit_overdue").count() == 1
+
+
+def test_visit_calendar_per_outlet(client, desk_user, dealer, other_dealer, car_model):
+    VisitPlan.objects.create(code="inspect", name="年检", onsite_per_year=1)
+    for outlet in (dealer, other_dealer):
+        contract = ContractFactory(starts_on=date(2025, 4, 2), ends_on=date(2026, 4, 1), visit_plan="inspect")
+        contract.units.add(UnitFactory(product_model=car_model, selling_dealer=outlet))
+    visits_generate(today=date(2025, 4, 2), horizon_days=365)
+    client.force_login(desk_user)
+    days = client.get("/cases/visits/", {"when": "all", "outlet": dealer.code}).context["days"]
+    assert [visit.outlet for entries in days.values() for visit in entries] == [dealer]
