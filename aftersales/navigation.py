@@ -24,6 +24,7 @@ class NavItem:
 # Apps append their pages here in the order they appear in the header.
 NAV_ITEMS: list[NavItem] = [
     NavItem(_("Home"), "home"),
+    NavItem(_("Today"), "tickets:today", INTERNAL_ROLES | {Role.DEALER_STAFF}),
     NavItem(_("Cases"), "tickets:queue", INTERNAL_ROLES | {Role.DEALER_STAFF}),
     NavItem(_("My cases"), "tickets:mine", frozenset({Role.ENGINEER})),
     NavItem(

@@ -12,7 +12,11 @@ from tickets.services.notifications import notification_channels_send, notificat
 @shared_task(name="tickets.sla_sweep", ignore_result=True)
 def sla_sweep_task() -> int:
     """Beat runs this every SLA_SWEEP_SECONDS; overlapping runs are safe (SKIP LOCKED + unique steps)."""
-    return sla_sweep(now=timezone.now()).fired
+    from tickets.services.followups import complaints_notify_overdue
+
+    now = timezone.now()
+    complaints_notify_overdue(now=now)
+    return sla_sweep(now=now).fired
 
 
 @shared_task(

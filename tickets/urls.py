@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path("new/", views.intake, name="intake"),
     path("mine/", views.my_cases, name="mine"),
+    path("today/", views.today, name="today"),
     path("inbox/", views.inbox, name="inbox"),
     path("followups/", views.followups, name="followups"),
     path("visits/", views.visits, name="visits"),

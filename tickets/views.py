@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -424,3 +425,36 @@ def visit_detail(request, pk):
                 _show_error(request, error)
             return redirect("tickets:visit", pk=visit.pk)
     return render(request, "tickets/visit.html", {"visit": visit, "form": form})
+
+
+@role_required(*CASE_READERS)
+def today(request):
+    """My follow-ups and visits today or this week, with my open cases: the day's work on one page."""
+    now = timezone.localtime()
+    span = request.GET.get("when", "today")
+    last_day = now.date() if span == "today" else now.date() + timezone.timedelta(days=6 - now.weekday())
+    end = timezone.make_aware(timezone.datetime.combine(last_day, timezone.datetime.max.time()))
+    user = request.user
+    followup_list = []
+    if user.has_role(Role.ADMIN, Role.SERVICE_DESK, Role.SERVICE_MANAGER):
+        followup_list = (
+            FollowUp.objects.filter(status=FollowUp.Status.PENDING, due_at__lte=end, ticket__in=ticket_scope(user=user))
+            .select_related("ticket__customer")
+            .order_by("due_at")
+        )
+    visit_list = visit_scope(user).filter(status=Visit.Status.PLANNED, due_on__lte=last_day)
+    if user.has_role(Role.ENGINEER) and not user.has_role(Role.ADMIN, Role.SERVICE_MANAGER):
+        visit_list = visit_list.filter(Q(assigned_to=user) | Q(assigned_to__isnull=True))
+    visit_list = visit_list.select_related("contract__customer", "outlet").order_by("due_on")[:200]
+    cases = with_related(ticket_scope(user=user).filter(assigned_engineer=user, status__in=transitions.OPEN_STATUSES))
+    return render(
+        request,
+        "tickets/today.html",
+        {
+            "when": span,
+            "followups": followup_list,
+            "visits": visit_list,
+            "entries": rows(cases.order_by("-reported_at")),
+            "now": now,
+        },
+    )

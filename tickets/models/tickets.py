@@ -111,6 +111,12 @@ class Ticket(models.Model):
             models.Index(fields=["status", "-reported_at"], name="ticket_status_reported"),
             models.Index(fields=["assigned_engineer", "status"], name="ticket_engineer_status"),
             models.Index(fields=["serving_outlet", "status"], name="ticket_outlet_status"),
+            # The sweep's look for complaints past their answer deadline.
+            models.Index(
+                fields=["complaint_due_at"],
+                name="ticket_complaint_open",
+                condition=models.Q(complaint_due_at__isnull=False, complaint_answered_at__isnull=True),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -116,3 +116,28 @@ def complaint_answer(*, ticket: Ticket, actor, answer: str, now: datetime | None
         data={"answer": answer[:500], "late": now > ticket.complaint_due_at},
     )
     return ticket
+
+
+def complaints_notify_overdue(*, now: datetime) -> int:
+    """A complaint not answered by its deadline goes up to the department managers, once per complaint."""
+    overdue = list(
+        Ticket.objects.filter(complaint_due_at__lte=now, complaint_answered_at__isnull=True)
+        .exclude(pk__in=Notification.objects.filter(kind="complaint_overdue").values("object_id"))
+        .only("id", "number", "complaint_due_at")[:1000]
+    )
+    group = Group.objects.filter(name=Role.DEPARTMENT_MANAGER).first()
+    recipients = list(group.user_set.filter(is_active=True)) if group else []
+    Notification.objects.bulk_create(
+        Notification(
+            recipient=user,
+            kind="complaint_overdue",
+            object_id=ticket.pk,
+            ticket=ticket,
+            created_at=now,
+            title=_("%(number)s: complaint not answered by %(due)s")
+            % {"number": ticket.number, "due": timezone.localtime(ticket.complaint_due_at).strftime("%Y-%m-%d %H:%M")},
+        )
+        for ticket in overdue
+        for user in recipients
+    )
+    return len(overdue)

@@ -124,3 +124,45 @@ def test_followup_api_complete_validates_scores(desk_api, desk_user, engineer):
     )
     assert ok.status_code == 200 and ok.json()["status"] == "done"
     assert desk_api.get("/api/v1/followups/", {"status": "pending"}).json()["count"] == 0
+
+
+def test_unanswered_complaint_goes_to_department_managers_once(desk_user, engineer, make_user):
+    from tickets.services.followups import complaints_notify_overdue
+
+    department = make_user(Role.DEPARTMENT_MANAGER)
+    at = datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI)
+    ticket = resolved_case(desk_user, engineer, at)
+    followup_complete(
+        followup=ticket.followups.get(),
+        actor=desk_user,
+        attitude=1,
+        quality=1,
+        solved=1,
+        runs_normally=False,
+        now=at + timedelta(days=1),
+    )
+    ticket.refresh_from_db()
+    assert complaints_notify_overdue(now=ticket.complaint_due_at - timedelta(minutes=1)) == 0
+    assert complaints_notify_overdue(now=ticket.complaint_due_at) == 1
+    assert complaints_notify_overdue(now=ticket.complaint_due_at + timedelta(hours=1)) == 0
+    assert Notification.objects.filter(recipient=department, kind="complaint_overdue").count() == 1
+    complaint_answer(ticket=ticket, actor=desk_user, answer="已处理")
+
+
+def test_answered_complaint_is_not_escalated(desk_user, engineer, make_user):
+    from tickets.services.followups import complaints_notify_overdue
+
+    make_user(Role.DEPARTMENT_MANAGER)
+    at = datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI)
+    ticket = resolved_case(desk_user, engineer, at)
+    followup_complete(
+        followup=ticket.followups.get(),
+        actor=desk_user,
+        attitude=2,
+        quality=5,
+        solved=5,
+        runs_normally=True,
+        now=at + timedelta(days=1),
+    )
+    complaint_answer(ticket=ticket, actor=desk_user, answer="已电话致歉并安排复检", now=at + timedelta(days=2))
+    assert complaints_notify_overdue(now=at + timedelta(days=10)) == 0

@@ -112,3 +112,37 @@ def test_visit_calendar_per_outlet(client, desk_user, dealer, other_dealer, car_
     client.force_login(desk_user)
     days = client.get("/cases/visits/", {"when": "all", "outlet": dealer.code}).context["days"]
     assert [visit.outlet for entries in days.values() for visit in entries] == [dealer]
+
+
+def test_today_page_brings_followups_visits_and_cases_together(client, desk_user, make_user):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from aftersales.roles import Role
+    from tickets.services.tickets import ticket_create, ticket_transition
+
+    engineer = make_user(Role.ENGINEER)
+    ticket = ticket_create(actor=desk_user, channel="phone", reporter_name="x", description="y", severity="minor")
+    for action in ("assign", "contact", "resolve"):
+        ticket = ticket_transition(ticket=ticket, action=action, actor=desk_user, engineer=engineer)
+    open_case = ticket_transition(
+        ticket=ticket_create(actor=desk_user, channel="phone", reporter_name="x", description="z", severity="minor"),
+        action="assign",
+        actor=desk_user,
+        engineer=engineer,
+    )
+    VisitPlan.objects.create(code="inspect", name="年检", onsite_per_year=1)
+    today = timezone.localdate()
+    ContractFactory(starts_on=today - timedelta(days=183), ends_on=today + timedelta(days=181), visit_plan="inspect")
+    visits_generate(today=today - timedelta(days=183), horizon_days=400)
+    Visit.objects.update(due_on=today)  # whatever weekday today is
+    ticket.followups.update(due_at=timezone.now())
+    client.force_login(desk_user)
+    desk_page = client.get("/cases/today/", {"when": "week"})
+    assert [f.ticket for f in desk_page.context["followups"]] == [ticket]
+    assert len(desk_page.context["visits"]) == 1
+    client.force_login(engineer)
+    engineer_page = client.get("/cases/today/")
+    assert list(engineer_page.context["followups"]) == []
+    assert [row["ticket"] for row in engineer_page.context["entries"]] == [open_case]
