@@ -390,7 +390,9 @@ def visits(request):
     outlet = request.GET.get("outlet", "").strip()
     if outlet:
         planned = planned.filter(outlet__code__iexact=outlet)
-    planned = planned.select_related("contract__customer", "outlet", "assigned_to").order_by("due_on", "id")[:500]
+    planned = planned.select_related("contract__customer", "unit__customer", "outlet", "assigned_to").order_by(
+        "due_on", "id"
+    )[:500]
     days: dict = {}
     for visit in planned:
         days.setdefault(visit.due_on, []).append(visit)
@@ -400,7 +402,12 @@ def visits(request):
 @role_required(*CASE_READERS)
 @require_http_methods(["GET", "POST"])
 def visit_detail(request, pk):
-    visit = visit_scope(request.user).select_related("contract__customer", "outlet", "ticket").filter(pk=pk).first()
+    visit = (
+        visit_scope(request.user)
+        .select_related("contract__customer", "unit__customer", "outlet", "ticket")
+        .filter(pk=pk)
+        .first()
+    )
     if visit is None:
         raise Http404
     form = VisitForm(request.POST or None)
@@ -445,7 +452,7 @@ def today(request):
     visit_list = visit_scope(user).filter(status=Visit.Status.PLANNED, due_on__lte=last_day)
     if user.has_role(Role.ENGINEER) and not user.has_role(Role.ADMIN, Role.SERVICE_MANAGER):
         visit_list = visit_list.filter(Q(assigned_to=user) | Q(assigned_to__isnull=True))
-    visit_list = visit_list.select_related("contract__customer", "outlet").order_by("due_on")[:200]
+    visit_list = visit_list.select_related("contract__customer", "unit__customer", "outlet").order_by("due_on")[:200]
     cases = with_related(ticket_scope(user=user).filter(assigned_engineer=user, status__in=transitions.OPEN_STATUSES))
     return render(
         request,

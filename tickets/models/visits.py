@@ -46,7 +46,21 @@ class Visit(models.Model):
 
     plan = models.ForeignKey(VisitPlan, verbose_name=_("plan"), on_delete=models.PROTECT, related_name="visits")
     contract = models.ForeignKey(
-        "warranty.ServiceContract", verbose_name=_("service contract"), on_delete=models.CASCADE, related_name="visits"
+        "warranty.ServiceContract",
+        verbose_name=_("service contract"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="visits",
+    )
+    unit = models.ForeignKey(
+        "warranty.Unit",
+        verbose_name=_("unit in warranty"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="visits",
+        help_text=_("Visits a warranty policy's plan asks for, without a contract."),
     )
     slot = models.CharField(_("slot"), max_length=40, help_text=_("Which visit of which contract year."))
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
@@ -89,6 +103,11 @@ class Visit(models.Model):
         constraints = [
             # One visit per contract and slot: generating the same period twice creates nothing new.
             models.UniqueConstraint(fields=["contract", "slot"], name="visit_once_per_slot"),
+            models.UniqueConstraint(fields=["unit", "slot"], name="visit_once_per_unit_slot"),
+            models.CheckConstraint(
+                condition=models.Q(contract__isnull=False) | models.Q(unit__isnull=False),
+                name="visit_for_contract_or_unit",
+            ),
         ]
         indexes = [
             # "Visits today / this week" and the outlet's visit calendar.
@@ -97,4 +116,13 @@ class Visit(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.contract_id} {self.slot}"
+        return f"{self.contract_id or self.unit_id} {self.slot}"
+
+    @property
+    def customer(self):
+        return self.contract.customer if self.contract_id else self.unit.customer
+
+    @property
+    def subject(self) -> str:
+        """What the visit is for: the contract number, or the unit's serial."""
+        return self.contract.number if self.contract_id else self.unit.serial

@@ -3,10 +3,12 @@ days off to the next working day, and assigned to the contract units' serving ou
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,7 +16,7 @@ from aftersales.errors import ApplicationError, ConflictError
 from aftersales.roles import Role
 from tickets import business_time, sla
 from tickets.models import BusinessCalendar, Notification, Ticket, Visit, VisitPlan
-from warranty.models import ServiceContract
+from warranty.models import PolicyVersion, ServiceContract, Unit, WarrantyPolicy
 
 BATCH = 1000
 VISIT_DONE = "visit_done"
@@ -35,8 +37,16 @@ def working_calendar(*, around: date) -> business_time.Calendar | None:
     return sla.engine_calendar(calendar, around=around) if calendar else None
 
 
-def plan_slots(plan: VisitPlan, contract: ServiceContract) -> list[tuple[str, str, date]]:
-    """(slot, kind, nominal date) of every visit in every contract year, before moving off days off."""
+@dataclass(frozen=True)
+class Span:
+    """The time a plan runs over: a service contract's dates, or a unit's warranty from handover."""
+
+    starts_on: date
+    ends_on: date
+
+
+def plan_slots(plan: VisitPlan, contract: ServiceContract | Span) -> list[tuple[str, str, date]]:
+    """(slot, kind, nominal date) of every visit in every year of the span, before moving off days off."""
     slots = []
     year_start, year = contract.starts_on, 1
     while year_start <= contract.ends_on:
@@ -57,11 +67,22 @@ def plan_slots(plan: VisitPlan, contract: ServiceContract) -> list[tuple[str, st
 
 
 def visits_generate(*, today: date, horizon_days: int = 30, now: datetime | None = None) -> int:
-    """Create the visits due from ``today`` to ``today + horizon_days``; returns how many were new."""
+    """Create the visits due from ``today`` to ``today + horizon_days`` for service contracts and for units
+    in warranty under a policy with a visit plan; returns how many were new."""
     now = now or timezone.now()
-    end = today + timedelta(days=horizon_days)
     plans = {plan.code: plan for plan in VisitPlan.objects.all()}
     calendar = working_calendar(around=today)
+    return _contract_visits(plans, calendar, today=today, horizon_days=horizon_days, now=now) + _warranty_visits(
+        plans, calendar, today=today, horizon_days=horizon_days, now=now
+    )
+
+
+def _due(calendar, nominal: date) -> date:
+    return business_time.next_working_day(calendar, nominal) if calendar else nominal
+
+
+def _contract_visits(plans, calendar, *, today: date, horizon_days: int, now: datetime) -> int:
+    end = today + timedelta(days=horizon_days)
     contracts = ServiceContract.objects.filter(
         visit_plan__in=list(plans), starts_on__lte=end, ends_on__gte=today
     ).order_by("id")
@@ -76,7 +97,7 @@ def visits_generate(*, today: date, horizon_days: int = 30, now: datetime | None
             plan = plans[contract.visit_plan]
             outlet_id = next((u.selling_dealer_id for u in contract.units.all() if u.selling_dealer_id), None)
             for slot, kind, nominal in plan_slots(plan, contract):
-                due = business_time.next_working_day(calendar, nominal) if calendar else nominal
+                due = _due(calendar, nominal)
                 if today <= due <= end and due <= contract.ends_on:
                     visits.append(
                         Visit(
@@ -89,9 +110,97 @@ def visits_generate(*, today: date, horizon_days: int = 30, now: datetime | None
                             created_at=now,
                         )
                     )
+        assign_engineers(visits)
         before = Visit.objects.filter(contract__in=batch).count()
         Visit.objects.bulk_create(visits, ignore_conflicts=True, batch_size=BATCH)
         created += Visit.objects.filter(contract__in=batch).count() - before
+
+
+def handover(unit: Unit) -> date | None:
+    """When the customer got the unit: acceptance, installation, delivery or invoice, the first known."""
+    return unit.acceptance_date or unit.installation_date or unit.delivery_date or unit.invoice_date
+
+
+def _warranty_visits(plans, calendar, *, today: date, horizon_days: int, now: datetime) -> int:
+    end = today + timedelta(days=horizon_days)
+    policies = {policy.pk: policy for policy in WarrantyPolicy.objects.filter(visit_plan__in=list(plans))}
+    if not policies:
+        return 0
+    months = {}
+    for policy_id, whole in (
+        PolicyVersion.objects.filter(policy_id__in=policies)
+        .order_by("policy_id", "-effective_from")
+        .values_list("policy_id", "whole_unit_months")
+    ):
+        months.setdefault(policy_id, whole)
+    units = (
+        Unit.objects.filter(Q(policy_id__in=policies) | Q(policy__isnull=True, product_model__policy_id__in=policies))
+        .select_related("product_model")
+        .order_by("id")
+    )
+    created, last_id = 0, 0
+    while True:
+        batch = list(units.filter(id__gt=last_id)[:BATCH])
+        if not batch:
+            return created
+        last_id = batch[-1].pk
+        visits = []
+        for unit in batch:
+            policy_id = unit.policy_id or unit.product_model.policy_id
+            start = handover(unit)
+            if start is None or policy_id not in months:
+                continue
+            span = Span(start, add_months(start, months[policy_id]))
+            if span.ends_on < today:
+                continue
+            for slot, kind, nominal in plan_slots(plans[policies[policy_id].visit_plan], span):
+                due = _due(calendar, nominal)
+                if today <= due <= end and due <= span.ends_on:
+                    visits.append(
+                        Visit(
+                            plan=plans[policies[policy_id].visit_plan],
+                            unit=unit,
+                            slot=f"w{slot}",
+                            kind=kind,
+                            due_on=due,
+                            outlet_id=unit.selling_dealer_id,
+                            created_at=now,
+                        )
+                    )
+        assign_engineers(visits)
+        before = Visit.objects.filter(unit__in=batch).count()
+        Visit.objects.bulk_create(visits, ignore_conflicts=True, batch_size=BATCH)
+        created += Visit.objects.filter(unit__in=batch).count() - before
+
+
+def assign_engineers(visits: list[Visit]) -> None:
+    """Give each new visit to the serving outlet's engineer with the fewest planned visits (dealer members
+    with the engineer role); visits of outlets without engineers wait for the desk to dispatch them."""
+    from django.db.models import Count
+
+    from dealers.models import DealerMember
+
+    outlets = {visit.outlet_id for visit in visits if visit.outlet_id}
+    if not outlets:
+        return
+    engineers: dict[int, list[int]] = {}
+    for dealer_id, user_id in DealerMember.objects.filter(
+        dealer_id__in=outlets, user__groups__name=Role.ENGINEER, user__is_active=True
+    ).values_list("dealer_id", "user_id"):
+        engineers.setdefault(dealer_id, []).append(user_id)
+    load = dict(
+        Visit.objects.filter(
+            status=Visit.Status.PLANNED, assigned_to__in=[u for ids in engineers.values() for u in ids]
+        )
+        .values_list("assigned_to")
+        .annotate(count=Count("id"))
+    )
+    for visit in sorted(visits, key=lambda v: v.due_on):
+        candidates = engineers.get(visit.outlet_id)
+        if candidates and visit.assigned_to_id is None:
+            chosen = min(candidates, key=lambda user_id: (load.get(user_id, 0), user_id))
+            visit.assigned_to_id = chosen
+            load[chosen] = load.get(chosen, 0) + 1
 
 
 @transaction.atomic
@@ -120,7 +229,11 @@ def visit_open_case(*, visit: Visit, actor, severity: str = "minor", now: dateti
     """A finding becomes a repair case in one click (once)."""
     from tickets.services.tickets import ticket_create
 
-    visit = Visit.objects.select_for_update().select_related("contract__customer").get(pk=visit.pk)
+    visit = (
+        Visit.objects.select_for_update(of=("self",))
+        .select_related("contract__customer", "unit__customer")
+        .get(pk=visit.pk)
+    )
     if visit.ticket_id:
         raise ConflictError(CASE_EXISTS, _("A case was already opened from this visit."))
     if not visit.findings.strip():
@@ -160,7 +273,7 @@ def visits_notify_overdue(*, today: date, now: datetime | None = None) -> int:
             object_id=visit.pk,
             created_at=now,
             title=_("Visit overdue: %(contract)s, due %(due)s")
-            % {"contract": visit.contract.number, "due": visit.due_on.isoformat()},
+            % {"contract": visit.subject, "due": visit.due_on.isoformat()},
         )
         for visit in overdue
         for user in recipients

@@ -146,3 +146,32 @@ def test_today_page_brings_followups_visits_and_cases_together(client, desk_user
     engineer_page = client.get("/cases/today/")
     assert list(engineer_page.context["followups"]) == []
     assert [row["ticket"] for row in engineer_page.context["entries"]] == [open_case]
+
+
+def test_new_visits_go_to_the_outlets_engineers_evenly(make_user, dealer, car_model):
+    from aftersales.roles import Role
+    from warranty.tests.factories import DealerMemberFactory
+
+    first, second = make_user(Role.ENGINEER), make_user(Role.ENGINEER)
+    DealerMemberFactory(user=first, dealer=dealer)
+    DealerMemberFactory(user=second, dealer=dealer)
+    VisitPlan.objects.create(code="quarterly", name="季度保养", onsite_per_year=4)
+    contract = ContractFactory(starts_on=date(2025, 1, 1), ends_on=date(2025, 12, 31), visit_plan="quarterly")
+    contract.units.add(UnitFactory(product_model=car_model, selling_dealer=dealer))
+    visits_generate(today=date(2025, 1, 1), horizon_days=365)
+    counts = sorted(Visit.objects.values_list("assigned_to", flat=True))
+    assert sorted(counts) == sorted([first.pk, first.pk, second.pk, second.pk])
+
+
+def test_units_in_warranty_get_the_policys_visits_first_within_six_months(car, car_policy, dealer):
+    VisitPlan.objects.create(code="in-warranty", name="质保期内", onsite_per_year=2, first_within_months=6)
+    car_policy.visit_plan = "in-warranty"
+    car_policy.save()
+    car.acceptance_date = date(2025, 3, 10)  # handover; the car policy's whole-unit period is 36 months
+    car.save()
+    created = visits_generate(today=date(2025, 3, 10), horizon_days=3 * 366)
+    visits = list(Visit.objects.filter(unit=car).order_by("due_on"))
+    assert created == 6  # 2 a year for 3 years
+    assert visits[0].due_on <= date(2025, 9, 10)  # the first within 6 months of handover
+    assert {visit.outlet for visit in visits} == {dealer}
+    assert visits_generate(today=date(2025, 3, 10), horizon_days=3 * 366) == 0

@@ -39,6 +39,12 @@ class WarrantyPolicy(models.Model):
     name = models.CharField(_("name"), max_length=200)
     regime = models.CharField(_("regime"), max_length=16, choices=Regime.choices)
     description = models.TextField(_("description"), blank=True)
+    visit_plan = models.CharField(
+        _("visit plan during warranty"),
+        max_length=32,
+        blank=True,
+        help_text=_("Code of the scheduled-visit plan for units under this policy while in warranty."),
+    )
 
     class Meta:
         ordering = ["code"]
