@@ -127,6 +127,24 @@ class Basis:
     message: str = ""
 
 
+def version_in_force(policy: WarrantyPolicy, facts: engine.UnitFacts, *, start_event: str | None = None):
+    """(version, terms, start) of the policy version in force at the start date the facts give, or None.
+    ``start_event`` overrides the versions' own (a service contract starts on its own start date). Raises
+    EngineError when the facts give no start date."""
+    for version in versions_with_terms(policy):
+        terms = version_terms(version)
+        if start_event:
+            terms = replace(terms, start_event=start_event)
+        start = engine.start_date(terms, facts)
+        if version.effective_from <= start and (version.effective_to is None or start < version.effective_to):
+            return version, terms, start
+    return None
+
+
+def no_version_message(policy: WarrantyPolicy) -> str:
+    return _("No version of policy %s was in force when this unit's warranty started.") % policy.code
+
+
 def resolve_basis(unit: Unit, *, on: date) -> Basis:
     """A service contract in force on ``on`` wins over the unit's own policy, which wins over its model's.
     The version is the one in force at the unit's start date (for a contract: the contract's start)."""
@@ -139,50 +157,57 @@ def resolve_basis(unit: Unit, *, on: date) -> Basis:
     facts = unit_facts(unit)
     policy = contract.policy if contract else (unit.policy or unit.product_model.policy)
     if policy is None:
-        return Basis(None, None, contract, None, facts, None, NO_POLICY, _("No warranty policy applies to this unit."))
-    if contract:
-        # A service contract's terms run from the contract's own start.
-        facts = replace(
-            facts,
-            invoice_date=contract.starts_on,
-            delivery_date=None,
-            installation_date=contract.starts_on,
-            acceptance_date=contract.starts_on,
-            replaced_on=None,
+        return Basis(
+            policy=None,
+            version=None,
+            contract=contract,
+            terms=None,
+            facts=facts,
+            start=None,
+            reason=NO_POLICY,
+            message=_("No warranty policy applies to this unit."),
         )
-    for version in versions_with_terms(policy):
-        terms = version_terms(version)
-        if contract:
-            terms = replace(terms, start_event="invoice")
-        try:
-            start = engine.start_date(terms, facts)
-        except engine.EngineError:
-            return Basis(
-                policy,
-                None,
-                contract,
-                None,
-                facts,
-                None,
-                NO_START_DATE,
-                _("The unit has no date its warranty could start from."),
-            )
-        if version.effective_from <= start and (version.effective_to is None or start < version.effective_to):
-            if contract:
-                # Coverage under a contract also ends with the contract.
-                months = max(1, (contract.ends_on.year - start.year) * 12 + contract.ends_on.month - start.month + 1)
-                terms = replace(terms, whole_unit_months=min(terms.whole_unit_months, months))
-            return Basis(policy, version, contract, terms, facts, start)
-    return Basis(
-        policy,
-        None,
-        contract,
-        None,
-        facts,
-        None,
-        NO_POLICY_VERSION,
-        _("No version of policy %s was in force when this unit's warranty started.") % policy.code,
-    )
+    if contract:
+        # A service contract's terms run from the contract's own start (periods end with it, see coverage()).
+        facts = replace(facts, invoice_date=contract.starts_on, delivery_date=None, replaced_on=None)
+    try:
+        found = version_in_force(policy, facts, start_event="invoice" if contract else None)
+    except engine.EngineError:
+        return Basis(
+            policy=policy,
+            version=None,
+            contract=contract,
+            terms=None,
+            facts=facts,
+            start=None,
+            reason=NO_START_DATE,
+            message=_("The unit has no date its warranty could start from."),
+        )
+    if found is None:
+        return Basis(
+            policy=policy,
+            version=None,
+            contract=contract,
+            terms=None,
+            facts=facts,
+            start=None,
+            reason=NO_POLICY_VERSION,
+            message=no_version_message(policy),
+        )
+    version, terms, start = found
+    return Basis(policy=policy, version=version, contract=contract, terms=terms, facts=facts, start=start)
+
+
+def within_contract(periods: dict[str, engine.Period], contract: ServiceContract | None, *, on: date):
+    """Under a service contract no period runs past the contract's end."""
+    if contract is None:
+        return periods
+    clamped = {}
+    for name, period in periods.items():
+        if period.end > contract.ends_on:
+            period = replace(period, end=contract.ends_on, active=period.active and on <= contract.ends_on)
+        clamped[name] = period
+    return clamped
 
 
 def unit_history(unit: Unit) -> tuple[engine.Repair, ...]:
@@ -229,6 +254,7 @@ def coverage(unit: Unit, *, on: date, usage: int | None, component: str = "") ->
         periods = engine.compute_periods(
             basis.terms, basis.facts, on=on, usage=usage, history=unit_history(unit), is_working_day=is_working_day
         )
+        periods = within_contract(periods, basis.contract, on=on)
     except engine.EngineError as error:
         answer["reason"] = {"code": error.code, "message": str(error)}
         return answer

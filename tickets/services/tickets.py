@@ -194,6 +194,11 @@ def ticket_transition(
             QUOTATION_REQUIRED,
             _("This case is paid service: the customer must approve a quotation before work continues."),
         )
+    if action == "close":
+        latest = ticket.followups.order_by("-resolved_at").first()
+        if latest is None or latest.status != "done":
+            raise ConflictError(FOLLOWUP_REQUIRED, _("A case is closed only after its follow-up call is done."))
+    open_visits = ticket.work_log.filter(kind=WorkLogEntry.Kind.VISIT, started_at__isnull=False, ended_at__isnull=True)
     if action == "assign":
         if engineer is None or not engineer.has_role(Role.ENGINEER):
             raise ApplicationError(
@@ -204,17 +209,14 @@ def ticket_transition(
         data["engineer"] = engineer.username
         ticket.assigned_engineer = engineer
     elif action == "check_in":
-        if ticket.work_log.filter(
-            kind=WorkLogEntry.Kind.VISIT, started_at__isnull=False, ended_at__isnull=True
-        ).exists():
+        if open_visits.exists():
             raise ConflictError(ALREADY_CHECKED_IN, _("The engineer is already checked in on site."))
         WorkLogEntry.objects.create(
             ticket=ticket, kind=WorkLogEntry.Kind.VISIT, engineer=actor, started_at=now, summary=note, created_at=now
         )
         ticket.work_mode = Ticket.WorkMode.ON_SITE
     elif action == "check_out":
-        visits = ticket.work_log.filter(kind=WorkLogEntry.Kind.VISIT, started_at__isnull=False, ended_at__isnull=True)
-        if not visits.update(ended_at=now):
+        if not open_visits.update(ended_at=now):
             raise ConflictError(NOT_CHECKED_IN, _("Nobody is checked in on site."))
         ticket.work_mode = Ticket.WorkMode.CONTACTED
     elif action == "contact" and ticket.work_mode == Ticket.WorkMode.NONE:
@@ -227,14 +229,10 @@ def ticket_transition(
     if after in (transitions.WAITING_CUSTOMER, transitions.WAITING_PARTS):
         TicketPause.objects.create(ticket=ticket, status=after, started_at=now)
 
-    if action == "close":
-        latest = ticket.followups.order_by("-resolved_at").first()
-        if latest is None or latest.status != "done":
-            raise ConflictError(FOLLOWUP_REQUIRED, _("A case is closed only after its follow-up call is done."))
     if action == "resolve":
         ticket.resolved_at = now
         if ticket.work_mode == Ticket.WorkMode.ON_SITE:
-            ticket.work_log.filter(kind=WorkLogEntry.Kind.VISIT, ended_at__isnull=True).update(ended_at=now)
+            open_visits.update(ended_at=now)
             ticket.work_mode = Ticket.WorkMode.CONTACTED
     elif action == "close":
         ticket.closed_at = now

@@ -43,7 +43,9 @@ def timers_retarget(ticket: Ticket, *, now: datetime) -> None:
         for t in ticket.sla_policy.targets.select_related("metric")
         if t.severity_id == ticket.severity_id
     }
+    existing = set()
     for timer in ticket.timers.select_related("metric"):
+        existing.add(timer.metric_id)
         target = targets.get(timer.metric_id)
         if target is None:
             if timer.state in ACTIVE:
@@ -52,7 +54,7 @@ def timers_retarget(ticket: Ticket, *, now: datetime) -> None:
             continue
         timer.target_minutes = minutes_for(ticket, target)
         timer.save(update_fields=["target_minutes"])
-    missing = [t for metric_id, t in targets.items() if not ticket.timers.filter(metric_id=metric_id).exists()]
+    missing = [t for metric_id, t in targets.items() if metric_id not in existing]
     Timer.objects.bulk_create(
         Timer(ticket=ticket, metric=t.metric, target_minutes=minutes_for(ticket, t), started_at=ticket.reported_at)
         for t in missing
@@ -67,15 +69,12 @@ def timers_recompute(ticket: Ticket, *, now: datetime, timers: list[Timer] | Non
         return
     from tickets.services.escalation import ladder_for
 
-    policy = ticket.sla_policy
     ladder = ladder_for(ticket, timers)
-    calendar, ledger = ladder.calendar, ladder.ledger
     for timer in timers:
         if timer.state in (Timer.State.MET, Timer.State.CANCELLED) or timer.met_at:
             continue
-        pausing = set(policy.pause_statuses.get(timer.metric.code, []))
-        pauses = [(p.started_at, p.ended_at) for p in ledger if p.status in pausing]
-        due = business_time.due_at(calendar, timer.started_at, timer.target_minutes, pauses)
+        pauses = ladder.pauses_for(ticket, timer)
+        due = business_time.due_at(ladder.calendar, timer.started_at, timer.target_minutes, pauses)
         timer.due_at = due
         if due is None:
             timer.state, timer.breached_at = Timer.State.PAUSED, None

@@ -184,16 +184,11 @@ def terms_for(values: dict) -> engine.Terms:
         installation_date=values.get("installation_date"),
         acceptance_date=values.get("acceptance_date"),
     )
-    for version in coverage_module.versions_with_terms(policy):
-        terms = coverage_module.version_terms(version)
-        start = engine.start_date(terms, facts)
-        if version.effective_from <= start and (version.effective_to is None or start < version.effective_to):
-            return terms
-    raise ApplicationError(
-        coverage_module.NO_POLICY_VERSION,
-        "No version of this policy was in force at the start date.",
-        details={"policy": ["No version in force at the start date."]},
-    )
+    found = coverage_module.version_in_force(policy, facts)
+    if found is None:
+        message = coverage_module.no_version_message(policy)
+        raise ApplicationError(coverage_module.NO_POLICY_VERSION, message, details={"policy": [message]})
+    return found[1]
 
 
 def evaluation_json(evaluation: engine.Evaluation) -> dict:

@@ -88,6 +88,8 @@ def test_coverage_under_service_contract_uses_contract_policy_and_dates(desk_api
     assert body["covered"] is True
     assert body["basis"]["contract"]["number"] == contract.number
     assert body["basis"]["start_date"] == "2026-01-01"
+    whole = next(period for period in body["periods"] if period["name"] == "whole_unit")
+    assert whole["end"] == "2026-12-31"  # the 36-month terms stop with the contract
     after = coverage(desk_api, unit.serial, on="2027-01-02").json()
     assert after["covered"] is False
     assert after["reason"]["code"] == "no_policy"  # no contract in force then, and the model has no policy
