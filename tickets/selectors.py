@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Min, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from aftersales.errors import ApplicationError
@@ -38,3 +38,14 @@ def ticket_get(*, user, pk: int) -> Ticket:
         return with_related(ticket_scope(user=user)).get(pk=pk)
     except Ticket.DoesNotExist:
         raise ApplicationError(TICKET_NOT_FOUND, _("No such case."), status=404) from None
+
+
+def by_next_deadline(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """What is due first comes first (cases with no running deadline last), sorted in the database so
+    paging through the queue keeps the order."""
+    return tickets.annotate(
+        next_due=Min(
+            "timers__due_at",
+            filter=Q(timers__state__in=[Timer.State.RUNNING, Timer.State.BREACHED], timers__met_at__isnull=True),
+        )
+    ).order_by(F("next_due").asc(nulls_last=True), "-reported_at", "-id")

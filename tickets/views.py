@@ -33,7 +33,7 @@ from tickets.forms import (
 )
 from tickets.models import Escalation, FollowUp, Notification, RepairOrder, Ticket, Timer, Visit
 from tickets.roles import CASE_READERS, CASE_WRITERS
-from tickets.selectors import ticket_get, ticket_scope, with_related
+from tickets.selectors import by_next_deadline, ticket_get, ticket_scope, with_related
 from tickets.services import billing
 from tickets.services import followups as followup_services
 from tickets.services import tickets as ticket_services
@@ -64,11 +64,13 @@ def queue(request):
         params.setlist("status", list(transitions.OPEN_STATUSES))
     tickets = with_related(ticket_scope(user=request.user))
     filtered = TicketFilter(params, queryset=tickets)
-    page = Paginator(filtered.qs.order_by("-reported_at", "-id"), 50).get_page(request.GET.get("page"))
+    ordered = (
+        by_next_deadline(filtered.qs)
+        if request.GET.get("sort", "due") == "due"
+        else filtered.qs.order_by("-reported_at", "-id")
+    )
+    page = Paginator(ordered, 50).get_page(request.GET.get("page"))
     entries = rows(page.object_list)
-    if request.GET.get("sort", "due") == "due":
-        far = timezone.now() + timezone.timedelta(days=36500)
-        entries.sort(key=lambda row: row["next"].due_at if row["next"] else far)
     return render(
         request, "tickets/queue.html", {"filter": filtered, "page": page, "entries": entries, "now": timezone.now()}
     )
@@ -81,10 +83,7 @@ def my_cases(request):
             assigned_engineer=request.user, status__in=transitions.OPEN_STATUSES + (transitions.RESOLVED,)
         )
     )
-    entries = rows(tickets.order_by("-reported_at"))
-    far = timezone.now() + timezone.timedelta(days=36500)
-    entries.sort(key=lambda row: row["next"].due_at if row["next"] else far)
-    return render(request, "tickets/my_cases.html", {"entries": entries})
+    return render(request, "tickets/my_cases.html", {"entries": rows(by_next_deadline(tickets))})
 
 
 @role_required(Role.ADMIN, Role.SERVICE_DESK, Role.SERVICE_MANAGER, Role.DEALER_STAFF)
