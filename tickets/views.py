@@ -460,7 +460,7 @@ def today(request):
             "when": span,
             "followups": followup_list,
             "visits": visit_list,
-            "entries": rows(cases.order_by("-reported_at")),
+            "entries": rows(by_next_deadline(cases)),
             "now": now,
         },
     )
