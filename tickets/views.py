@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from aftersales.decorators import role_required
 from aftersales.errors import ApplicationError
 from aftersales.roles import INTERNAL_ROLES, Role
 from tickets import sla, transitions
@@ -42,7 +43,6 @@ from tickets.services import work as work_services
 from tickets.services.escalation import escalation_acknowledge
 from tickets.services.notifications import notification_mark_read
 from warranty.selectors import unit_get
-from warranty.views import role_required
 
 ACTIVE_TIMER_STATES = (Timer.State.RUNNING, Timer.State.BREACHED, Timer.State.PAUSED)
 

@@ -1,7 +1,6 @@
 from datetime import date
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from aftersales.decorators import role_required
 from aftersales.errors import ApplicationError
 from aftersales.roles import INTERNAL_ROLES, Role
 from warranty import coverage as coverage_module
@@ -23,21 +23,6 @@ from warranty.services.imports import unit_import_create
 UNIT_READERS = (*INTERNAL_ROLES, Role.DEALER_STAFF)
 IMPORTERS = (Role.ADMIN, Role.SERVICE_MANAGER, Role.DEALER_STAFF)
 REGISTRARS = (Role.ADMIN, Role.SERVICE_DESK, Role.SERVICE_MANAGER, Role.DEALER_STAFF)
-
-
-def role_required(*roles):
-    def decorator(view):
-        @login_required
-        def wrapped(request, *args, **kwargs):
-            if not request.user.has_role(*roles):
-                return render(request, "403.html", status=403)
-            return view(request, *args, **kwargs)
-
-        wrapped.__name__ = view.__name__
-        wrapped.__doc__ = view.__doc__
-        return wrapped
-
-    return decorator
 
 
 @role_required(*UNIT_READERS)

@@ -233,10 +233,13 @@ class TicketCreateSerializer(StrictSerializer):
         return super().to_internal_value(data)
 
 
-class TransitionSerializer(StrictSerializer):
+class VersionedSerializer(StrictSerializer):
     version = serializers.IntegerField(
         min_value=1, required=False, help_text=_("The version you read; a stale one gets 412.")
     )
+
+
+class TransitionSerializer(VersionedSerializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -244,7 +247,7 @@ class AssignSerializer(TransitionSerializer):
     engineer = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.filter(is_active=True))
 
 
-class SeverityChangeSerializer(TransitionSerializer):
+class SeverityChangeSerializer(VersionedSerializer):
     severity = serializers.CharField(max_length=32)
 
 
@@ -380,7 +383,7 @@ class EscalateSerializer(StrictSerializer):
     plan = serializers.CharField(help_text=_("The emergency plan agreed with the customer."))
 
 
-class PolicyChangeSerializer(TransitionSerializer):
+class PolicyChangeSerializer(VersionedSerializer):
     policy = serializers.PrimaryKeyRelatedField(queryset=SLAPolicy.objects.all())
 
 

@@ -307,7 +307,7 @@ TicketViewSet.loaner_return = _case_action("loaner-return", serializers.LoanerRe
 TicketViewSet.escalate = _case_action("escalate", serializers.EscalateSerializer, billing.ticket_escalate)
 
 
-def _change_policy(*, ticket, actor, policy, version=None, note=""):
+def _change_policy(*, ticket, actor, policy, version=None):
     """Move the case to another SLA policy; deadlines are recomputed from the start and the pause ledger."""
     return ticket_services.ticket_change_policy(ticket=ticket, policy=policy, actor=actor, expected_version=version)
 

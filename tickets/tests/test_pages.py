@@ -159,3 +159,27 @@ def test_case_page_shows_escalation_history_and_inbox_acknowledges(client, desk_
     client.post(f"/cases/inbox/{notification.pk}/read/", {"acknowledge": "1"})
     assert Escalation.objects.get(pk=notification.escalation_id).acknowledged_by == engineer
     assert 'data-testid="unread"' not in client.get("/").content.decode()
+
+
+def test_queue_keeps_deadline_order_across_pages(client, desk_user):
+    # 55 minor cases reported now (first response due in 60 min) and one critical reported earlier
+    # (due 10 min after its report): the critical one heads page 1 although it is the oldest.
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    urgent = ticket_create(
+        actor=desk_user,
+        channel="phone",
+        reporter_name="x",
+        description="y",
+        severity="critical",
+        reported_at=timezone.now() - timedelta(minutes=5),
+    )
+    for _ in range(55):
+        new(desk_user)
+    client.force_login(desk_user)
+    first_page = client.get("/cases/").context["entries"]
+    assert first_page[0]["ticket"] == urgent
+    by_report = client.get("/cases/", {"sort": "reported"}).context["entries"]
+    assert urgent not in [row["ticket"] for row in by_report]  # the oldest: page 2 when sorted by report time

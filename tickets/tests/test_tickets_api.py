@@ -210,3 +210,12 @@ def test_dealer_sees_only_cases_of_own_outlet_or_units(
     assert ids == {own.pk, sold.pk}
     assert api_client.get(f"{URL}{theirs.pk}/").status_code == 404
     assert api_client.post(f"{URL}{theirs.pk}/cancel/", {}, format="json").status_code == 404
+
+
+def test_severity_change_refuses_fields_it_would_drop(desk_api):
+    ticket = create(desk_api).json()
+    response = desk_api.post(f"{URL}{ticket['id']}/severity/", {"severity": "critical", "note": "x"}, format="json")
+    assert response.status_code == 400
+    assert "note" in response.json()["details"]
+    ok = desk_api.post(f"{URL}{ticket['id']}/severity/", {"severity": "critical"}, format="json")
+    assert ok.json()["severity"] == "critical"
