@@ -13,7 +13,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 from aftersales.errors import ConflictError
 from tickets import business_time, sla
 from tickets.models import Escalation, EscalationStep, Notification, Ticket, TicketPause, Timer
+from tickets.services.notifications import role_members
 
 SWEPT_STATES = (Timer.State.RUNNING, Timer.State.BREACHED)
 ALREADY_ACKNOWLEDGED = "already_acknowledged"
@@ -134,10 +134,7 @@ class Recipients:
 
     def role(self, role: str) -> list[int]:
         if role not in self._roles:
-            group = Group.objects.filter(name=role).first()
-            self._roles[role] = (
-                list(group.user_set.filter(is_active=True).values_list("id", flat=True)) if group else []
-            )
+            self._roles[role] = role_members(role)
         return self._roles[role]
 
 

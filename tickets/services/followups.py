@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,6 +13,7 @@ from aftersales.errors import ApplicationError, ConflictError
 from aftersales.roles import Role
 from tickets import business_time, sla
 from tickets.models import FollowUp, Notification, Ticket
+from tickets.services.notifications import role_members
 
 FOLLOWUP_DONE = "followup_done"
 SCORE_INVALID = "score_invalid"
@@ -82,17 +82,16 @@ def followup_complete(
         ticket.complaint_due_at = add_working_days(calendar, now, policy.complaint_days)
         ticket.complaint_answered_at = None
         ticket.save(update_fields=["complaint_due_at", "complaint_answered_at"])
-        managers = Group.objects.filter(name=Role.SERVICE_MANAGER).first()
         Notification.objects.bulk_create(
             Notification(
-                recipient=user,
+                recipient_id=user_id,
                 kind="complaint",
                 ticket=ticket,
                 created_at=now,
                 title=_("%(number)s: complaint after the follow-up call") % {"number": ticket.number},
                 body=comments[:500],
             )
-            for user in (managers.user_set.filter(is_active=True) if managers else [])
+            for user_id in role_members(Role.SERVICE_MANAGER)
         )
         event(ticket, actor=actor, kind="complaint", at=now, data={"answer_by": ticket.complaint_due_at.isoformat()})
     return followup
@@ -125,11 +124,10 @@ def complaints_notify_overdue(*, now: datetime) -> int:
         .exclude(pk__in=Notification.objects.filter(kind="complaint_overdue").values("object_id"))
         .only("id", "number", "complaint_due_at")[:1000]
     )
-    group = Group.objects.filter(name=Role.DEPARTMENT_MANAGER).first()
-    recipients = list(group.user_set.filter(is_active=True)) if group else []
+    recipients = role_members(Role.DEPARTMENT_MANAGER)
     Notification.objects.bulk_create(
         Notification(
-            recipient=user,
+            recipient_id=user_id,
             kind="complaint_overdue",
             object_id=ticket.pk,
             ticket=ticket,
@@ -138,6 +136,6 @@ def complaints_notify_overdue(*, now: datetime) -> int:
             % {"number": ticket.number, "due": timezone.localtime(ticket.complaint_due_at).strftime("%Y-%m-%d %H:%M")},
         )
         for ticket in overdue
-        for user in recipients
+        for user_id in recipients
     )
     return len(overdue)

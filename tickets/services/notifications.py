@@ -57,3 +57,8 @@ def notification_channels_send(*, notification_ids: list[int]) -> int:
     for channel in active:
         channel.send(notifications)
     return len(notifications)
+
+
+def role_members(role: str) -> list[int]:
+    """Ids of the active users in a role (its auth group)."""
+    return list(User.objects.filter(groups__name=role, is_active=True).values_list("id", flat=True))

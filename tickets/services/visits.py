@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -16,6 +15,7 @@ from aftersales.errors import ApplicationError, ConflictError
 from aftersales.roles import Role
 from tickets import business_time, sla
 from tickets.models import BusinessCalendar, Notification, Ticket, Visit, VisitPlan
+from tickets.services.notifications import role_members
 from warranty.models import PolicyVersion, ServiceContract, Unit, WarrantyPolicy
 
 BATCH = 1000
@@ -264,11 +264,10 @@ def visits_notify_overdue(*, today: date, now: datetime | None = None) -> int:
         .exclude(pk__in=Notification.objects.filter(kind="visit_overdue").values("object_id"))
         .select_related("contract")[:BATCH]
     )
-    managers = Group.objects.filter(name=Role.SERVICE_MANAGER).first()
-    recipients = list(managers.user_set.filter(is_active=True)) if managers else []
+    recipients = role_members(Role.SERVICE_MANAGER)
     Notification.objects.bulk_create(
         Notification(
-            recipient=user,
+            recipient_id=user_id,
             kind="visit_overdue",
             object_id=visit.pk,
             created_at=now,
@@ -276,6 +275,6 @@ def visits_notify_overdue(*, today: date, now: datetime | None = None) -> int:
             % {"contract": visit.subject, "due": visit.due_on.isoformat()},
         )
         for visit in overdue
-        for user in recipients
+        for user_id in recipients
     )
     return len(overdue)
