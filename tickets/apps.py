@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class TicketsConfig(AppConfig):
     name = "tickets"
     verbose_name = _("Repair cases")
+
+    def ready(self):
+        from tickets import scoping  # noqa: F401  (the app's part of who may see what)

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.forms import ScopedForm
 from aftersales.models import User
 from aftersales.roles import Role
 from tickets.models import Ticket, WorkLogEntry
@@ -29,14 +30,13 @@ class EngineerChoiceField(forms.ModelChoiceField):
         return user.get_full_name() or user.username
 
 
-class AssignForm(forms.Form):
-    engineer = EngineerChoiceField(label=_("Engineer"), queryset=User.objects.none())
+class AssignForm(ScopedForm):
+    """Engineers the user may pick: a dealer's people pick among the dealer's own engineers."""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["engineer"].queryset = User.objects.filter(groups__name=Role.ENGINEER, is_active=True).order_by(
-            "username"
-        )
+    engineer = EngineerChoiceField(
+        label=_("Engineer"),
+        queryset=User.objects.filter(groups__name=Role.ENGINEER, is_active=True).order_by("username"),
+    )
 
 
 class WorkLogForm(forms.Form):

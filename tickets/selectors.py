@@ -6,24 +6,21 @@ from django.db.models import F, Min, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from aftersales.errors import ApplicationError
-from aftersales.roles import INTERNAL_ROLES, Role
-from tickets.models import Ticket, Timer
+from aftersales.scoping import scope_for
+from tickets.models import Ticket, Timer, Visit
 
 TICKET_NOT_FOUND = "ticket_not_found"
 
 
 def ticket_scope(*, user) -> QuerySet[Ticket]:
-    """Everything for the manufacturer's staff; for dealer staff the cases their outlet serves or whose unit
-    their dealer sold."""
-    tickets = Ticket.objects.all()
-    if user.is_superuser or user.has_role(*INTERNAL_ROLES):
-        return tickets
-    membership = getattr(user, "dealer_membership", None)
-    if user.has_role(Role.DEALER_STAFF) and membership is not None:
-        return tickets.filter(
-            Q(serving_outlet_id=membership.dealer_id) | Q(unit__selling_dealer_id=membership.dealer_id)
-        )
-    return tickets.none()
+    """Cases the user may see (aftersales.scoping): everything for the manufacturer's staff; for a dealer's
+    people the cases its outlet serves or whose unit it sold."""
+    return scope_for(user, Ticket.objects.all())
+
+
+def visit_scope(*, user) -> QuerySet[Visit]:
+    """Scheduled visits the user may see: a dealer's people see their outlet's visits."""
+    return scope_for(user, Visit.objects.all())
 
 
 def with_related(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:

@@ -15,7 +15,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from aftersales.decorators import role_required
 from aftersales.errors import ApplicationError
-from aftersales.roles import INTERNAL_ROLES, Role
+from aftersales.roles import Role
+from dealers.selectors import own_dealer
 from tickets import sla, transitions
 from tickets.filters import TicketFilter
 from tickets.forms import (
@@ -34,7 +35,7 @@ from tickets.forms import (
 )
 from tickets.models import Escalation, FollowUp, Notification, RepairOrder, Ticket, Timer, Visit
 from tickets.roles import CASE_READERS, CASE_WRITERS
-from tickets.selectors import by_next_deadline, ticket_get, ticket_scope, with_related
+from tickets.selectors import by_next_deadline, ticket_get, ticket_scope, visit_scope, with_related
 from tickets.services import billing
 from tickets.services import followups as followup_services
 from tickets.services import tickets as ticket_services
@@ -100,6 +101,7 @@ def intake(request):
             if serial:
                 values["unit"] = unit_get(user=request.user, serial=serial)
             values["reported_at"] = values["reported_at"] or None
+            values["serving_outlet"] = own_dealer(request.user)
             ticket = ticket_services.ticket_create(actor=request.user, **values)
         except ApplicationError as error:
             field = "serial" if error.code == "unit_not_found" else None
@@ -127,7 +129,7 @@ def detail(request, pk):
         "ticket": ticket,
         "timers": list(ticket.timers.all()),
         "allowed": transitions.allowed_actions(ticket.status),
-        "assign_form": AssignForm(),
+        "assign_form": AssignForm(user=request.user),
         "worklog_form": WorkLogForm(),
         "charge_form": ChargeForm(),
         "attachment_form": AttachmentForm(),
@@ -186,7 +188,7 @@ def act(request, pk, action):
         raise Http404
     extra = {}
     if action == "assign":
-        form = AssignForm(request.POST)
+        form = AssignForm(request.POST, user=request.user)
         if not form.is_valid():
             messages.error(request, _("Choose a service engineer."))
             return _back(ticket)
@@ -368,20 +370,12 @@ def followup_done(request, pk):
     return redirect("tickets:followups")
 
 
-def visit_scope(user):
-    visits = Visit.objects.all()
-    if user.is_superuser or user.has_role(*INTERNAL_ROLES):
-        return visits
-    membership = getattr(user, "dealer_membership", None)
-    return visits.filter(outlet_id=membership.dealer_id) if membership else visits.none()
-
-
 @role_required(*CASE_READERS)
 def visits(request):
     """Scheduled visits by day — the outlet's visit calendar (``?outlet=CODE``), today, this week or all."""
     today = timezone.localdate()
     span = request.GET.get("when", "week")
-    planned = visit_scope(request.user).filter(status=Visit.Status.PLANNED)
+    planned = visit_scope(user=request.user).filter(status=Visit.Status.PLANNED)
     if span == "today":
         planned = planned.filter(due_on__lte=today)
     elif span == "week":
@@ -402,7 +396,7 @@ def visits(request):
 @require_http_methods(["GET", "POST"])
 def visit_detail(request, pk):
     visit = (
-        visit_scope(request.user)
+        visit_scope(user=request.user)
         .select_related("contract__customer", "unit__customer", "outlet", "ticket")
         .filter(pk=pk)
         .first()
@@ -448,7 +442,7 @@ def today(request):
             .select_related("ticket__customer")
             .order_by("due_at")
         )
-    visit_list = visit_scope(user).filter(status=Visit.Status.PLANNED, due_on__lte=last_day)
+    visit_list = visit_scope(user=user).filter(status=Visit.Status.PLANNED, due_on__lte=last_day)
     if user.has_role(Role.ENGINEER) and not user.has_role(Role.ADMIN, Role.SERVICE_MANAGER):
         visit_list = visit_list.filter(Q(assigned_to=user) | Q(assigned_to__isnull=True))
     visit_list = visit_list.select_related("contract__customer", "unit__customer", "outlet").order_by("due_on")[:200]

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.forms import ScopedForm
+from aftersales.scoping import dealer_id_of
 from dealers.models import Dealer
 from warranty.api.serializers import FAILURE_TYPES
 from warranty.engine.explain import FAILURE_LABELS
@@ -36,7 +38,7 @@ class UnitImportForm(forms.Form):
     file = forms.FileField(label=_("CSV or Excel (.xlsx) file"))
 
 
-class UnitRegistrationForm(forms.Form):
+class UnitRegistrationForm(ScopedForm):
     """A dealer registers a sold unit (三包回执卡); the desk registers units found at intake."""
 
     serial = forms.CharField(label=_("Serial number / VIN"), max_length=64)
@@ -54,10 +56,10 @@ class UnitRegistrationForm(forms.Form):
     price = forms.DecimalField(label=_("Price"), max_digits=12, decimal_places=2, min_value=0, required=False)
     usage_reading = forms.IntegerField(label=_("Usage reading (km / hours)"), min_value=0, required=False)
 
-    def __init__(self, *args, dealer=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if dealer is not None:
-            # Dealer staff register for their own dealer only.
-            self.fields["selling_dealer"].queryset = Dealer.objects.filter(pk=dealer.pk)
-            self.fields["selling_dealer"].initial = dealer
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        own = dealer_id_of(user)
+        if own is not None:
+            # A dealer registers for itself only (the choices hold its own dealer alone).
+            self.fields["selling_dealer"].initial = own
             self.fields["selling_dealer"].required = True

@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from aftersales.errors import ApplicationError
-from aftersales.roles import INTERNAL_ROLES, Role
+from aftersales.scoping import scope_for
 from warranty.models import PartPrice, Unit
 
 UNIT_NOT_FOUND = "unit_not_found"
@@ -17,13 +17,9 @@ def normalize_serial(serial: str) -> str:
 
 
 def unit_scope(*, user) -> QuerySet[Unit]:
-    """Units the user may see: everything for the manufacturer's staff, own sales for dealer staff."""
-    units = Unit.objects.all()
-    if user.is_superuser or user.has_role(*INTERNAL_ROLES):
-        return units
-    if user.has_role(Role.DEALER_STAFF):
-        return units.filter(selling_dealer__members__user=user)
-    return units.none()
+    """Units the user may see (aftersales.scoping): everything for the manufacturer's staff; for a dealer's
+    people the units it sold or serves on a case."""
+    return scope_for(user, Unit.objects.all())
 
 
 def unit_get(*, user, serial: str, related: bool = True) -> Unit:

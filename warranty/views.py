@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 from aftersales.decorators import role_required
 from aftersales.errors import ApplicationError
 from aftersales.roles import INTERNAL_ROLES, Role
+from aftersales.scoping import scope_for
 from warranty import coverage as coverage_module
 from warranty import engine
 from warranty.forms import HypotheticalFaultForm, UnitImportForm, UnitRegistrationForm
@@ -100,9 +101,7 @@ def unit_detail(request, serial):
 @role_required(*REGISTRARS)
 @require_http_methods(["GET", "POST"])
 def unit_register(request):
-    membership = getattr(request.user, "dealer_membership", None)
-    dealer = membership.dealer if membership and not request.user.has_role(*INTERNAL_ROLES) else None
-    form = UnitRegistrationForm(request.POST or None, dealer=dealer)
+    form = UnitRegistrationForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         values = dict(form.cleaned_data)
         try:
@@ -139,17 +138,12 @@ def import_list(request):
             form.add_error("file", str(error.message))
         else:
             return redirect("warranty:import-detail", pk=job.pk)
-    jobs = UnitImport.objects.select_related("uploaded_by").order_by("-created_at")
-    if not request.user.has_role(*INTERNAL_ROLES):
-        jobs = jobs.filter(uploaded_by=request.user)
+    jobs = scope_for(request.user, UnitImport.objects.select_related("uploaded_by")).order_by("-created_at", "-id")
     return render(request, "warranty/import_list.html", {"form": form, "jobs": jobs[:50]})
 
 
 @role_required(*IMPORTERS)
 def import_detail(request, pk):
-    jobs = UnitImport.objects.all()
-    if not request.user.has_role(*INTERNAL_ROLES):
-        jobs = jobs.filter(uploaded_by=request.user)
-    job = get_object_or_404(jobs, pk=pk)
+    job = get_object_or_404(scope_for(request.user, UnitImport.objects.all()), pk=pk)
     errors = Paginator(job.errors.all(), 100).get_page(request.GET.get("page"))
     return render(request, "warranty/import_detail.html", {"job": job, "errors": errors})

@@ -10,7 +10,7 @@ from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
-from rest_framework.views import set_rollback
+from rest_framework.views import set_rollback as drf_set_rollback
 
 from aftersales.errors import ApplicationError
 
@@ -34,10 +34,20 @@ def _details(detail):
     return str(detail)
 
 
+def set_rollback(context=None) -> None:
+    """Roll back the request's own transaction — not one it never opened (a read-only view that runs
+    outside a transaction must not mark an enclosing one, e.g. a test's, as broken)."""
+    request = (context or {}).get("request")
+    match = getattr(getattr(request, "_request", request), "resolver_match", None)
+    if match is not None and getattr(match.func, "_non_atomic_requests", None):
+        return
+    drf_set_rollback()
+
+
 def exception_handler(exc, context):
     headers = {}
     if isinstance(exc, ApplicationError):
-        set_rollback()
+        set_rollback(context)
         return Response(error_body(exc.code, exc.message, exc.details), status=exc.status)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
@@ -47,7 +57,7 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied()
 
     if isinstance(exc, exceptions.APIException):
-        set_rollback()
+        set_rollback(context)
         if getattr(exc, "auth_header", None):
             headers["WWW-Authenticate"] = exc.auth_header
         if getattr(exc, "wait", None):
@@ -65,7 +75,7 @@ def exception_handler(exc, context):
 
     # Anything else is a bug: log it, roll back, and still answer in the API's format.
     logger.exception("Unhandled API error", exc_info=exc)
-    set_rollback()
+    set_rollback(context)
     return Response(
         error_body(SERVER_ERROR, _("An unexpected error occurred; it has been logged.")),
         status=status.HTTP_500_INTERNAL_SERVER_ERROR,

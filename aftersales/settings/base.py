@@ -200,6 +200,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "kind"; each choice set gets its own name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "CustomerKindEnum": "warranty.models.Customer.Kind",
+        "AttachmentKindEnum": "tickets.models.Attachment.Kind",
+        "WorkLogKindEnum": "tickets.models.WorkLogEntry.Kind",
+        "ChargeLineKindEnum": "tickets.models.ChargeLine.Kind",
+    },
 }
 
 LOGGING = {

@@ -3,6 +3,7 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from aftersales.api.scoped_fields import ScopedPrimaryKeyRelatedField, ScopedSlugRelatedField
 from aftersales.api.serializers import StrictSerializer
 from aftersales.models import User
 from dealers.models import Dealer
@@ -25,7 +26,8 @@ from tickets.models import (
     Timer,
     WorkLogEntry,
 )
-from warranty.models import Customer, Site, Unit
+from warranty.api.serializers import UnitSerialRelatedField
+from warranty.models import Customer, Site
 
 
 class WindowSerializer(StrictSerializer):
@@ -216,21 +218,22 @@ class TicketCreateSerializer(StrictSerializer):
     description = serializers.CharField()
     severity = serializers.CharField(max_length=32)
     category = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
-    unit = serializers.SlugRelatedField(
-        slug_field="serial", queryset=Unit.objects.all(), required=False, allow_null=True
-    )
-    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all(), required=False, allow_null=True)
-    site = serializers.PrimaryKeyRelatedField(queryset=Site.objects.all(), required=False, allow_null=True)
+    # Every id, serial and code is looked up within what the requester may see (aftersales.scoping).
+    unit = UnitSerialRelatedField(required=False, allow_null=True)
+    customer = ScopedPrimaryKeyRelatedField(queryset=Customer.objects.all(), required=False, allow_null=True)
+    site = ScopedPrimaryKeyRelatedField(queryset=Site.objects.all(), required=False, allow_null=True)
     reported_at = serializers.DateTimeField(required=False, help_text=_("For a report taken earlier; never future."))
     distance_km = serializers.IntegerField(min_value=0, required=False, allow_null=True)
-    serving_outlet = serializers.SlugRelatedField(
-        slug_field="code", queryset=Dealer.objects.all(), required=False, allow_null=True
+    serving_outlet = ScopedSlugRelatedField(
+        slug_field="code", queryset=Dealer.objects.filter(is_active=True), required=False, allow_null=True
     )
 
-    def to_internal_value(self, data):
-        if isinstance(data, dict) and isinstance(data.get("unit"), str):
-            data = {**data, "unit": "".join(data["unit"].split()).upper()}
-        return super().to_internal_value(data)
+    def validate(self, attrs):
+        site, customer, unit = attrs.get("site"), attrs.get("customer"), attrs.get("unit")
+        owner = customer or (unit.customer if unit is not None else None)
+        if site is not None and owner is not None and site.customer_id != owner.pk:
+            raise serializers.ValidationError({"site": [_("This site belongs to another customer.")]})
+        return attrs
 
 
 class VersionedSerializer(StrictSerializer):
@@ -244,7 +247,8 @@ class TransitionSerializer(VersionedSerializer):
 
 
 class AssignSerializer(TransitionSerializer):
-    engineer = serializers.SlugRelatedField(slug_field="username", queryset=User.objects.filter(is_active=True))
+    # A dealer's people assign among the dealer's own engineers; anyone else reads as unknown.
+    engineer = ScopedSlugRelatedField(slug_field="username", queryset=User.objects.filter(is_active=True))
 
 
 class SeverityChangeSerializer(VersionedSerializer):

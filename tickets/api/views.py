@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from aftersales.api.permissions import roles_may_write
 from aftersales.errors import ApplicationError
 from aftersales.roles import Role
+from dealers.selectors import own_dealer
 from tickets import sla
 from tickets.api import serializers
 from tickets.filters import TicketFilter
@@ -21,7 +22,6 @@ from tickets.services import followups as followup_services
 from tickets.services import tickets as ticket_services
 from tickets.services import work as work_services
 from tickets.services.calendars import calendar_save
-from warranty.selectors import unit_get
 
 
 class IsAdminRole(permissions.BasePermission):
@@ -138,11 +138,11 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
 
     @extend_schema(request=serializers.TicketCreateSerializer, responses={201: serializers.TicketSerializer})
     def create(self, request, *args, **kwargs):
-        data = serializers.TicketCreateSerializer(data=request.data)
+        data = serializers.TicketCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        values = data.validated_data
-        if values.get("unit") is not None:
-            values["unit"] = unit_get(user=request.user, serial=values["unit"].serial)
+        values = dict(data.validated_data)
+        # A dealer's case is served by its own outlet unless it names one (it may name only its own).
+        values["serving_outlet"] = values.get("serving_outlet") or own_dealer(request.user)
         ticket = ticket_services.ticket_create(actor=request.user, **values)
         return Response(
             serializers.TicketSerializer(ticket_get(user=request.user, pk=ticket.pk)).data,
@@ -151,7 +151,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
 
     def _transition(self, request, action_name: str, input_serializer, **extra):
         ticket = self.get_object()
-        data = input_serializer(data=request.data)
+        data = input_serializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         ticket_services.ticket_transition(
@@ -197,7 +197,7 @@ def _sub_resource(name: str, url_path: str, output, create_input, service, *, mu
     def handler(self, request, pk=None):
         ticket = self.get_object()
         if request.method == "POST":
-            data = create_input(data=request.data)
+            data = create_input(data=request.data, context={"request": request})
             data.is_valid(raise_exception=True)
             created = service(ticket=ticket, actor=request.user, **data.validated_data)
             return Response(output(created, context={"request": request}).data, status=status.HTTP_201_CREATED)
@@ -206,11 +206,13 @@ def _sub_resource(name: str, url_path: str, output, create_input, service, *, mu
 
     handler.__name__ = url_path.replace("-", "_")
     handler.__doc__ = f"The case's {url_path.replace('-', ' ')}: list, or add one."
+    extra = {"parser_classes": [MultiPartParser, FormParser]} if multipart else {}
+    # The GET answers the whole list (a case has few of each): no pagination, and the schema says so.
+    handler = action(detail=True, methods=["get", "post"], url_path=url_path, pagination_class=None, **extra)(handler)
+    # The schema decorators go outside @action, or the generator documents the viewset's serializer.
     handler = extend_schema(methods=["get"], responses=output(many=True))(handler)
     request_schema = {"multipart/form-data": create_input} if multipart else create_input
-    handler = extend_schema(methods=["post"], request=request_schema, responses={201: output})(handler)
-    extra = {"parser_classes": [MultiPartParser, FormParser]} if multipart else {}
-    return action(detail=True, methods=["get", "post"], url_path=url_path, **extra)(handler)
+    return extend_schema(methods=["post"], request=request_schema, responses={201: output})(handler)
 
 
 TicketViewSet.attachments = _sub_resource(
@@ -282,15 +284,15 @@ def _case_action(url_path: str, input_serializer, run):
 
     def handler(self, request, pk=None):
         ticket = self.get_object()
-        data = input_serializer(data=request.data)
+        data = input_serializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         run(ticket=ticket, actor=request.user, **data.validated_data)
         return Response(serializers.TicketSerializer(ticket_get(user=request.user, pk=ticket.pk)).data)
 
     handler.__name__ = url_path.replace("-", "_")
     handler.__doc__ = run.__doc__
-    handler = extend_schema(request=input_serializer, responses=serializers.TicketSerializer)(handler)
-    return action(detail=True, methods=["post"], url_path=url_path)(handler)
+    handler = action(detail=True, methods=["post"], url_path=url_path)(handler)
+    return extend_schema(request=input_serializer, responses=serializers.TicketSerializer)(handler)
 
 
 def _loaner_return(*, ticket, actor, loaner):
@@ -321,8 +323,8 @@ def _simple_action(name: str):
 
     handler.__name__ = name
     handler.__doc__ = f"The {name.replace('_', ' ')} transition."
-    handler = extend_schema(request=serializers.TransitionSerializer, responses=serializers.TicketSerializer)(handler)
-    return action(detail=True, methods=["post"], url_path=name.replace("_", "-"))(handler)
+    handler = action(detail=True, methods=["post"], url_path=name.replace("_", "-"))(handler)
+    return extend_schema(request=serializers.TransitionSerializer, responses=serializers.TicketSerializer)(handler)
 
 
 for _name in SIMPLE_ACTIONS:

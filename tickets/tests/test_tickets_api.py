@@ -143,7 +143,9 @@ def test_list_query_count_is_the_same_for_5_and_50_cases(desk_api, desk_user):
             )
 
     def count_list():
-        desk_user.__dict__.pop("_roles", None)  # as on a real request, where the user is loaded afresh
+        # As on a real request, where the user (its roles and scope) is loaded afresh.
+        desk_user.__dict__.pop("_roles", None)
+        desk_user.__dict__.pop("_viewer_scope", None)
         with QueryCounter() as queries:
             response = desk_api.get(URL, {"page_size": 100})
         assert response.status_code == 200
@@ -160,7 +162,7 @@ def test_list_query_count_is_the_same_for_5_and_50_cases(desk_api, desk_user):
 def test_create_and_detail_query_counts_do_not_depend_on_history(desk_api, desk_user, car, engineer):
     from warranty.tests.factories import RepairFactory
 
-    desk_api.get("/api/v1/me/")  # the user's roles are read once per user object, as on any request
+    desk_api.get(URL)  # the user's roles and scope are read once per user object, as on any request
     with QueryCounter() as short:
         first = create(desk_api, unit=car.serial).json()
     for _ in range(30):

@@ -2,6 +2,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from aftersales.api.scoped_fields import ScopedPrimaryKeyRelatedField, ScopedSlugRelatedField
 from aftersales.api.serializers import StrictSerializer
 from dealers.models import Dealer
 from warranty.engine.presets import CAR_ASSEMBLIES, CAR_EARLY_FAILURES, CAR_MAIN_PART_SYSTEMS
@@ -76,11 +77,26 @@ class UnitSerializer(serializers.ModelSerializer):
         ]
 
 
+class UnitSerialRelatedField(ScopedSlugRelatedField):
+    """A unit named by serial / VIN (spaces and case ignored), among the units the requester may see."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("queryset", Unit.objects.all())
+        super().__init__(slug_field="serial", **kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            data = normalize_serial(data)
+        return super().to_internal_value(data)
+
+
 class UnitWriteSerializer(StrictSerializer):
+    """Every id or code in the body is looked up within what the requester may see (aftersales.scoping)."""
+
     model = serializers.SlugRelatedField(slug_field="code", queryset=ProductModel.objects.all(), required=False)
-    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.all(), required=False, allow_null=True)
-    site = serializers.PrimaryKeyRelatedField(queryset=Site.objects.all(), required=False, allow_null=True)
-    selling_dealer = serializers.SlugRelatedField(
+    customer = ScopedPrimaryKeyRelatedField(queryset=Customer.objects.all(), required=False, allow_null=True)
+    site = ScopedPrimaryKeyRelatedField(queryset=Site.objects.all(), required=False, allow_null=True)
+    selling_dealer = ScopedSlugRelatedField(
         slug_field="code", queryset=Dealer.objects.all(), required=False, allow_null=True
     )
     policy = serializers.SlugRelatedField(
@@ -93,9 +109,7 @@ class UnitWriteSerializer(StrictSerializer):
     price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True)
     usage_reading = serializers.IntegerField(min_value=0, required=False, allow_null=True)
     usage_read_at = serializers.DateTimeField(required=False, allow_null=True)
-    replaces = serializers.SlugRelatedField(
-        slug_field="serial", queryset=Unit.objects.all(), required=False, allow_null=True
-    )
+    replaces = UnitSerialRelatedField(required=False, allow_null=True)
     replaced_on = serializers.DateField(required=False, allow_null=True)
 
     def validate(self, attrs):

@@ -9,7 +9,8 @@ from rest_framework.views import APIView
 
 from aftersales.api.permissions import roles_may_write
 from aftersales.errors import ApplicationError
-from aftersales.roles import INTERNAL_ROLES, Role
+from aftersales.roles import Role
+from aftersales.scoping import scope_for
 from warranty import coverage as coverage_module
 from warranty import engine
 from warranty.api import serializers
@@ -54,7 +55,7 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
 
     @extend_schema(request=serializers.UnitCreateSerializer, responses={201: serializers.UnitSerializer})
     def create(self, request, *args, **kwargs):
-        data = serializers.UnitCreateSerializer(data=request.data)
+        data = serializers.UnitCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         unit = unit_services.unit_register(actor=request.user, **data.validated_data)
         unit = unit_get(user=request.user, serial=unit.serial)
@@ -63,7 +64,7 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     @extend_schema(request=serializers.UnitUpdateSerializer, responses=serializers.UnitSerializer)
     def partial_update(self, request, *args, **kwargs):
         unit = self.get_object()
-        data = serializers.UnitUpdateSerializer(data=request.data)
+        data = serializers.UnitUpdateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         changes = dict(data.validated_data)
         expected = changes.pop("version")
@@ -81,7 +82,7 @@ class UnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         """The unit's repair history (oldest first), or add a repair to it."""
         unit = self.get_object()
         if request.method == "POST":
-            data = serializers.RepairRecordCreateSerializer(data=request.data)
+            data = serializers.RepairRecordCreateSerializer(data=request.data, context={"request": request})
             data.is_valid(raise_exception=True)
             record = unit_services.repair_record_create(actor=request.user, unit=unit, **data.validated_data)
             return Response(serializers.RepairRecordSerializer(record).data, status=status.HTTP_201_CREATED)
@@ -222,11 +223,7 @@ class UnitImportViewSet(
     queryset = UnitImport.objects.none()
 
     def get_queryset(self):
-        jobs = UnitImport.objects.select_related("dealer").order_by("-created_at")
-        user = self.request.user
-        if user.is_superuser or user.has_role(*INTERNAL_ROLES):
-            return jobs
-        return jobs.filter(uploaded_by=user)
+        return scope_for(self.request.user, UnitImport.objects.select_related("dealer")).order_by("-created_at", "-id")
 
     @extend_schema(
         request={"multipart/form-data": serializers.UnitImportCreateSerializer},

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftersales.errors import ApplicationError
-from aftersales.roles import INTERNAL_ROLES, Role
+from aftersales.scoping import viewer
 from dealers.models import Dealer
 from warranty.models import Customer, ProductModel, Site, Unit, UnitImport, UnitImportError
 from warranty.selectors import normalize_serial
@@ -104,11 +104,11 @@ def unit_import_create(*, actor, uploaded_file, now: datetime | None = None) -> 
     uploaded_file.seek(0)
     check_upload(name=uploaded_file.name, size=uploaded_file.size, head=head)
     dealer = None
-    if not (actor.is_superuser or actor.has_role(*INTERNAL_ROLES)):
-        membership = getattr(actor, "dealer_membership", None)
-        if not actor.has_role(Role.DEALER_STAFF) or membership is None:
-            raise ApplicationError(IMPORT_FORBIDDEN, _("You may not import units."), status=403)
-        dealer = membership.dealer
+    scope = viewer(actor)
+    if scope.nothing:
+        raise ApplicationError(IMPORT_FORBIDDEN, _("You may not import units."), status=403)
+    if not scope.everything:
+        dealer = Dealer.objects.get(pk=scope.dealer_id)
     job = UnitImport.objects.create(
         file=uploaded_file, original_name=uploaded_file.name[:255], uploaded_by=actor, dealer=dealer, created_at=now
     )
@@ -183,11 +183,13 @@ def parse_date(value) -> date | None:
 
 
 class Lookups:
-    """Reference data loaded once per job: model and dealer codes are few, customers are batched."""
+    """Reference data loaded once per job: model and dealer codes are few, customers are batched. A dealer's
+    own import knows only its own dealer code: another dealer's code reads as unknown."""
 
-    def __init__(self):
+    def __init__(self, *, dealer_id: int | None = None):
         self.models = {code.upper(): pk for code, pk in ProductModel.objects.values_list("code", "id")}
-        self.dealers = {code.upper(): pk for code, pk in Dealer.objects.values_list("code", "id")}
+        dealers = Dealer.objects.all() if dealer_id is None else Dealer.objects.filter(pk=dealer_id)
+        self.dealers = {code.upper(): pk for code, pk in dealers.values_list("code", "id")}
 
 
 def parse_row(number: int, cells: dict, lookups: Lookups, *, today: date) -> tuple[ParsedRow | None, list[RowProblem]]:
@@ -288,7 +290,7 @@ def _run(import_id: int, now: datetime) -> UnitImport:
     try:
         total = sum(1 for _row in read_rows(job))
         UnitImport.objects.filter(pk=job.pk).update(total_rows=total)
-        lookups = Lookups()
+        lookups = Lookups(dealer_id=job.dealer_id)
         today = timezone.localdate(now)
         seen: dict[str, int] = {}
         batch: list[tuple[int, dict]] = []
@@ -381,7 +383,9 @@ def _import_batch(job, batch, lookups: Lookups, seen: dict[str, int], *, today: 
             continue
         if job.dealer_id is not None and unit.selling_dealer_id != job.dealer_id:
             problems.append(
-                RowProblem(row.row, "serial", "serial_exists", _("This serial number is registered by another dealer."))
+                RowProblem(
+                    row.row, "serial", "serial_exists", _("A unit with this serial number is already registered.")
+                )
             )
             continue
         differences = {name: value for name, value in fields.items() if getattr(unit, name) != value}

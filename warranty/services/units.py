@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftersales.errors import ApplicationError, ConflictError, StaleVersionError
-from aftersales.roles import INTERNAL_ROLES, Role
+from aftersales.scoping import dealer_id_of, viewer
+from dealers.selectors import own_dealer
 from warranty.models import RepairRecord, Unit
 from warranty.models.units import REGISTRATION_DAYS
 from warranty.selectors import normalize_serial
@@ -72,15 +73,28 @@ def check_unit_dates(fields: dict, *, today: date) -> None:
 
 
 def check_dealer_access(*, actor, selling_dealer) -> None:
-    """Dealer staff register and change only units their own dealer sold."""
-    if actor.is_superuser or actor.has_role(*INTERNAL_ROLES):
+    """A dealer's people register and change only units their own dealer sold (aftersales.scoping)."""
+    scope = viewer(actor)
+    if scope.everything:
         return
-    membership = getattr(actor, "dealer_membership", None)
-    if not actor.has_role(Role.DEALER_STAFF) or membership is None or selling_dealer != membership.dealer:
+    if scope.dealer_id is None or selling_dealer is None or selling_dealer.pk != scope.dealer_id:
         raise ApplicationError(
             DEALER_FORBIDDEN,
             _("You can only register units sold by your own dealer."),
             details={"selling_dealer": [_("Must be your own dealer.")]},
+            status=403,
+        )
+
+
+def check_exchange_access(*, actor, replaces) -> None:
+    """A dealer records an exchange only of a unit it sold itself."""
+    if replaces is None or viewer(actor).everything:
+        return
+    if replaces.selling_dealer_id is None or replaces.selling_dealer_id != dealer_id_of(actor):
+        raise ApplicationError(
+            DEALER_FORBIDDEN,
+            _("You can only record exchanges of units sold by your own dealer."),
+            details={"replaces": [_("Must be a unit your dealer sold.")]},
             status=403,
         )
 
@@ -98,7 +112,11 @@ def unit_register(*, actor, serial: str, now: datetime | None = None, **fields) 
         raise TypeError(f"unknown unit fields: {sorted(unknown)}")
     today = timezone.localdate(now)
     check_unit_dates(fields, today=today)
+    if fields.get("selling_dealer") is None:
+        # A dealer registers what it sold: its own dealer unless it says so.
+        fields["selling_dealer"] = own_dealer(actor)
     check_dealer_access(actor=actor, selling_dealer=fields.get("selling_dealer"))
+    check_exchange_access(actor=actor, replaces=fields.get("replaces"))
     unit = Unit(
         serial=serial,
         registered_at=now,
@@ -138,6 +156,8 @@ def unit_update(*, actor, unit: Unit, expected_version: int, now: datetime | Non
     check_dealer_access(actor=actor, selling_dealer=locked.selling_dealer)
     if "selling_dealer" in changes:
         check_dealer_access(actor=actor, selling_dealer=changes["selling_dealer"])
+    if changes.get("replaces") is not None:
+        check_exchange_access(actor=actor, replaces=changes["replaces"])
     merged = {name: getattr(locked, name) for name in UNIT_FIELDS} | changes
     check_unit_dates(merged, today=timezone.localdate(now))
     for name, value in changes.items():

@@ -4,6 +4,7 @@ from datetime import timedelta
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from aftersales.testing import CeleryWorker, wait_for
 from warranty.models import Customer, Unit, UnitImport
@@ -110,12 +111,21 @@ def test_dealer_import_forces_own_dealer_and_refuses_others(make_user, dealer, o
         f"OWN1,{car_model.code},,,,,,,,",
         f"OTHER1,{car_model.code},,,,,{other_dealer.code},,,",
         f"TAKEN,{car_model.code},,,,,,,,",
+        f"NOBODY1,{car_model.code},,,,,NO-SUCH,,,",
     ]
     job = run_import(user, csv_file(rows))
     assert Unit.objects.get(serial="OWN1").selling_dealer == dealer
-    assert not Unit.objects.filter(serial="OTHER1").exists()
+    assert not Unit.objects.filter(serial__in=["OTHER1", "NOBODY1"]).exists()
     assert Unit.objects.get(serial="TAKEN").selling_dealer == other_dealer
-    assert {(error.row, error.code) for error in job.errors.all()} == {(3, "dealer_forbidden"), (4, "serial_exists")}
+    errors = {error.row: error for error in job.errors.all()}
+    assert {row: error.code for row, error in errors.items()} == {
+        3: "unknown_dealer",
+        4: "serial_exists",
+        5: "unknown_dealer",
+    }
+    # Another dealer's code reads like a code that does not exist; a serial it sold like any taken serial.
+    assert errors[3].message == errors[5].message.replace("NO-SUCH", other_dealer.code.upper())
+    assert errors[4].message == gettext("A unit with this serial number is already registered.")
 
 
 def test_xlsx_import_with_chinese_headers(admin_user, car_model):

@@ -56,9 +56,12 @@ def test_dealer_registers_only_for_own_dealer(api_client, dealer_user, dealer, o
     own = register(api_client, serial="D1", model=car_model.code, selling_dealer=dealer.code)
     assert own.status_code == 201
     other = register(api_client, serial="D2", model=car_model.code, selling_dealer=other_dealer.code)
-    assert other.status_code == 403
-    assert other.json()["code"] == "dealer_forbidden"
-    assert not Unit.objects.filter(serial="D2").exists()
+    unknown = register(api_client, serial="D3", model=car_model.code, selling_dealer="NO-SUCH-DEALER")
+    # Another dealer's code reads exactly like a code that does not exist.
+    assert other.status_code == unknown.status_code == 400
+    assert other.json()["details"]["selling_dealer"] == [f"Object with code={other_dealer.code} does not exist."]
+    assert unknown.json()["details"]["selling_dealer"] == ["Object with code=NO-SUCH-DEALER does not exist."]
+    assert not Unit.objects.filter(serial__in=["D2", "D3"]).exists()
 
 
 def test_engineer_may_read_but_not_register(api_client, make_user, car_model):

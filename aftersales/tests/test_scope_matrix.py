@@ -1,0 +1,612 @@
+"""Route × role × dealer: nothing of dealer B ever reaches dealer A, and no write of A touches B's rows.
+
+The routes are enumerated, not listed: every operation of the OpenAPI schema and every page of the URLconf.
+Path parameters are filled from what the route serves (a viewset's model, or the noun before the parameter
+in a page's path), request bodies from the operation's own serializer — every related field gets dealer B's
+object. Each route is called as a member of dealer A holding each role in turn (an outlet's engineer is a
+dealer member too), and as dealer B's staff against dealer A. For every call:
+
+- no marker of the other dealer (names, phones, addresses, serials, numbers, ids) is in the answer, apart
+  from what the caller itself sent;
+- naming the other dealer's object answers exactly like naming one that does not exist;
+- afterwards every row of the other dealer, and every row pointing at one, is unchanged.
+
+A route whose parameter the matrix cannot fill fails the test (it names the route) rather than being skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.files.base import ContentFile
+from django.db import models
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.settings import spectacular_settings
+from rest_framework import serializers
+from rest_framework.test import APIClient
+
+from aftersales.roles import Role
+from aftersales.scoping import dealer_condition
+from dealers.models import Dealer, DealerMember
+from tickets.models import FollowUp, Loaner, Notification, Ticket, Visit, VisitPlan
+from tickets.services import billing
+from tickets.services import work as work_services
+from tickets.services.tickets import ticket_create, ticket_transition
+from warranty.models import (
+    Contact,
+    Customer,
+    RepairRecord,
+    Site,
+    Unit,
+    UnitImport,
+    UnitImportError,
+)
+
+pytestmark = pytest.mark.django_db
+
+ID_BASE = {"a": 5_100_000, "b": 5_200_000}
+MARK = {"a": "ALPHA", "b": "BRAVO"}
+NOWHERE = 5_900_000  # ids no row has
+API_PREFIX = "/api/v1/"
+PAGE_SKIP = ("admin", "api", "api-schema", "api-docs", "logout", "set_language", "login", "healthz")
+
+
+class World(dict):
+    """One dealer's objects, and the strings that would betray them."""
+
+    @property
+    def markers(self) -> set[str]:
+        m, base = self["mark"], self["base"]
+        found = {m, self["ticket"].number, self["unit"].serial, self["customer"].phone, self["contact"].phone}
+        found |= {str(base + n) for n in range(1, 9)}
+        return found
+
+
+def build_world(key: str, *, desk, product_model, plan) -> World:
+    mark, base = MARK[key], ID_BASE[key]
+    now = timezone.now()
+    dealer = Dealer.objects.create(pk=base, code=f"D-{mark}", name=f"{mark}经销商", city=f"{mark}市")
+    staff = _member(f"{mark.lower()}_staff", Role.DEALER_STAFF, dealer)
+    engineer = _member(f"{mark.lower()}_engineer", Role.ENGINEER, dealer)
+    customer = Customer.objects.create(pk=base + 1, name=f"{mark}客户", phone=f"1390{base}", created_at=now)
+    contact = Contact.objects.create(pk=base + 2, customer=customer, name=f"{mark}联系人", phone=f"1380{base}")
+    site = Site.objects.create(
+        pk=base + 3, customer=customer, name=f"{mark}-SITE", address=f"{mark} 大道 {base} 号", province="江苏"
+    )
+    unit = Unit.objects.create(
+        pk=base + 4,
+        serial=f"SN-{mark}-1",
+        product_model=product_model,
+        customer=customer,
+        site=site,
+        selling_dealer=dealer,
+        invoice_date=date(2026, 6, 1),
+        usage_reading=1000,
+        registered_at=now,
+    )
+    ticket = ticket_create(
+        actor=desk,
+        channel="dealer",
+        reporter_name=f"{mark}报修人",
+        contact_phone=f"1370{base}",
+        description=f"{mark}-FAULT",
+        severity="major",
+        unit=unit,
+        serving_outlet=dealer,
+    )
+    ticket = ticket_transition(ticket=ticket, action="assign", actor=desk, engineer=engineer)
+    work_services.worklog_add(ticket=ticket, actor=engineer, kind="call", summary=f"{mark}-LOG")
+    work_services.charge_line_add(
+        ticket=ticket,
+        actor=engineer,
+        kind="labour",
+        description=f"{mark}-LABOUR",
+        quantity=Decimal(1),
+        unit_price=Decimal(50),
+    )
+    loaner = billing.loaner_issue(ticket=ticket, actor=engineer, description=f"{mark}-LOANER")
+    followup = FollowUp.objects.create(pk=base + 5, ticket=ticket, resolved_at=now, due_at=now + timedelta(days=3))
+    visit = Visit.objects.create(
+        pk=base + 6,
+        plan=plan,
+        unit=unit,
+        slot=f"{mark}-1",
+        kind="onsite",
+        due_on=date.today(),
+        outlet=dealer,
+        created_at=now,
+    )
+    repair = RepairRecord.objects.create(
+        pk=base + 7,
+        unit=unit,
+        confirmed_at=now - timedelta(days=30),
+        fault_description=f"{mark}-REPAIR",
+        created_at=now,
+    )
+    job = UnitImport(pk=base + 8, original_name=f"{mark}.csv", uploaded_by=staff, dealer=dealer, created_at=now)
+    job.file.save(f"{mark}.csv", ContentFile(b"serial,model\n"), save=True)
+    UnitImportError.objects.create(unit_import=job, row=2, code="x", message=f"{mark}-IMPORT-ERROR")
+    note = Notification.objects.create(
+        recipient=staff, kind="escalation", title=f"{mark}-NOTE", ticket=ticket, created_at=now
+    )
+    return World(
+        key=key,
+        mark=mark,
+        base=base,
+        dealer=dealer,
+        staff=staff,
+        engineer=engineer,
+        customer=customer,
+        contact=contact,
+        site=site,
+        unit=unit,
+        ticket=ticket,
+        loaner=loaner,
+        followup=followup,
+        visit=visit,
+        repair=repair,
+        job=job,
+        note=note,
+    )
+
+
+def _member(username, role, dealer):
+    from aftersales.tests.factories import UserFactory
+
+    user = UserFactory(username=username, role=role)
+    DealerMember.objects.create(user=user, dealer=dealer)
+    return user
+
+
+# --- what the other dealer owns, before and after -------------------------------------------------------
+
+
+def owned_rows(world: World) -> list[models.Model]:
+    """Every row of every dealer-scoped model that belongs to the world's dealer."""
+    from aftersales.scoping import _rules
+
+    rows = []
+    for model in _rules:
+        rows += list(model._default_manager.filter(dealer_condition(model, world["dealer"].pk)).order_by("pk"))
+    return rows
+
+
+def fingerprint(world: World) -> dict:
+    """Each owned row's columns and the rows that point at it."""
+    state = {}
+    for row in owned_rows(world):
+        values = {f.attname: getattr(row, f.attname) for f in row._meta.concrete_fields}
+        for relation in row._meta.related_objects:
+            accessor = relation.get_accessor_name()
+            if accessor is None or relation.related_model._meta.label.startswith(("auth.", "admin.")):
+                continue
+            if relation.one_to_one:
+                values[accessor] = getattr(row, accessor).pk if hasattr(row, accessor) else None
+            else:
+                values[accessor] = sorted(getattr(row, accessor).values_list("pk", flat=True))
+        state[(row._meta.label, row.pk)] = values
+    return state
+
+
+# --- filling routes ---------------------------------------------------------------------------------------
+
+
+def value_for_model(model, world: World, field_name: str | None = None):
+    """The world's object of ``model``, as the lookup field names it."""
+    candidates = {
+        Ticket: world["ticket"],
+        Unit: world["unit"],
+        Customer: world["customer"],
+        Site: world["site"],
+        Dealer: world["dealer"],
+        Visit: world["visit"],
+        FollowUp: world["followup"],
+        Loaner: world["loaner"],
+        UnitImport: world["job"],
+        Notification: world["note"],
+        RepairRecord: world["repair"],
+        Contact: world["contact"],
+    }
+    from django.contrib.auth import get_user_model
+
+    candidates[get_user_model()] = world["engineer"]
+    obj = candidates.get(model)
+    if obj is None:
+        return None
+    return getattr(obj, field_name) if field_name else obj.pk
+
+
+def sample(field: serializers.Field, world: World, depth: int = 0):
+    """A value for an input field: the world's object for every related field, something plausible else."""
+    if isinstance(field, serializers.ManyRelatedField):
+        return [sample(field.child_relation, world, depth)]
+    if isinstance(field, serializers.RelatedField):
+        queryset = field.queryset if field.queryset is not None else None
+        model = queryset.model if queryset is not None else None
+        slug = getattr(field, "slug_field", None)
+        value = value_for_model(model, world, slug) if model is not None else None
+        if value is not None:
+            return value
+        first = queryset.order_by("pk").first() if queryset is not None else None
+        return getattr(first, slug or "pk") if first is not None else 1
+    if isinstance(field, serializers.ListSerializer):
+        return [sample_body(field.child, world, depth + 1)] if depth < 3 else []
+    if isinstance(field, serializers.Serializer):
+        return sample_body(field, world, depth + 1) if depth < 3 else {}
+    if isinstance(field, serializers.ListField):
+        return []
+    if isinstance(field, serializers.DictField | serializers.JSONField):
+        return {}
+    if isinstance(field, serializers.BooleanField):
+        return True
+    if isinstance(field, serializers.ChoiceField):
+        return next(iter(field.choices), "")
+    if isinstance(field, serializers.DateTimeField):
+        return (timezone.now() - timedelta(hours=1)).isoformat()
+    if isinstance(field, serializers.DateField):
+        return "2026-07-01"
+    if isinstance(field, serializers.TimeField):
+        return "09:00"
+    if isinstance(field, serializers.IntegerField):
+        return field.min_value if field.min_value is not None else 1
+    if isinstance(field, serializers.DecimalField | serializers.FloatField):
+        return "1"
+    if isinstance(field, serializers.FileField):
+        return None
+    if field.field_name == "version":
+        return 1
+    return "x-input"
+
+
+# Plain fields whose value must be one the product knows, so that a body is valid apart from what is probed.
+KNOWN_VALUES = {"severity": "major", "channel": "phone", "kind": "call", "timezone": "Asia/Shanghai"}
+
+
+def sample_body(serializer, world: World, depth: int = 0) -> dict:
+    body = {}
+    for name, field in serializer.fields.items():
+        if field.read_only:
+            continue
+        value = KNOWN_VALUES.get(name) if name in KNOWN_VALUES else sample(field, world, depth)
+        if value is not None:
+            body[name] = value
+    return body
+
+
+def related_fields(serializer) -> dict[str, serializers.Field]:
+    """Input fields that name a dealer's object (references to shared configuration are left alone)."""
+    from aftersales.scoping import _rules
+
+    found = {}
+    for name, field in serializer.fields.items():
+        relation = field.child_relation if isinstance(field, serializers.ManyRelatedField) else field
+        if field.read_only or not isinstance(relation, serializers.RelatedField):
+            continue
+        if relation.queryset is not None and relation.queryset.model in _rules:
+            found[name] = field
+    return found
+
+
+def body_variants(serializer, own: World, theirs: World):
+    """(field, body naming the other dealer's object, body naming an unknown one): one related field at a
+    time, in a body that is otherwise the caller's own (other optional references left out, so that nothing
+    but the probed field can make it invalid)."""
+    base = sample_body(serializer, own)
+    related = related_fields(serializer)
+    for name, field in related.items():
+        body = {key: value for key, value in base.items() if key not in related or key == name}
+        body.update({key: base[key] for key, other in related.items() if other.required and key in base})
+        foreign = dict(body, **{name: sample(field, theirs)})
+        unknown = dict(body, **{name: unknown_value(field)})
+        yield name, foreign, unknown
+
+
+def unknown_value(field):
+    if isinstance(field, serializers.ManyRelatedField):
+        return [unknown_value(field.child_relation)]
+    slug = getattr(field, "slug_field", None)
+    return "NOBODY-1" if slug else NOWHERE
+
+
+def with_current_version(body: dict | None, url: str, own: World) -> dict | None:
+    """Writes carry the version the caller last read, so that a stale version does not hide the probe."""
+    if not body or "version" not in body:
+        return body
+    if "/units/" in url:
+        body = dict(body, version=Unit.objects.get(pk=own["unit"].pk).version)
+    elif "/tickets/" in url:
+        body = dict(body, version=Ticket.objects.get(pk=own["ticket"].pk).version)
+    return body
+
+
+def api_operations():
+    """(method, path template, view) of every operation in the schema, with its request serializer."""
+    generator = SchemaGenerator()
+    generator._initialise_endpoints()
+    operations = []
+    for path, regex, method, view in generator._get_paths_and_endpoints():
+        if not path.startswith(API_PREFIX):
+            continue
+        view.request = spectacular_settings.GET_MOCK_REQUEST(method, path, view, None)
+        view.schema.get_operation(path, regex, "^" + API_PREFIX, method, generator.registry)
+        request_serializer = None
+        if method in ("POST", "PUT", "PATCH"):
+            request_serializer = view.schema.get_request_serializer()
+            if isinstance(request_serializer, dict):
+                request_serializer = next(iter(request_serializer.values()))
+            if isinstance(request_serializer, type):
+                request_serializer = request_serializer()
+        operations.append((method, path, view, request_serializer))
+    return operations
+
+
+def dealer_owned(path: str, view) -> bool:
+    """The path names a dealer's object (not configuration shared by everyone)."""
+    from aftersales.scoping import _rules
+
+    if "{serial}" in path:
+        return True
+    queryset = getattr(view, "queryset", None)
+    return queryset is not None and queryset.model in _rules
+
+
+def fill_api_path(path: str, view, world: World | None) -> str:
+    """The path with its parameters naming the world's object (None: an object that does not exist)."""
+
+    def replace(match):
+        name = match.group(1)
+        if name == "serial":
+            return world["unit"].serial if world else "SN-NOBODY-1"
+        queryset = getattr(view, "queryset", None)
+        assert queryset is not None, f"{path}: cannot tell what {{{name}}} names; give the view a queryset"
+        if world is None:
+            return str(NOWHERE)
+        value = value_for_model(queryset.model, world)
+        if value is None:
+            # Configuration shared by everyone (calendars, policies): any row.
+            first = queryset.model._default_manager.order_by("pk").first()
+            assert first is not None, f"{path}: no {queryset.model.__name__} row to name"
+            value = first.pk
+        return str(value)
+
+    return re.sub(r"\{(\w+)\}", replace, path)
+
+
+PAGE_NOUNS = {
+    "cases": Ticket,
+    "visits": Visit,
+    "followups": FollowUp,
+    "inbox": Notification,
+    "imports": UnitImport,
+    "loaners": Loaner,
+    "units": Unit,
+}
+PAGE_SLUGS = {"action": "resolve", "what": "worklog"}
+
+
+def page_routes():
+    """(url name, route string, kwarg names) of every named page outside the API and the admin."""
+    found = []
+
+    def walk(patterns, prefix="", namespace=""):
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                if str(entry.pattern).startswith(("admin/", "api/")):
+                    continue
+                ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+                walk(entry.url_patterns, prefix + str(entry.pattern), ns)
+            elif isinstance(entry, URLPattern) and entry.name:
+                name = namespace + entry.name
+                if entry.name in PAGE_SKIP or name in PAGE_SKIP:
+                    continue
+                route = prefix + str(entry.pattern)
+                found.append((name, route, list(entry.pattern.converters)))
+
+    walk(get_resolver().url_patterns)
+    return found
+
+
+def fill_page(name: str, route: str, kwargs: list[str], world: World | None) -> str:
+    values = {}
+    for kwarg in kwargs:
+        if kwarg in PAGE_SLUGS:
+            values[kwarg] = PAGE_SLUGS[kwarg]
+            continue
+        before = route.split("<")[0] if kwarg == kwargs[0] else route.split(f":{kwarg}>")[0]
+        noun = [part for part in re.sub(r"<[^>]+>", "", before).split("/") if part][-1]
+        if kwarg.endswith("_pk"):
+            noun = kwarg[: -len("_pk")] + "s"
+        model = PAGE_NOUNS.get(noun)
+        assert model is not None, f"page {name} ({route}): add what <{kwarg}> after '{noun}/' names to PAGE_NOUNS"
+        if world is None:
+            values[kwarg] = "SN-NOBODY-1" if kwarg == "serial" else NOWHERE
+        else:
+            values[kwarg] = value_for_model(model, world, "serial" if kwarg == "serial" else None)
+    return reverse(name, kwargs=values)
+
+
+def page_body(world: World, own: World) -> dict:
+    return {
+        "version": own["ticket"].version,
+        "engineer": world["engineer"].pk,
+        "serial": world["unit"].serial,
+        "selling_dealer": world["dealer"].pk,
+        "customer": world["customer"].pk,
+        "site": world["site"].pk,
+        "customer_name": world["customer"].name,
+        "reporter_name": "x",
+        "description": "x",
+        "channel": "phone",
+        "severity": "major",
+        "product_model": own["unit"].product_model_id,
+        "kind": "call",
+        "summary": "x",
+    }
+
+
+# --- the matrix -------------------------------------------------------------------------------------------
+
+
+def leaked(text: str, theirs: World, sent: str) -> list[str]:
+    """Markers of the other dealer in an answer, except those the caller itself sent."""
+    return sorted(marker for marker in theirs.markers if marker in text and marker not in sent)
+
+
+def same_answer(foreign, unknown, theirs_value: str, unknown_value: str) -> bool:
+    if foreign.status_code != unknown.status_code:
+        return False
+    content_type = foreign.get("Content-Type", "")
+    if not content_type.startswith("application/json"):
+        return True
+    return foreign.content.decode().replace(theirs_value, unknown_value) == unknown.content.decode()
+
+
+def call(client, method: str, url: str, body, *, multipart: bool = False):
+    method = method.lower()
+    if method in ("get", "delete"):
+        return getattr(client, method)(url)
+    if multipart:
+        return getattr(client, method)(url, body, format="multipart")
+    return getattr(client, method)(url, body, format="json")
+
+
+@pytest.fixture
+def worlds(desk_user, car_model):
+    plan = VisitPlan.objects.create(code="matrix", name="matrix", onsite_per_year=1)
+    return {key: build_world(key, desk=desk_user, product_model=car_model, plan=plan) for key in ("a", "b")}
+
+
+def callers(worlds, make_user):
+    """(user, own world, other world): A's members in every role, and B's staff."""
+    result = []
+    for role in Role:
+        user = make_user(role, username=f"alpha_as_{role.value}")
+        DealerMember.objects.create(user=user, dealer=worlds["a"]["dealer"])
+        result.append((user, worlds["a"], worlds["b"]))
+    result.append((worlds["b"]["staff"], worlds["b"], worlds["a"]))
+    return result
+
+
+def test_api_routes_never_show_or_touch_another_dealers_data(worlds, make_user):
+    operations = api_operations()
+    assert len(operations) > 50  # the schema was read, not an empty list
+    problems = []
+    for user, own, theirs in callers(worlds, make_user):
+        before = fingerprint(theirs)
+        client = APIClient()
+        client.force_authenticate(user)
+        for method, path, view, request_serializer in operations:
+            multipart = "multipart" in str(getattr(view, "parser_classes", ""))
+            body = sample_body(request_serializer, theirs) if request_serializer is not None else None
+            targets = [("own", fill_api_path(path, view, own))]
+            if "{" in path:
+                targets.append(("theirs", fill_api_path(path, view, theirs)))
+            for kind, url in targets:
+                response = call(client, method, url, body, multipart=multipart)
+                sent = url + json.dumps(body, default=str)
+                where = f"{user.username} {method} {url} ({kind}) -> {response.status_code}"
+                if response.status_code >= 500:
+                    problems.append(f"{where}: server error")
+                found = leaked(response.content.decode(errors="replace"), theirs, sent)
+                if found:
+                    problems.append(f"{where}: shows {found}")
+            if request_serializer is not None:
+                own_url = fill_api_path(path, view, own)
+                for name, foreign_body, unknown_body in body_variants(request_serializer, own, theirs):
+                    foreign = call(
+                        client, method, own_url, with_current_version(foreign_body, own_url, own), multipart=multipart
+                    )
+                    unknown = call(
+                        client, method, own_url, with_current_version(unknown_body, own_url, own), multipart=multipart
+                    )
+                    sent = json.dumps(foreign_body, default=str)
+                    found = leaked(foreign.content.decode(errors="replace"), theirs, sent)
+                    if found or foreign.status_code >= 500:
+                        problems.append(
+                            f"{user.username} {method} {own_url} {name}=theirs -> {foreign.status_code} {found}"
+                        )
+                    if foreign.status_code < 400 or foreign.status_code != unknown.status_code:
+                        problems.append(
+                            f"{user.username} {method} {own_url} {name}: theirs {foreign.status_code} vs unknown "
+                            f"{unknown.status_code}: {foreign.content[:300]!r}"
+                        )
+            if "{" in path and dealer_owned(path, view):
+                foreign_url, unknown_url = fill_api_path(path, view, theirs), fill_api_path(path, view, None)
+                foreign = call(client, method, foreign_url, body, multipart=multipart)
+                unknown = call(client, method, unknown_url, body, multipart=multipart)
+                theirs_value = foreign_url.split("/")[4]
+                unknown_value = unknown_url.split("/")[4]
+                if not same_answer(foreign, unknown, theirs_value, unknown_value):
+                    problems.append(
+                        f"{user.username} {method} {path}: theirs {foreign.status_code} vs unknown "
+                        f"{unknown.status_code}: {foreign.content[:200]!r} / {unknown.content[:200]!r}"
+                    )
+            # List filters naming the other dealer's objects find nothing of theirs.
+            if method == "GET" and "{" not in path:
+                for value in (theirs["unit"].serial, theirs["customer"].pk, theirs["dealer"].code, theirs["mark"]):
+                    query = "&".join(f"{p}={value}" for p in ("q", "unit", "customer", "dealer", "outlet", "engineer"))
+                    response = client.get(f"{fill_api_path(path, view, own)}?{query}")
+                    found = leaked(response.content.decode(errors="replace"), theirs, query)
+                    if found or response.status_code >= 500:
+                        problems.append(f"{user.username} GET {path}?{query} -> {response.status_code} {found}")
+        if fingerprint(theirs) != before:
+            problems.append(f"{user.username}: changed rows of {theirs['mark']}")
+    assert not problems, "\n".join(problems[:40])
+
+
+def test_pages_never_show_or_touch_another_dealers_data(worlds, make_user, client):
+    routes = page_routes()
+    assert any(name == "tickets:detail" for name, _route, _kwargs in routes)
+    problems = []
+    for user, own, theirs in callers(worlds, make_user):
+        before = fingerprint(theirs)
+        client.force_login(user)
+        for name, route, kwargs in routes:
+            for method in ("get", "post"):
+                urls = [("own", fill_page(name, route, kwargs, own))]
+                if kwargs:
+                    urls.append(("theirs", fill_page(name, route, kwargs, theirs)))
+                body = page_body(theirs, own) if method == "post" else None
+                for kind, url in urls:
+                    response = getattr(client, method)(url, body) if body else getattr(client, method)(url)
+                    sent = url + json.dumps(body or {}, default=str)
+                    where = f"{user.username} {method.upper()} {url} ({kind}) -> {response.status_code}"
+                    if response.status_code >= 500:
+                        problems.append(f"{where}: server error")
+                    found = leaked(response.content.decode(errors="replace"), theirs, sent)
+                    if found:
+                        problems.append(f"{where}: shows {found}")
+                if kwargs and any(k not in PAGE_SLUGS for k in kwargs):
+                    foreign = getattr(client, method)(fill_page(name, route, kwargs, theirs), body or {})
+                    unknown = getattr(client, method)(fill_page(name, route, kwargs, None), body or {})
+                    if foreign.status_code != unknown.status_code:
+                        problems.append(
+                            f"{user.username} {method.upper()} {route}: theirs {foreign.status_code} vs unknown "
+                            f"{unknown.status_code}"
+                        )
+            if not kwargs:
+                query = f"q={theirs['mark']}&outlet={theirs['dealer'].code}&customer={theirs['customer'].pk}"
+                response = client.get(f"{reverse(name)}?{query}")
+                found = leaked(response.content.decode(errors="replace"), theirs, query)
+                if found or response.status_code >= 500:
+                    problems.append(f"{user.username} GET {name}?{query} -> {response.status_code} {found}")
+        if fingerprint(theirs) != before:
+            problems.append(f"{user.username}: changed rows of {theirs['mark']}")
+    assert not problems, "\n".join(problems[:40])
+
+
+def test_matrix_sees_the_other_dealers_data_when_it_is_there(worlds, desk_user):
+    """The check is honest: the manufacturer's desk sees both dealers, so the markers would be caught."""
+    client = APIClient()
+    client.force_authenticate(desk_user)
+    text = client.get(f"/api/v1/tickets/{worlds['b']['ticket'].pk}/").content.decode()
+    assert leaked(text, worlds["b"], sent="")
+    text = client.get(f"/api/v1/units/{worlds['b']['unit'].serial}/").content.decode()
+    assert {worlds["b"]["customer"].phone, worlds["b"]["unit"].serial} <= set(leaked(text, worlds["b"], sent=""))
+    assert fingerprint(worlds["b"])  # the other dealer owns rows to watch

@@ -1,0 +1,76 @@
+"""How repair cases belong to a dealer (see ``aftersales.scoping``): a case is the dealer's when its outlet
+serves it or the dealer sold its unit; whatever hangs off a case follows the case; a unit, customer or site
+the dealer serves on a case is the dealer's too."""
+
+from django.db.models import Exists, OuterRef, Q
+
+from aftersales.scoping import dealer_condition, dealer_rule, in_dealer_scope, shared
+from tickets.models import (
+    Attachment,
+    ChargeLine,
+    FollowUp,
+    Loaner,
+    Quotation,
+    RepairOrder,
+    Severity,
+    SLAMetric,
+    SLAPolicy,
+    Ticket,
+    TicketEvent,
+    TicketPause,
+    Timer,
+    Visit,
+    WorkLogEntry,
+)
+from warranty.models import Customer, Site, Unit
+
+# SLA terms are the same for everyone (the preview quotes them to customers).
+shared(SLAPolicy, Severity, SLAMetric)
+
+
+@dealer_rule(Ticket)
+def ticket_of_dealer(dealer_id: int) -> Q:
+    return Q(serving_outlet_id=dealer_id) | Q(unit__selling_dealer_id=dealer_id)
+
+
+def dealer_tickets(dealer_id: int, **relation) -> Exists:
+    return Exists(Ticket.objects.filter(**relation).filter(dealer_condition(Ticket, dealer_id)))
+
+
+@dealer_rule(Unit)
+def unit_served_by(dealer_id: int) -> Q:
+    return Q(Exists(Ticket.objects.filter(unit=OuterRef("pk"), serving_outlet_id=dealer_id)))
+
+
+@dealer_rule(Customer)
+def customer_of_dealer_tickets(dealer_id: int) -> Q:
+    return Q(dealer_tickets(dealer_id, customer=OuterRef("pk")))
+
+
+@dealer_rule(Site)
+def site_of_dealer_tickets(dealer_id: int) -> Q:
+    return Q(dealer_tickets(dealer_id, site=OuterRef("pk")))
+
+
+@dealer_rule(Visit)
+def visit_of_outlet(dealer_id: int) -> Q:
+    return Q(outlet_id=dealer_id)
+
+
+def _follows_ticket(dealer_id: int) -> Q:
+    return in_dealer_scope(Ticket, dealer_id, field="ticket")
+
+
+for _model in (
+    Attachment,
+    ChargeLine,
+    FollowUp,
+    Loaner,
+    Quotation,
+    RepairOrder,
+    TicketEvent,
+    TicketPause,
+    Timer,
+    WorkLogEntry,
+):
+    dealer_rule(_model)(_follows_ticket)
