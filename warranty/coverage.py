@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from warranty import engine
-from warranty.calendar import is_working_day
+from warranty.calendar import business_zone, is_working_day
 from warranty.models import PolicyVersion, RepairRecord, ServiceContract, Unit, WarrantyPolicy
 
 PERIOD_LABELS = {
@@ -250,15 +250,7 @@ def coverage(unit: Unit, *, on: date, usage: int | None, component: str = "") ->
     if basis.terms is None:
         answer["reason"] = {"code": basis.reason, "message": basis.message}
         return answer
-    try:
-        periods = engine.compute_periods(
-            basis.terms, basis.facts, on=on, usage=usage, history=unit_history(unit), is_working_day=is_working_day
-        )
-        periods = within_contract(periods, basis.contract, on=on)
-    except engine.EngineError as error:
-        answer["reason"] = {"code": error.code, "message": str(error)}
-        return answer
-    answer["basis"] = {
+    basis_answer = {
         "regime": effective_regime(basis),
         "policy": {"id": basis.policy.pk, "code": basis.policy.code, "name": basis.policy.name},
         "version": basis.version.version,
@@ -273,14 +265,35 @@ def coverage(unit: Unit, *, on: date, usage: int | None, component: str = "") ->
         "start_event": "contract" if basis.contract else basis.terms.start_event,
         "start_date": basis.start,
     }
+    if on < basis.start:
+        # Before the start no period runs yet (the engine refuses such a date); say so with the basis.
+        answer["basis"] = basis_answer
+        answer["reason"] = not_started_reason(basis.start)
+        return answer
+    try:
+        periods = engine.compute_periods(
+            basis.terms,
+            basis.facts,
+            on=on,
+            usage=usage,
+            history=unit_history(unit),
+            is_working_day=is_working_day,
+            zone=business_zone(),
+        )
+        periods = within_contract(periods, basis.contract, on=on)
+    except engine.EngineError as error:
+        answer["reason"] = {"code": error.code, "message": str(error)}
+        return answer
+    answer["basis"] = basis_answer
     answer["periods"] = [period_json(period) for period in periods.values()]
     main = periods.get("repair_period") or periods.get("whole_unit")
     judged = main
     if component:
-        # A component without a period of its own follows the whole unit.
+        # A component with a period of its own follows it, shorter (a wear part, a battery) or longer (a main
+        # part) than the whole unit's, as the engine's rules do; one without follows the whole unit.
         judged = periods.get(f"component:{component}", main)
         answer["component"] = {"code": component, **period_json(judged)}
-    covered = bool(judged and judged.active) or bool(main and main.active)
+    covered = bool(judged and judged.active)
     if refuses_late_registration(basis, unit):
         covered = False
         answer["reason"] = {
@@ -305,19 +318,31 @@ def effective_regime(basis: Basis) -> str:
     return regime
 
 
+def not_started_reason(start: date) -> dict:
+    return {
+        "code": NOT_STARTED,
+        "message": _("The warranty has not started yet (it starts after %s).") % start.isoformat(),
+    }
+
+
 def not_covered_reason(period: engine.Period, *, on: date, usage: int | None) -> dict:
-    if on <= period.start:
-        return {
-            "code": NOT_STARTED,
-            "message": _("The warranty has not started yet (it starts after %s).") % period.start.isoformat(),
-        }
+    # The start day itself lies inside every period (start <= on <= end): not covered then means the usage.
+    if on < period.start:
+        return not_started_reason(period.start)
     if period.usage_limit is not None and usage is not None and usage > period.usage_limit:
         return {
             "code": USAGE_EXCEEDED,
             "message": _("The usage reading %(usage)s is over the limit of %(limit)s.")
             % {"usage": usage, "limit": period.usage_limit},
         }
-    return {"code": PERIOD_ENDED, "message": _("The warranty period ended on %s.") % period.end.isoformat()}
+    if period.name.startswith("component:"):
+        message = _("The warranty of component %(code)s ended on %(end)s.") % {
+            "code": period.name.removeprefix("component:"),
+            "end": period.end.isoformat(),
+        }
+    else:
+        message = _("The warranty period ended on %s.") % period.end.isoformat()
+    return {"code": PERIOD_ENDED, "message": message}
 
 
 def evaluate_unit(
@@ -327,19 +352,27 @@ def evaluate_unit(
     usage: int | None,
     fault: engine.Fault,
     history: tuple[engine.Repair, ...] | None = None,
+    same_model_available: bool = True,
 ) -> tuple[Basis, engine.Evaluation | None]:
-    """The engine's answer for a stored unit; ``history`` None means the unit's recorded repairs."""
+    """The engine's answer for a stored unit; ``history`` None means the unit's recorded repairs.
+
+    ``same_model_available``: whether a unit (a car) of the same model can still be had — not stored on the
+    unit, since it changes with the market; it decides depreciation on a goods refund and a car_2013 refund."""
     basis = resolve_basis(unit, on=claim_date)
     if basis.terms is None:
         return basis, None
+    facts = replace(
+        basis.facts, same_model_available=same_model_available, replacement_car_available=same_model_available
+    )
     evaluation = engine.evaluate(
         basis.terms,
-        basis.facts,
+        facts,
         claim_date=claim_date,
         usage=usage,
         fault=fault,
         history=unit_history(unit) if history is None else history,
         is_working_day=is_working_day,
+        zone=business_zone(),
     )
     if refuses_late_registration(basis, unit):
         refusal = engine.RuleResult(

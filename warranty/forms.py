@@ -4,11 +4,12 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.forms import ScopedForm
 from aftersales.scoping import dealer_id_of
 from dealers.models import Dealer
-from warranty.api.serializers import FAILURE_TYPES
+from warranty.api.serializers import EXCLUSION_CHOICES, FAILURE_TYPES
 from warranty.engine.explain import FAILURE_LABELS
-from warranty.models import ProductModel
+from warranty.models import ProductModel, RepairRecord
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
 class HypotheticalFaultForm(forms.Form):
@@ -32,6 +33,18 @@ class HypotheticalFaultForm(forms.Form):
     assembly_main_part_defect = forms.BooleanField(label=_("Defect of a main part of an assembly"), required=False)
     still_unusable = forms.BooleanField(label=_("Still cannot be used normally after repairs"), required=False)
     serious_fault_persists = forms.BooleanField(label=_("Serious fault persists after repairs"), required=False)
+    exclusion = forms.ChoiceField(
+        label=_("Excluded cause"), required=False, choices=[("", _("none"))] + EXCLUSION_CHOICES
+    )
+    handed_in_at = forms.DateTimeField(label=_("In repair since (handed in)"), required=False, widget=DATETIME_WIDGET)
+    parts_wait_party = forms.ChoiceField(
+        label=_("Delay caused by"), required=False, choices=RepairRecord.WaitParty.choices
+    )
+    # What a refund depends on (consumer goods): depreciation only when the same model is still available.
+    same_model_available = forms.BooleanField(
+        label=_("The same model is still available"), required=False, initial=True
+    )
+    refund_date = forms.DateField(label=_("Refund date (default: the claim date)"), required=False, widget=DATE_WIDGET)
 
 
 class UnitImportForm(forms.Form):

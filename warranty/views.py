@@ -76,15 +76,27 @@ def unit_detail(request, serial):
             assembly_main_part_defect=values["assembly_main_part_defect"],
             still_unusable=values["still_unusable"],
             serious_fault_persists=values["serious_fault_persists"],
+            exclusion=values["exclusion"],
+            handed_in_at=values["handed_in_at"],
+            parts_wait_party=values["parts_wait_party"],
+            refund_date=values["refund_date"],
         )
         try:
             basis, evaluation = coverage_module.evaluate_unit(
-                unit, claim_date=values["claim_date"], usage=values["usage"], fault=fault
+                unit,
+                claim_date=values["claim_date"],
+                usage=values["usage"],
+                fault=fault,
+                same_model_available=values["same_model_available"],
             )
             if evaluation is None:
                 error = basis.message
         except engine.EngineError as engine_error:
-            error = str(engine_error)
+            # A refusal about one input is shown next to it; the rest above the results.
+            if engine_error.field in form.fields:
+                form.add_error(engine_error.field, str(engine_error))
+            else:
+                error = str(engine_error)
     context = {
         "unit": unit,
         "coverage": answer,

@@ -5,7 +5,9 @@ from rest_framework import serializers
 from aftersales.api.scoped_fields import ScopedPrimaryKeyRelatedField, ScopedSlugRelatedField
 from aftersales.api.serializers import StrictSerializer
 from dealers.models import Dealer
+from warranty.engine.explain import EXCLUSION_LABELS
 from warranty.engine.presets import CAR_ASSEMBLIES, CAR_EARLY_FAILURES, CAR_MAIN_PART_SYSTEMS
+from warranty.engine.types import EXCLUSIONS
 from warranty.models import (
     Customer,
     PolicyVersion,
@@ -23,6 +25,10 @@ from warranty.selectors import normalize_serial
 FAILURE_TYPES = tuple(dict.fromkeys(code for codes in CAR_EARLY_FAILURES.values() for code in codes))
 ASSEMBLIES = tuple(dict.fromkeys(code for codes in CAR_ASSEMBLIES.values() for code in codes))
 MAIN_PART_SYSTEMS = tuple(dict.fromkeys(code for codes in CAR_MAIN_PART_SYSTEMS.values() for code in codes))
+# Every exclusion any regime knows, with its label; the engine refuses one the unit's regime does not know.
+EXCLUSION_CHOICES = [
+    (code, EXCLUSION_LABELS[code]) for code in dict.fromkeys(code for codes in EXCLUSIONS.values() for code in codes)
+]
 
 
 class CodeNameSerializer(serializers.Serializer):
@@ -248,10 +254,38 @@ class FaultSerializer(StrictSerializer):
     serious_fault_persists = serializers.BooleanField(required=False, default=False)
     component = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     handed_in_at = serializers.DateTimeField(
-        required=False, allow_null=True, help_text=_("When the unit was handed in for the repair under way.")
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "When the unit was handed in for the repair under way. The consumer-goods thresholds (G-12a parts "
+            "wait, G-12b repairer delay, G-BK loaner) count calendar days in the policy's time zone: the hand-in "
+            "day is not counted, so a right of more than N days arises on day N + 1 after the hand-in day."
+        ),
     )
     return_usage = serializers.IntegerField(min_value=0, required=False, allow_null=True)
     parts_wait_party = serializers.ChoiceField(choices=RepairRecord.WaitParty.choices, required=False, default="")
+    refund_date = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "The day a consumer-goods refund is made; depreciation counts the days of use up to it. Default: the "
+            "claim date. Not before the invoice date or the claim date. Other regimes do not use it."
+        ),
+    )
+    exclusion = serializers.ChoiceField(
+        choices=EXCLUSION_CHOICES,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_(
+            "The excluded cause that applies, if any: it stops every other rule and the G-X / CAR-X32 / K-X "
+            "explanation names it. Consumer goods: misuse, unauthorised_disassembly, no_certificate_or_invoice, "
+            "altered_certificate, force_majeure. Cars: disclosed_defect, against_manual, prohibited_modification, "
+            "improper_handling, force_majeure. Contracts: human_damage, force_majeure, against_manual, "
+            "unauthorised_disassembly, non_maker_parts, own_transport_or_storage, site_environment, consumable, "
+            "software. A code of another regime is refused (unknown_exclusion)."
+        ),
+    )
 
 
 class EntitlementRequestSerializer(StrictSerializer):
@@ -267,6 +301,15 @@ class EntitlementRequestSerializer(StrictSerializer):
     price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False)
     claim_date = serializers.DateField()
     usage = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+    same_model_available = serializers.BooleanField(
+        required=False,
+        default=True,
+        help_text=_(
+            "Whether a unit of the same model is still available. A consumer-goods refund carries depreciation "
+            "only when it is (Art 13); under car_2013 a refund instead of an exchange is offered only when no car "
+            "of the same model is. Allowed with a registered unit too, since it is not stored on the unit."
+        ),
+    )
     fault = FaultSerializer()
     history = HistoryItemSerializer(many=True, required=False)
 
@@ -303,12 +346,30 @@ class ResultSerializer(serializers.Serializer):
     explanation = serializers.CharField()
 
 
+class ExclusionSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+
+
 class EvaluationSerializer(serializers.Serializer):
     regime = serializers.CharField()
     start_date = serializers.DateField()
     start_event = serializers.CharField()
     periods = serializers.DictField(child=PeriodSerializer())
     repair_days_total = serializers.IntegerField()
+    days_since_hand_in = serializers.IntegerField(
+        allow_null=True,
+        help_text=_(
+            "Calendar days from the hand-in day (not counted) to the assessed day, as G-12a, G-12b and G-BK count "
+            "them; null when the unit is not in a repair."
+        ),
+    )
+    refund_date = serializers.DateField(
+        allow_null=True,
+        help_text=_("The day a consumer-goods refund's depreciation is counted to; null for the other regimes."),
+    )
+    same_model_available = serializers.BooleanField(help_text=_("As given (default true)."))
+    exclusion = ExclusionSerializer(allow_null=True, help_text=_("The exclusion given, with its label."))
     results = ResultSerializer(many=True)
 
 

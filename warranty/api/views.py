@@ -14,6 +14,8 @@ from aftersales.scoping import scope_for
 from warranty import coverage as coverage_module
 from warranty import engine
 from warranty.api import serializers
+from warranty.calendar import business_zone
+from warranty.engine.explain import EXCLUSION_LABELS
 from warranty.filters import UnitFilter
 from warranty.models import Unit, UnitImport, WarrantyPolicy
 from warranty.selectors import unit_get, unit_search
@@ -125,11 +127,17 @@ class EntitlementView(APIView):
         history = None
         if "history" in values:
             history = tuple(history_item(item) for item in values["history"])
+        available = values["same_model_available"]
         try:
             if "unit" in values:
                 unit = unit_get(user=request.user, serial=values["unit"])
                 basis, evaluation = coverage_module.evaluate_unit(
-                    unit, claim_date=values["claim_date"], usage=values.get("usage"), fault=fault, history=history
+                    unit,
+                    claim_date=values["claim_date"],
+                    usage=values.get("usage"),
+                    fault=fault,
+                    history=history,
+                    same_model_available=available,
                 )
                 if evaluation is None:
                     raise ApplicationError(basis.reason, basis.message, details={"unit": [basis.message]})
@@ -141,6 +149,8 @@ class EntitlementView(APIView):
                     installation_date=values.get("installation_date"),
                     acceptance_date=values.get("acceptance_date"),
                     price=values.get("price"),
+                    same_model_available=available,
+                    replacement_car_available=available,
                 )
                 evaluation = engine.evaluate(
                     terms,
@@ -150,10 +160,12 @@ class EntitlementView(APIView):
                     fault=fault,
                     history=history or (),
                     is_working_day=coverage_module.is_working_day,
+                    zone=business_zone(),
                 )
         except engine.EngineError as error:
             raise engine_error(error) from error
-        return Response(serializers.EvaluationSerializer(evaluation_json(evaluation)).data)
+        answer = evaluation_json(evaluation, same_model_available=available, exclusion=fault.exclusion)
+        return Response(serializers.EvaluationSerializer(answer).data)
 
 
 def history_item(item: dict) -> engine.Repair:
@@ -192,13 +204,17 @@ def terms_for(values: dict) -> engine.Terms:
     return found[1]
 
 
-def evaluation_json(evaluation: engine.Evaluation) -> dict:
+def evaluation_json(evaluation: engine.Evaluation, *, same_model_available: bool = True, exclusion: str = "") -> dict:
     return {
         "regime": evaluation.regime,
         "start_date": evaluation.start_date,
         "start_event": evaluation.start_event,
         "periods": {name: coverage_module.period_json(period) for name, period in evaluation.periods.items()},
         "repair_days_total": evaluation.repair_days_total,
+        "days_since_hand_in": evaluation.days_since_hand_in,
+        "refund_date": evaluation.refund_date,
+        "same_model_available": same_model_available,
+        "exclusion": {"code": exclusion, "label": str(EXCLUSION_LABELS[exclusion])} if exclusion else None,
         "results": [
             {
                 "rule": r.rule,

@@ -8,6 +8,7 @@ from .evaluate import compute_periods, evaluate, start_date
 from .presets import PRESETS, preset
 from .types import (
     COMPONENT_KINDS,
+    EXCLUSIONS,
     REGIMES,
     START_EVENTS,
     ComponentTerm,
@@ -24,6 +25,7 @@ from .validation import validate_terms
 
 __all__ = [
     "COMPONENT_KINDS",
+    "EXCLUSIONS",
     "PRESETS",
     "REGIMES",
     "START_EVENTS",

@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from .context import Context
-from .explain import day, failures_text, limit_text, money, number, percent, period_label, to_fen
+from .explain import cause_text, day, failures_text, limit_text, money, number, percent, period_label, to_fen
 from .presets import CAR_ASSEMBLIES, CAR_EARLY_FAILURES, CAR_MAIN_PART_SYSTEMS
 from .types import (
     CHARGE_NONE,
@@ -206,16 +206,16 @@ def _art21(ctx: Context) -> RuleResult | None:
     handed_in = ctx.fault.handed_in_at
     if ctx.current_days is None or ctx.current_days <= limit:
         return None
-    if not ctx.covers(governing_period(ctx), handed_in.date()):
+    if not ctx.covers(governing_period(ctx), ctx.local_date(handed_in)):
         return None
     text = _(
         "The car has been in this repair since %(since)s, %(days)s days so far: a substitute car (or travel "
         "compensation) is due from day %(day)s, that is from %(from)s."
     ) % {
-        "since": handed_in.strftime("%Y-%m-%d %H:%M"),
+        "since": ctx.local_text(handed_in),
         "days": ctx.current_days,
         "day": limit + 1,
-        "from": (handed_in + timedelta(days=limit)).strftime("%Y-%m-%d %H:%M"),
+        "from": ctx.local_text(handed_in + timedelta(days=limit)),
     }
     return RuleResult(_rule(ctx, "21"), (SUBSTITUTE,), CHARGE_NONE, None, text)
 
@@ -231,7 +231,7 @@ def car_excluded(ctx: Context) -> RuleResult:
     text = _(
         "The cause (%(problem)s) is not a quality problem covered by 三包, so no 三包 right applies and the repair is "
         "paid."
-    ) % {"problem": ctx.fault.problem_code or _("not a quality problem")}
+    ) % {"problem": cause_text(ctx.fault.exclusion, ctx.fault.problem_code, _("not a quality problem"))}
     return RuleResult(_rule(ctx, "X32"), (PAID_REPAIR,), CHARGE_NOT_APPLICABLE, None, text)
 
 

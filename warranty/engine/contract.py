@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from .common import own_component_result, whole_unit_result
 from .context import Context
-from .explain import day, limit_text, period_label
+from .explain import cause_text, day, limit_text, period_label
 from .types import (
     CHARGE_NONE,
     CHARGE_NOT_APPLICABLE,
@@ -61,7 +61,7 @@ def contract_results(ctx: Context) -> list[RuleResult]:
 
 def contract_excluded(ctx: Context) -> RuleResult:
     text = _("The cause (%(problem)s) is excluded by the contract, so the service is paid.") % {
-        "problem": ctx.fault.problem_code or _("not a quality problem")
+        "problem": cause_text(ctx.fault.exclusion, ctx.fault.problem_code, _("not a quality problem"))
     }
     return RuleResult("K-X", (PAID_REPAIR,), CHARGE_NOT_APPLICABLE, None, text)
 

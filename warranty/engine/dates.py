@@ -4,13 +4,15 @@
   the same calendar date N months later (clamped to the month end: 29 Feb + 12 months = 28 Feb).
 - Repair time runs from when the repair was agreed to completion; every full 24 h is a day and any
   remainder counts as a day (25 h = 2 days).
+- A period counted in days from a moment ("自送修之日起超过 90 日") starts on the day after that moment's
+  date and its last day runs to 24:00 (Arts 201, 203): hours do not matter, only dates in the business zone.
 """
 
 from __future__ import annotations
 
 import calendar
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import ROUND_CEILING, Decimal
 
 from django.utils.translation import gettext as _
@@ -49,9 +51,24 @@ def extend_to_working_day(end: date, is_working_day: Callable[[date], bool]) -> 
     raise EngineError("broken_calendar", _("The holiday calendar has no working day within a year."))
 
 
-def end_of_day(day: date, like: datetime) -> datetime:
-    """Midnight after ``day``, in the time zone of ``like`` so naive and aware datetimes never mix."""
-    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=like.tzinfo)
+def local_date(moment: datetime, zone: tzinfo | None) -> date:
+    """The date of ``moment`` in the business zone; a naive moment, or no zone, keeps its own date."""
+    if zone is None or moment.tzinfo is None:
+        return moment.date()
+    return moment.astimezone(zone).date()
+
+
+def end_of_day(day: date, like: datetime, zone: tzinfo | None = None) -> datetime:
+    """Midnight after ``day`` in the business zone, naive when ``like`` is naive so the two never mix."""
+    if like.tzinfo is None:
+        return datetime.combine(day + timedelta(days=1), time.min)
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone or like.tzinfo)
+
+
+def days_since(first: date, last: date) -> int:
+    """Days of a period counted from ``first`` up to and including ``last``; ``first`` itself is not counted
+    (Art 201), so "more than N days" holds from the day ``first + N + 1`` (Art 203: day N runs to 24:00)."""
+    return (last - first).days
 
 
 def _seconds(delta: timedelta) -> Decimal:

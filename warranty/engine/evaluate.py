@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, tzinfo
 
 from .car import car_excluded, car_fallback, car_results
-from .context import Context, build_context, check_terms, is_excluded
+from .context import Context, build_context, check_terms, fault_excluded
 from .contract import contract_excluded, contract_fallback, contract_results
 from .goods import goods_excluded, goods_fallback, goods_results
 from .start import applicable_terms
@@ -36,8 +36,11 @@ def compute_periods(
     history: tuple[Repair, ...] = (),
     component: str = "",
     is_working_day: WorkingDay | None = None,
+    zone: tzinfo | None = None,
 ) -> dict[str, Period]:
-    """Every period of the unit on ``on``; with ``component`` only that component's own period is listed."""
+    """Every period of the unit on ``on``; with ``component`` only that component's own period is listed.
+
+    ``zone``: the business zone the dates of aware datetimes are taken in (None: each one's own offset)."""
     ctx = build_context(
         terms,
         facts,
@@ -47,6 +50,7 @@ def compute_periods(
         fault=Fault(),
         component=component,
         is_working_day=is_working_day,
+        zone=zone,
     )
     return ctx.periods
 
@@ -54,7 +58,7 @@ def compute_periods(
 def _results(ctx: Context) -> tuple[RuleResult, ...]:
     excluded, rules, fallback = _RULES["car" if ctx.regime in CAR_REGIMES else ctx.regime]
     # An excluded cause stops every other rule.
-    if is_excluded(ctx.terms, ctx.fault.quality_problem, ctx.fault.problem_code):
+    if fault_excluded(ctx.terms, ctx.fault):
         return (excluded(ctx),)
     return tuple(rules(ctx)) or (fallback(ctx),)
 
@@ -68,11 +72,13 @@ def evaluate(
     fault: Fault,
     history: tuple[Repair, ...] = (),
     is_working_day: WorkingDay | None = None,
+    zone: tzinfo | None = None,
 ) -> Evaluation:
     """What the consumer has a right to for ``fault`` on ``claim_date`` at ``usage``, strongest right first.
 
     ``history`` holds earlier repairs (completed or still open), never the current one, which ``fault``
-    describes with ``handed_in_at``.
+    describes with ``handed_in_at``. ``zone`` is the business zone (the policy's) that dates of aware
+    datetimes are taken in: the hand-in day, the days repairs began on.
     """
     ctx = build_context(
         terms,
@@ -83,6 +89,7 @@ def evaluate(
         fault=fault,
         component=None,
         is_working_day=is_working_day,
+        zone=zone,
     )
     return Evaluation(
         regime=ctx.regime,
@@ -91,4 +98,7 @@ def evaluate(
         periods=ctx.periods,
         repair_days_total=ctx.repair_days_total,
         results=_results(ctx),
+        days_since_hand_in=ctx.days_since_hand_in,
+        # Only a goods refund depends on its date (depreciation); the other regimes do not use it.
+        refund_date=ctx.refund_date if ctx.regime == "consumer_goods" else None,
     )

@@ -24,6 +24,36 @@ def failures_text(codes) -> str:
     return ", ".join(str(FAILURE_LABELS.get(code, code)) for code in codes)
 
 
+# Exclusion codes (types.EXCLUSIONS) as the service desk reads them to the customer.
+EXCLUSION_LABELS = {
+    "misuse": gettext_lazy("use, maintenance or storage not as instructed"),
+    "unauthorised_disassembly": gettext_lazy("disassembly or repair by someone other than the authorised repairer"),
+    "no_certificate_or_invoice": gettext_lazy("no 三包凭证 and no valid invoice"),
+    "altered_certificate": gettext_lazy("the 三包凭证 does not match the product or has been altered"),
+    "force_majeure": gettext_lazy("force majeure"),
+    "disclosed_defect": gettext_lazy("a defect disclosed in writing before the sale"),
+    "against_manual": gettext_lazy("use, installation or maintenance against the manual"),
+    "prohibited_modification": gettext_lazy("modification, adjustment or disassembly the manual prohibits"),
+    "improper_handling": gettext_lazy("the consumer's improper handling of a quality problem"),
+    "human_damage": gettext_lazy("damage caused by people"),
+    "non_maker_parts": gettext_lazy("parts not supplied by the maker"),
+    "own_transport_or_storage": gettext_lazy("the customer's own transport or storage"),
+    "site_environment": gettext_lazy("an unsuitable site environment"),
+    "consumable": gettext_lazy("a consumable"),
+    "software": gettext_lazy("a virus or an operating-system problem"),
+}
+
+
+def cause_text(exclusion: str, problem_code: str, default: str) -> str:
+    """The excluded cause an explanation names: the exclusion (with the problem code), else the code."""
+    if exclusion:
+        label = str(EXCLUSION_LABELS.get(exclusion, exclusion))
+        return (
+            _("%(exclusion)s, %(problem)s") % {"exclusion": label, "problem": problem_code} if problem_code else label
+        )
+    return problem_code or default
+
+
 FEN = Decimal("0.01")
 
 

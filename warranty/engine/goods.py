@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from .common import own_component_result, whole_unit_result
 from .context import Context
-from .explain import day, limit_text, money, percent, period_label, to_fen
+from .explain import cause_text, day, limit_text, money, percent, period_label, to_fen
 from .types import (
     CHARGE_DEPRECIATION,
     CHARGE_NONE,
@@ -24,9 +24,12 @@ from .types import (
 
 
 def depreciation(ctx: Context) -> tuple[Decimal | None, str]:
-    """Price × daily rate × (days from the invoice to the refund − days in repair and waiting for parts)."""
+    """Price × daily rate × (days from the invoice to the refund − days in repair and waiting for parts).
+
+    The refund is made on ``fault.refund_date`` when the claim gives it, else on the claim date."""
     rate = Decimal(str(ctx.params["depreciation_daily_rate"]))
-    used = max((ctx.claim_date - ctx.start).days - ctx.occupied_days, 0)
+    owned = (ctx.refund_date - ctx.start).days
+    used = max(owned - ctx.occupied_days, 0)
     if ctx.facts.price is None:
         return None, _("On a refund, depreciation of %(rate)s %% per day of use applies; the price is unknown.") % {
             "rate": percent(rate)
@@ -40,7 +43,7 @@ def depreciation(ctx: Context) -> tuple[Decimal | None, str]:
         "price": money(Decimal(ctx.facts.price)),
         "rate": percent(rate),
         "used": used,
-        "owned": (ctx.claim_date - ctx.start).days,
+        "owned": owned,
         "occupied": ctx.occupied_days,
     }
 
@@ -101,14 +104,19 @@ def governing_period(ctx: Context) -> Period:
 
 
 def _in_current_repair(ctx: Context, limit: int | None) -> bool:
-    """The unit handed in under 三包 has been unrepaired for more than ``limit`` days."""
-    if limit is None or ctx.current_days is None or ctx.current_days <= limit:
+    """The unit handed in under 三包 has been unrepaired for more than ``limit`` days.
+
+    "自送修之日起超过 N 日" is counted in calendar days (Arts 201, 203): the hand-in day is not counted and
+    day N runs to 24:00, so the right arises on day N + 1 whatever the hour of the hand-in. (Repair time
+    in 24 h days is the measure of the car rules and of the goods period extension, not of these rules.)"""
+    since = ctx.days_since_hand_in
+    if limit is None or since is None or since <= limit:
         return False
-    return ctx.covers(governing_period(ctx), ctx.fault.handed_in_at.date())
+    return ctx.covers(governing_period(ctx), ctx.local_date(ctx.fault.handed_in_at))
 
 
 def _current_text(ctx: Context) -> dict:
-    return {"since": ctx.fault.handed_in_at.strftime("%Y-%m-%d %H:%M"), "days": ctx.current_days}
+    return {"since": ctx.local_text(ctx.fault.handed_in_at), "days": ctx.days_since_hand_in}
 
 
 def _g12a(ctx: Context) -> RuleResult | None:
@@ -162,7 +170,7 @@ def goods_results(ctx: Context) -> list[RuleResult]:
 
 def goods_excluded(ctx: Context) -> RuleResult:
     text = _("The cause (%(problem)s) is excluded from 三包, so the repair is paid.") % {
-        "problem": ctx.fault.problem_code or _("not a performance fault")
+        "problem": cause_text(ctx.fault.exclusion, ctx.fault.problem_code, _("not a performance fault"))
     }
     return RuleResult("G-X", (PAID_REPAIR,), CHARGE_NOT_APPLICABLE, None, text)
 

@@ -8,7 +8,15 @@ from datetime import date, timedelta
 from django.utils.translation import gettext as _
 
 from .dates import add_months, extend_to_working_day, window_end
-from .types import CAR_REGIMES, EngineError, Period, Terms
+from .types import CAR_REGIMES, ComponentTerm, EngineError, Period, Terms
+
+
+def own_months(terms: Terms, comp: ComponentTerm) -> int | None:
+    """Months of a component's own period: its own, or the whole unit's when it only has its own usage limit
+    (a wear part "包修期 or 10,000 km"); None when it has neither and simply follows the whole unit."""
+    if comp.months is not None:
+        return comp.months
+    return terms.whole_unit_months if comp.usage_limit is not None else None
 
 
 def extend_by_repairs(end: date, spans: list[tuple[date, int]]) -> date:
@@ -47,8 +55,9 @@ def _raw_periods(
             raw.append(("return_window", window_end(start, params["refund_days"]), None))
             raw.append(("exchange_window", window_end(start, params["exchange_days"]), None))
     for comp in terms.components:
-        if comp.months is not None and component in (None, "", comp.code):
-            raw.append((f"component:{comp.code}", unit_end(comp.months), comp.usage_limit))
+        months = own_months(terms, comp)
+        if months is not None and component in (None, "", comp.code):
+            raw.append((f"component:{comp.code}", unit_end(months), comp.usage_limit))
     return raw
 
 

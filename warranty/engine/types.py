@@ -34,6 +34,42 @@ WAIT_PARTIES = ("", "producer", "repairer")
 # Problem code for "maintained at an independent shop": never an excluded cause for cars (validation refuses it).
 INDEPENDENT_SHOP = "independent_shop"
 
+# The statutory / contractual exclusions a claim may name (Fault.exclusion), per regime. Goods: the 1995 rules'
+# list (misuse or bad storage, disassembly by someone other than the 三包 repairer, no 三包凭证 and no invoice,
+# certificate not matching the product or altered, force majeure). Cars: the list of sanbao.md CAR-X32 (an
+# independent maintenance shop is not among them). Contracts: the exclusions of domain.md §2.
+GOODS_EXCLUSIONS = (
+    "misuse",
+    "unauthorised_disassembly",
+    "no_certificate_or_invoice",
+    "altered_certificate",
+    "force_majeure",
+)
+CAR_EXCLUSIONS = (
+    "disclosed_defect",
+    "against_manual",
+    "prohibited_modification",
+    "improper_handling",
+    "force_majeure",
+)
+CONTRACT_EXCLUSIONS = (
+    "human_damage",
+    "force_majeure",
+    "against_manual",
+    "unauthorised_disassembly",
+    "non_maker_parts",
+    "own_transport_or_storage",
+    "site_environment",
+    "consumable",
+    "software",
+)
+EXCLUSIONS = {
+    "car_2021": CAR_EXCLUSIONS,
+    "car_2013": CAR_EXCLUSIONS,
+    "consumer_goods": GOODS_EXCLUSIONS,
+    "contract": CONTRACT_EXCLUSIONS,
+}
+
 
 class EngineError(ValueError):
     """Impossible input: the engine refuses to answer rather than guess.
@@ -50,10 +86,13 @@ class EngineError(ValueError):
 
 @dataclass(frozen=True)
 class ComponentTerm:
+    """A component's own period. Months None: the whole unit's months; usage limit None: no usage limit of its
+    own. With neither, the component simply follows the whole unit (it has no period of its own)."""
+
     code: str
     kind: str
-    months: int | None = None  # None: follows the whole unit
-    usage_limit: int | None = None  # km or hours; None: no usage limit
+    months: int | None = None
+    usage_limit: int | None = None  # km or hours
     system: str = ""  # car main-part system for Art 24(3); empty means "the code is the system"
 
 
@@ -123,6 +162,10 @@ class Fault:
     parts_wait_party: str = ""
     # Added: the moment the current repair is assessed; None = the end of the claim date.
     assessed_at: datetime | None = None
+    # Added: the day a goods refund is made, which depreciation counts to; None = the claim date.
+    refund_date: date | None = None
+    # Added: the excluded cause the claim names (one of EXCLUSIONS[regime]); "" = none named.
+    exclusion: str = ""
 
 
 @dataclass(frozen=True)
@@ -151,3 +194,7 @@ class Evaluation:
     periods: dict[str, Period]
     repair_days_total: int
     results: tuple[RuleResult, ...]
+    # Days since the hand-in day of the current repair (the hand-in day not counted); None: not in repair.
+    days_since_hand_in: int | None = None
+    # The day depreciation of a goods refund counts to; None for the regimes without depreciation.
+    refund_date: date | None = None

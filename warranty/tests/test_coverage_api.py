@@ -3,7 +3,7 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from warranty.models import WarrantyPolicy
+from warranty.models import PolicyComponentTerm, WarrantyPolicy
 from warranty.tests.factories import (
     ContractFactory,
     PolicyFactory,
@@ -163,3 +163,76 @@ def test_coverage_bad_query_is_400_per_field(desk_api, car, params, field):
     response = coverage(desk_api, car.serial, **params)
     assert response.status_code == 400
     assert field in response.json()["details"]
+
+
+@pytest.fixture
+def phone(db):
+    policy = PolicyFactory(regime=WarrantyPolicy.Regime.CONSUMER_GOODS)
+    version_from_preset(policy, "mobile_phone")  # handset 1 year, battery 6 months, headset 3 months
+    return UnitFactory(product_model=ProductModelFactory(policy=policy), invoice_date=date(2024, 1, 1))
+
+
+@pytest.mark.parametrize(
+    ("on", "component", "covered", "component_active", "reason"),
+    [
+        pytest.param("2024-07-01", "battery", True, True, None, id="battery-last-day"),
+        pytest.param("2024-07-02", "battery", False, False, "period_ended", id="battery-ended-unit-runs"),
+        pytest.param("2024-07-02", "", True, None, None, id="unit-covered"),
+        pytest.param("2024-07-02", "screen", True, True, None, id="part-without-own-period-follows-unit"),
+        pytest.param("2025-01-02", "battery", False, False, "period_ended", id="both-ended"),
+    ],
+)
+def test_coverage_component_shorter_period_ended_is_not_covered(
+    desk_api, phone, on, component, covered, component_active, reason
+):
+    body = coverage(desk_api, phone.serial, on=on, component=component).json()
+    assert body["covered"] is covered
+    assert (body["component"] or {}).get("active") == component_active
+    assert (body["reason"] or {}).get("code") == reason
+    whole = next(period for period in body["periods"] if period["name"] == "whole_unit")
+    assert whole["active"] is (on < "2025-01-02")
+
+
+def test_coverage_component_reason_names_the_component(desk_api, phone):
+    body = coverage(desk_api, phone.serial, on="2024-07-02", component="battery").json()
+    assert body["reason"]["message"] == "The warranty of component battery ended on 2024-07-01."
+
+
+def test_coverage_component_with_only_its_own_usage_limit(desk_api, car, car_policy):
+    PolicyComponentTerm.objects.create(
+        version=car_policy.versions.get(), code="brake_pad", kind="wear_part", usage_limit=20000
+    )
+    pad = coverage(desk_api, car.serial, on="2027-06-01", usage=25000, component="brake_pad").json()
+    assert pad["covered"] is False
+    assert pad["reason"] == {
+        "code": "usage_limit_exceeded",
+        "message": "The usage reading 25000 is over the limit of 20000.",
+    }
+    assert pad["component"]["end"] == "2029-06-01"  # the 包修期's months
+    assert coverage(desk_api, car.serial, on="2027-06-01", usage=25000).json()["covered"] is True
+    assert coverage(desk_api, car.serial, on="2027-06-01", usage=20000, component="brake_pad").json()["covered"] is True
+
+
+def test_coverage_longer_component_covers_after_the_unit(desk_api, car, car_policy):
+    version = car_policy.versions.get()
+    version.component_terms.filter(code="power_battery").update(months=96, usage_limit=150000)
+    battery = coverage(desk_api, car.serial, on="2030-06-01", usage=90000, component="power_battery").json()
+    assert battery["covered"] is True
+    assert battery["component"]["end"] == "2034-06-01"
+    unit = coverage(desk_api, car.serial, on="2030-06-01", usage=90000).json()
+    assert (unit["covered"], unit["reason"]["code"]) == (False, "usage_limit_exceeded")
+
+
+@pytest.mark.parametrize(
+    ("on", "usage", "covered", "reason"),
+    [
+        pytest.param("2026-06-01", 60001, False, "usage_limit_exceeded", id="start-day-over-the-limit"),
+        pytest.param("2026-06-01", 100, True, None, id="start-day-covered"),
+        pytest.param("2026-05-31", 100, False, "not_started", id="day-before-start"),
+    ],
+)
+def test_coverage_reason_on_the_start_day_is_the_real_one(desk_api, car, on, usage, covered, reason):
+    body = coverage(desk_api, car.serial, on=on, usage=usage).json()
+    assert body["covered"] is covered
+    assert (body["reason"] or {}).get("code") == reason
+    assert body["basis"]["start_date"] == "2026-06-01"

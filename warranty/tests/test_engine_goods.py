@@ -215,35 +215,6 @@ def in_repair(terms, *, hours: float, party: str = "", minutes: int = 0, handed_
     return rules(terms=terms, claim=assessed.date(), fault=fault)
 
 
-# Current-repair rules: "more than N days" after hand-in, N × 24 h is not yet more.
-@pytest.mark.parametrize(
-    ("terms_name", "hours", "minutes", "party", "rule", "fires"),
-    [
-        pytest.param("catalogue_goods", 90 * 24, 0, "producer", "G-12a", False, id="12a-90-days"),
-        pytest.param("catalogue_goods", 90 * 24, 1, "producer", "G-12a", True, id="12a-over-90-days"),
-        pytest.param("mobile_phone", 60 * 24, 0, "producer", "G-12a", False, id="12a-phone-60-days"),
-        pytest.param("mobile_phone", 60 * 24, 1, "producer", "G-12a", True, id="12a-phone-over-60-days"),
-        pytest.param("catalogue_goods", 91 * 24, 0, "repairer", "G-12a", False, id="12a-not-producer-fault"),
-        pytest.param("catalogue_goods", 30 * 24, 0, "repairer", "G-12b", False, id="12b-30-days"),
-        pytest.param("catalogue_goods", 30 * 24, 1, "repairer", "G-12b", True, id="12b-over-30-days"),
-        pytest.param("catalogue_goods", 31 * 24, 0, "producer", "G-12b", False, id="12b-not-repairer-fault"),
-        pytest.param("catalogue_goods", 40 * 24, 0, "", "G-12b", False, id="12b-nobody-at-fault"),
-        pytest.param("mobile_phone", 7 * 24, 0, "", "G-BK", False, id="loaner-phone-7-days"),
-        pytest.param("mobile_phone", 7 * 24, 1, "", "G-BK", True, id="loaner-phone-over-7-days"),
-        pytest.param("catalogue_goods", 100 * 24, 0, "", "G-BK", False, id="no-loaner-for-catalogue"),
-        pytest.param(None, 3 * 24, 1, "", "G-BK", True, id="fixed-phone-over-3-days"),
-    ],
-)
-def test_current_repair_rules(terms_name, hours, minutes, party, rule, fires):
-    terms = (
-        preset(terms_name)
-        if terms_name
-        else tuned(product_rules="fixed_phone", loaner_after_days=3, parts_wait_days=60)
-    )
-    fired = in_repair(terms, hours=hours, minutes=minutes, party=party)
-    assert (rule in fired) is fires
-
-
 def test_current_repair_rules_need_hand_in_within_the_period():
     # Handed in 2025-01-02, after the 1-year period (to 2024-03-01): the repair is not under 三包.
     fired = in_repair(preset("mobile_phone"), hours=100 * 24, party="producer", handed_in=datetime(2025, 1, 2, 10))
