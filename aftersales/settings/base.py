@@ -76,16 +76,33 @@ TEMPLATES = [
     },
 ]
 
-# Database: a real PostgreSQL always; the embedded server when DATABASE_URL is unset.
-DATABASE_URL = env.str("DATABASE_URL", default="") or embedded.postgres_url()
+# The embedded servers stand in for missing DATABASE_URL / REDIS_URL only in development (debug, tests): in
+# production a missing URL is a start-up error, never a silent local server that loses its data.
+EMBEDDED_SERVERS = env.bool("AFTERSALES_EMBEDDED", default=DEBUG)
+
+
+def service_url(name: str, start_embedded) -> str:
+    url = env.str(name, default="")
+    if url:
+        return url
+    if not EMBEDDED_SERVERS:
+        raise ImproperlyConfigured(
+            f"{name} must be set when DJANGO_DEBUG is off (the embedded server is for development only; "
+            "set AFTERSALES_EMBEDDED=true to use it anyway)."
+        )
+    return start_embedded()
+
+
+# Database: a real PostgreSQL always; the embedded server when DATABASE_URL is unset in development.
+DATABASE_URL = service_url("DATABASE_URL", embedded.postgres_url)
 DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Redis: Celery broker and cache; the embedded server when REDIS_URL is unset.
-REDIS_URL = env.str("REDIS_URL", default="") or embedded.redis_url()
+# Redis: Celery broker and cache; the embedded server when REDIS_URL is unset in development.
+REDIS_URL = service_url("REDIS_URL", embedded.redis_url)
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",

@@ -3,6 +3,8 @@
 import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
+# A bare ``pytest`` (without the launcher) may still start the embedded servers.
+os.environ.setdefault("AFTERSALES_EMBEDDED", "true")
 
 from .base import *
 
