@@ -21,6 +21,14 @@ class StrictSerializer(serializers.Serializer):
         return value
 
 
+class ErrorSerializer(serializers.Serializer):
+    """Every API error: a stable code, a message in the user's language, and per-field details."""
+
+    code = serializers.CharField()
+    message = serializers.CharField()
+    details = serializers.DictField()
+
+
 class TokenRequestSerializer(StrictSerializer):
     username = serializers.CharField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)

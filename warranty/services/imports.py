@@ -112,9 +112,11 @@ def unit_import_create(*, actor, uploaded_file, now: datetime | None = None) -> 
     job = UnitImport.objects.create(
         file=uploaded_file, original_name=uploaded_file.name[:255], uploaded_by=actor, dealer=dealer, created_at=now
     )
+    from aftersales.outbox import outbox_enqueue
     from warranty.tasks import unit_import_run_task
 
-    transaction.on_commit(lambda: unit_import_run_task.delay(job.pk))
+    # Recorded with the job row, published after commit: a broker outage delays the import, never loses it.
+    outbox_enqueue(unit_import_run_task, job.pk, now=now)
     return job
 
 
