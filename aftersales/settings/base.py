@@ -52,6 +52,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "aftersales.middleware.UserPreferencesMiddleware",
+    # After the user's language is known (the refusal is in it), before any view reads the input.
+    "aftersales.middleware.RejectNulMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: turns a lockout noticed during the request into the lockout response.
@@ -231,7 +233,13 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "aftersales.api.pagination.PageNumberPagination",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["aftersales.api.filters.FilterBackend"],
+    # JSON, form and multipart bodies with a NUL character anywhere are refused (400 nul_character).
+    "DEFAULT_PARSER_CLASSES": [
+        "aftersales.api.parsers.JSONParser",
+        "aftersales.api.parsers.FormParser",
+        "aftersales.api.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "aftersales.api.errors.exception_handler",
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
