@@ -71,7 +71,7 @@ class ErrorSerializer(serializers.Serializer):
 
 
 class TokenRequestSerializer(StrictSerializer):
-    username = serializers.CharField()
+    username = serializers.CharField(max_length=User._meta.get_field("username").max_length)
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
 
 

@@ -240,7 +240,7 @@ REST_FRAMEWORK = {
         "aftersales.api.parsers.FormParser",
         "aftersales.api.parsers.MultiPartParser",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "aftersales.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "aftersales.api.errors.exception_handler",
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

@@ -206,11 +206,15 @@ def _sub_resource(name: str, url_path: str, output, create_input, service, *, mu
 
     handler.__name__ = url_path.replace("-", "_")
     handler.__doc__ = f"The case's {url_path.replace('-', ' ')}: list, or add one."
-    handler = extend_schema(methods=["get"], responses=output(many=True))(handler)
     request_schema = {"multipart/form-data": create_input} if multipart else create_input
-    handler = extend_schema(methods=["post"], request=request_schema, responses={201: output})(handler)
-    extra = {"parser_classes": [MultiPartParser, FormParser]} if multipart else {}
-    return action(detail=True, methods=["get", "post"], url_path=url_path, **extra)(handler)
+    # The GET answers a plain list (no pagination): say so, so the schema does not promise a page.
+    extra = {"pagination_class": None}
+    if multipart:
+        extra["parser_classes"] = [MultiPartParser, FormParser]
+    # extend_schema after action: action() replaces the function's kwargs, where the schema is kept.
+    handler = action(detail=True, methods=["get", "post"], url_path=url_path, **extra)(handler)
+    handler = extend_schema(methods=["get"], responses=output(many=True))(handler)
+    return extend_schema(methods=["post"], request=request_schema, responses={201: output})(handler)
 
 
 TicketViewSet.attachments = _sub_resource(
@@ -289,8 +293,8 @@ def _case_action(url_path: str, input_serializer, run):
 
     handler.__name__ = url_path.replace("-", "_")
     handler.__doc__ = run.__doc__
-    handler = extend_schema(request=input_serializer, responses=serializers.TicketSerializer)(handler)
-    return action(detail=True, methods=["post"], url_path=url_path)(handler)
+    handler = action(detail=True, methods=["post"], url_path=url_path)(handler)
+    return extend_schema(request=input_serializer, responses=serializers.TicketSerializer)(handler)
 
 
 def _loaner_return(*, ticket, actor, loaner):
@@ -321,8 +325,8 @@ def _simple_action(name: str):
 
     handler.__name__ = name
     handler.__doc__ = f"The {name.replace('_', ' ')} transition."
-    handler = extend_schema(request=serializers.TransitionSerializer, responses=serializers.TicketSerializer)(handler)
-    return action(detail=True, methods=["post"], url_path=name.replace("_", "-"))(handler)
+    handler = action(detail=True, methods=["post"], url_path=name.replace("_", "-"))(handler)
+    return extend_schema(request=serializers.TransitionSerializer, responses=serializers.TicketSerializer)(handler)
 
 
 for _name in SIMPLE_ACTIONS:
