@@ -254,6 +254,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "kind"; name the ones whose choices would otherwise collide.
+    "ENUM_NAME_OVERRIDES": {"ChargeLineKindEnum": "tickets.models.ChargeLine.Kind"},
 }
 
 LOGGING = {

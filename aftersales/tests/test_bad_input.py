@@ -166,3 +166,18 @@ def test_calendar_window_ending_at_midnight_is_not_a_server_error(admin_api):
     assert response.status_code in (201, 400, 409), response.content
     if response.status_code != 201:
         assert response.json()["code"] in ("invalid", "conflict") or response.json()["code"].startswith("calendar")
+
+
+def test_refusals_speak_the_users_language(api_client, make_user):
+    api_client.force_authenticate(make_user(Role.SERVICE_DESK, language="zh-hans"))
+    response = api_client.get("/api/v1/units/?q=a%00b")
+    assert response.json()["message"] == "文本中不能包含 NUL 字符。"
+    body = {"regime": "car_2021", "invoice_date": "2026-01-01", "claim_date": "9999-12-31", "fault": {}}
+    response = api_client.post("/api/v1/entitlement/evaluate/", body, format="json")
+    assert response.json()["details"]["claim_date"] == ["请填写 1900-01-01 至 2200-12-31 之间的日期。"]
+
+
+@pytest.mark.parametrize("url", ["/cases/99999999999999999999/", "/cases/abc/", "/units/a%00b/"])
+def test_pages_with_impossible_ids_are_not_server_errors(client, make_user, url):
+    client.force_login(make_user(Role.SERVICE_DESK))
+    assert client.get(url).status_code in (400, 404)
