@@ -212,6 +212,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "aftersales.outbox_relay",
         "schedule": env.float("OUTBOX_RELAY_SECONDS", default=30.0),
     },
+    # Import jobs left pending or running (lost message, dead worker) are queued again.
+    "unit-imports-requeue": {
+        "task": "warranty.unit_imports_requeue",
+        "schedule": 300.0,
+    },
     "visits-generate": {
         "task": "tickets.visits_generate",
         "schedule": env.float("VISIT_GENERATE_SECONDS", default=24 * 3600.0),

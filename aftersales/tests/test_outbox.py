@@ -213,3 +213,27 @@ def test_digest_queued_while_broker_down_is_mailed_once_after_it_is_back(make_us
     finally:
         beat.stop()
         worker.stop()
+
+
+@pytest.mark.django_db
+def test_requeue_queues_stale_pending_jobs_once_and_leaves_fresh_done_and_queued_ones(make_user):
+    from warranty.services.imports import unit_import_create, unit_imports_requeue
+
+    admin = make_user(Role.ADMIN)
+    model = car_model()
+    now = timezone.now()
+    stale = unit_import_create(actor=admin, uploaded_file=import_file(model.code), now=now - timedelta(hours=2))
+    fresh = unit_import_create(actor=admin, uploaded_file=import_file(model.code), now=now - timedelta(minutes=1))
+    done = unit_import_create(actor=admin, uploaded_file=import_file(model.code), now=now - timedelta(hours=2))
+    UnitImport.objects.filter(pk=done.pk).update(status=UnitImport.Status.DONE)
+    queued_already = unit_import_create(
+        actor=admin, uploaded_file=import_file(model.code), now=now - timedelta(hours=2)
+    )
+    # The stale job's message was lost (a job from before the outbox, or published to a broker that lost it).
+    OutboxMessage.objects.filter(args=[stale.pk]).update(sent_at=now - timedelta(hours=2))
+    OutboxMessage.objects.filter(args=[done.pk]).update(sent_at=now - timedelta(hours=2))
+
+    assert unit_imports_requeue(now=now) == 1
+    unsent = OutboxMessage.objects.filter(task="warranty.unit_import_run", sent_at__isnull=True)
+    assert sorted(message.args[0] for message in unsent) == sorted([stale.pk, fresh.pk, queued_already.pk])
+    assert unit_imports_requeue(now=now) == 0  # its new message is waiting: not queued twice
