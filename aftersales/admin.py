@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.models import User, UserEvent
+from aftersales.models import OutboxMessage, User, UserEvent
 
 
 @admin.register(User)
@@ -27,4 +27,19 @@ class UserEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """Read-only view of queued work: what is still waiting for the broker, and why."""
+
+    list_display = ("created_at", "task", "sent_at", "attempts", "last_error")
+    list_filter = (("sent_at", admin.EmptyFieldListFilter), "task")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

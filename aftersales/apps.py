@@ -8,6 +8,7 @@ class AftersalesConfig(AppConfig):
     verbose_name = _("Accounts and shared base")
 
     def ready(self):
+        import aftersales.api.schema  # noqa: F401 - registers the schema extensions
         from aftersales.roles import sync_role_groups
 
         # Role groups need every app's permissions, which exist only after all migrations ran.

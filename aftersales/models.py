@@ -123,3 +123,31 @@ class UserEvent(Event):
 
     def __str__(self):
         return f"{self.user} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class OutboxMessage(models.Model):
+    """A Celery task recorded in the transaction that made it necessary (transactional outbox).
+
+    It is published after that transaction commits and, when the broker was unreachable then, by the beat
+    relay later; so a Redis outage delays work (imports, digests, webhooks) and loses none. Tasks sent this
+    way must be idempotent: a crash between publishing and marking the row sent publishes it twice."""
+
+    task = models.CharField(_("task"), max_length=200)
+    args = models.JSONField(_("arguments"), default=list, blank=True, encoder=DjangoJSONEncoder)
+    kwargs = models.JSONField(_("keyword arguments"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(_("created at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("failed attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        indexes = [
+            # The relay reads the unsent messages oldest first; sent ones are purged by age.
+            models.Index(fields=["created_at"], name="outbox_unsent", condition=models.Q(sent_at__isnull=True)),
+            models.Index(fields=["sent_at"], name="outbox_sent", condition=models.Q(sent_at__isnull=False)),
+        ]
+
+    def __str__(self):
+        return f"{self.task} #{self.pk}"

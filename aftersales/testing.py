@@ -99,11 +99,19 @@ def wait_for(condition, *, timeout: float, what: str, interval: float = 0.2):
 class CeleryWorker:
     """A real ``celery worker`` process on the given broker, using the test database."""
 
-    def __init__(self, *, redis_url: str, concurrency: int = 1, log_file: Path | None = None):
+    def __init__(
+        self,
+        *,
+        redis_url: str,
+        concurrency: int = 1,
+        log_file: Path | None = None,
+        env: dict[str, str] | None = None,
+    ):
         self.redis_url = redis_url
         self.concurrency = concurrency
         self.hostname = f"test-{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
         self.log_file = log_file
+        self.extra_env = env or {}
         self.process: subprocess.Popen | None = None
 
     def start(self, *, wait: bool = True) -> CeleryWorker:
@@ -112,6 +120,7 @@ class CeleryWorker:
             REDIS_URL=self.redis_url,
             DATABASE_URL=test_database_url(),
             DJANGO_SETTINGS_MODULE="aftersales.settings.test",
+            **self.extra_env,
         )
         out = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL  # noqa: SIM115
         command = [
@@ -147,6 +156,40 @@ class CeleryWorker:
             return False
         finally:
             probe.close()
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+class CeleryBeat:
+    """A real ``celery beat`` process on the given broker; ``env`` sets the schedule (``OUTBOX_RELAY_SECONDS``
+    …). Its schedule file lives in ``folder``."""
+
+    def __init__(self, *, redis_url: str, folder: Path, env: dict[str, str] | None = None):
+        self.redis_url = redis_url
+        self.folder = folder
+        self.extra_env = env or {}
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> CeleryBeat:
+        env = os.environ.copy()
+        env.update(
+            REDIS_URL=self.redis_url,
+            DATABASE_URL=test_database_url(),
+            DJANGO_SETTINGS_MODULE="aftersales.settings.test",
+            **self.extra_env,
+        )
+        schedule = str(self.folder / "celerybeat-schedule")
+        command = [sys.executable, "-m", "celery", "-A", "aftersales", "beat", "-l", "INFO", "-s", schedule]
+        out = open(self.folder / "beat.log", "ab")  # noqa: SIM115
+        self.process = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT)
+        return self
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

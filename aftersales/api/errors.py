@@ -6,6 +6,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError, IntegrityError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
@@ -19,6 +20,7 @@ logger = logging.getLogger(__name__)
 INVALID = "invalid"
 SERVER_ERROR = "server_error"
 NOT_FOUND = "not_found"
+CONFLICT = "conflict"
 
 
 def error_body(code: str, message, details=None) -> dict:
@@ -72,6 +74,16 @@ def exception_handler(exc, context):
             code = codes if isinstance(codes, str) else exc.default_code
             body = error_body(code, exc.detail if isinstance(exc.detail, str) else exc.default_detail)
         return Response(body, status=exc.status_code, headers=headers)
+
+    # Last line of defence: input that passed validation yet broke a database constraint or a column's
+    # range. Still a bug to fix at the input (so logged as an error), but the client gets 409 / 400.
+    if isinstance(exc, IntegrityError | DataError):
+        logger.error("Database refused validated input", exc_info=exc)
+        set_rollback(context)
+        if isinstance(exc, IntegrityError):
+            body = error_body(CONFLICT, _("The change conflicts with data already stored."))
+            return Response(body, status=status.HTTP_409_CONFLICT)
+        return Response(error_body(INVALID, _("A value is outside what can be stored.")), status=400)
 
     # Anything else is a bug: log it, roll back, and still answer in the API's format.
     logger.exception("Unhandled API error", exc_info=exc)

@@ -4,22 +4,24 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from aftersales import services
 from aftersales.api import serializers
-from aftersales.errors import ApplicationError
+from aftersales.api.errors import error_body
+from aftersales.api.serializers import ErrorSerializer
+from aftersales.auth import lockout_json
 from aftersales.models import UserEvent
 
 INVALID_CREDENTIALS = "invalid_credentials"
 
 
 class TokenView(APIView):
-    """Exchange a username and password for an API token, or revoke the caller's token."""
+    """Exchange a username and password for an API token, or revoke the caller's token.
 
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "auth"
+    Failed logins count towards the lockout of the account and the client address (django-axes); a locked
+    one gets 429 ``login_locked`` even with the right password. Both answers are returned, not raised: a
+    raised error rolls the request transaction back, and with it the failure just recorded."""
 
     def _is_login(self) -> bool:
         return getattr(self.request, "method", None) == "POST"
@@ -35,13 +37,20 @@ class TokenView(APIView):
             return []
         return super().get_authenticators()
 
-    @extend_schema(request=serializers.TokenRequestSerializer, responses={200: serializers.TokenSerializer}, auth=[])
+    @extend_schema(
+        request=serializers.TokenRequestSerializer,
+        responses={200: serializers.TokenSerializer, 429: ErrorSerializer},
+        auth=[],
+    )
     def post(self, request):
         data = serializers.TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = authenticate(request, **data.validated_data)
+        if getattr(request, "axes_locked_out", False):
+            return lockout_json()
         if user is None:
-            raise ApplicationError(INVALID_CREDENTIALS, _("Unable to log in with the username and password given."))
+            message = _("Unable to log in with the username and password given.")
+            return Response(error_body(INVALID_CREDENTIALS, message), status=status.HTTP_400_BAD_REQUEST)
         token = services.user_issue_token(user=user)
         return Response({"token": token.key})
 

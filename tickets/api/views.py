@@ -206,12 +206,14 @@ def _sub_resource(name: str, url_path: str, output, create_input, service, *, mu
 
     handler.__name__ = url_path.replace("-", "_")
     handler.__doc__ = f"The case's {url_path.replace('-', ' ')}: list, or add one."
-    extra = {"parser_classes": [MultiPartParser, FormParser]} if multipart else {}
-    # The GET answers the whole list (a case has few of each): no pagination, and the schema says so.
-    handler = action(detail=True, methods=["get", "post"], url_path=url_path, pagination_class=None, **extra)(handler)
-    # The schema decorators go outside @action, or the generator documents the viewset's serializer.
-    handler = extend_schema(methods=["get"], responses=output(many=True))(handler)
     request_schema = {"multipart/form-data": create_input} if multipart else create_input
+    # The GET answers a plain list (no pagination): say so, so the schema does not promise a page.
+    extra = {"pagination_class": None}
+    if multipart:
+        extra["parser_classes"] = [MultiPartParser, FormParser]
+    # extend_schema after action: action() replaces the function's kwargs, where the schema is kept.
+    handler = action(detail=True, methods=["get", "post"], url_path=url_path, **extra)(handler)
+    handler = extend_schema(methods=["get"], responses=output(many=True))(handler)
     return extend_schema(methods=["post"], request=request_schema, responses={201: output})(handler)
 
 

@@ -282,12 +282,14 @@ def sla_sweep(*, now: datetime, batch_size: int = 200) -> SweepResult:
 def _send_digests(notified: dict[int, list[int]]) -> None:
     from django.conf import settings
 
+    from aftersales.outbox import outbox_enqueue
     from tickets.tasks import notification_channels_task, notification_digest_task
 
+    # Through the outbox: with the broker down the digests wait in the database for the beat relay.
     for user_id, ids in notified.items():
-        notification_digest_task.delay(user_id, ids)
+        outbox_enqueue(notification_digest_task, user_id, ids)
     if settings.NOTIFICATION_CHANNELS and notified:
-        notification_channels_task.delay([pk for ids in notified.values() for pk in ids])
+        outbox_enqueue(notification_channels_task, [pk for ids in notified.values() for pk in ids])
 
 
 @transaction.atomic

@@ -1,10 +1,10 @@
 from django.db import transaction
 from django.urls import path
-from rest_framework.routers import SimpleRouter
 
+from aftersales.api.routers import Router
 from warranty.api import views
 
-router = SimpleRouter()
+router = Router()
 router.register("units", views.UnitViewSet, basename="unit")
 router.register("unit-imports", views.UnitImportViewSet, basename="unit-import")
 router.register("policies", views.PolicyViewSet, basename="policy")

@@ -7,12 +7,12 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import PurePath
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -112,10 +112,38 @@ def unit_import_create(*, actor, uploaded_file, now: datetime | None = None) -> 
     job = UnitImport.objects.create(
         file=uploaded_file, original_name=uploaded_file.name[:255], uploaded_by=actor, dealer=dealer, created_at=now
     )
+    from aftersales.outbox import outbox_enqueue
     from warranty.tasks import unit_import_run_task
 
-    transaction.on_commit(lambda: unit_import_run_task.delay(job.pk))
+    # Recorded with the job row, published after commit: a broker outage delays the import, never loses it.
+    outbox_enqueue(unit_import_run_task, job.pk, now=now)
     return job
+
+
+def unit_imports_requeue(*, now: datetime, stale_after: timedelta = timedelta(minutes=15)) -> int:
+    """Queue again every job still pending or running ``stale_after`` after it was created or started (its
+    message was lost before the outbox existed, or its worker died). Harmless for a job that is in fact
+    running: the runner's advisory lock turns the second run into a no-op. Returns how many were queued."""
+    from aftersales.models import OutboxMessage
+    from aftersales.outbox import outbox_enqueue
+    from warranty.tasks import unit_import_run_task
+
+    waiting = {
+        message.args[0]
+        for message in OutboxMessage.objects.filter(task=unit_import_run_task.name, sent_at__isnull=True)
+        if message.args
+    }
+    stale = (
+        UnitImport.objects.filter(status__in=[UnitImport.Status.PENDING, UnitImport.Status.RUNNING])
+        .filter(Q(started_at__isnull=True, created_at__lt=now - stale_after) | Q(started_at__lt=now - stale_after))
+        .exclude(pk__in=waiting)
+        .values_list("pk", flat=True)
+    )
+    queued = 0
+    for job_id in stale:
+        outbox_enqueue(unit_import_run_task, job_id, now=now)
+        queued += 1
+    return queued
 
 
 def read_rows(job: UnitImport):

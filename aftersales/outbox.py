@@ -1,0 +1,111 @@
+"""Transactional outbox: every task the product enqueues is first a row written in the caller's transaction.
+
+``outbox_enqueue`` records the task and publishes it right after commit; when the broker cannot be reached
+the row stays unsent and ``outbox_relay`` (run by beat every ``OUTBOX_RELAY_SECONDS``) publishes it once
+the broker is back. Publishing from a request never waits on a dead broker: one connection attempt with a
+short timeout, then the relay takes over.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from aftersales.models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+RELAY_BATCH_SIZE = 200
+CONNECT_TIMEOUT_SECONDS = 2
+KEEP_SENT_DAYS = 7
+
+
+def outbox_enqueue(task, *args, now: datetime | None = None, **kwargs) -> OutboxMessage:
+    """Record ``task(*args, **kwargs)`` in the current transaction and publish it after commit.
+
+    ``task`` is a Celery task or its registered name; arguments must be JSON-serialisable."""
+    name = task if isinstance(task, str) else task.name
+    message = OutboxMessage.objects.create(task=name, args=list(args), kwargs=kwargs, created_at=now or timezone.now())
+    transaction.on_commit(lambda: outbox_relay(message_ids=[message.pk]))
+    return message
+
+
+def outbox_relay(*, message_ids: list[int] | None = None, now: datetime | None = None) -> int:
+    """Publish unsent messages (the given ones, or all), oldest first, and mark them sent.
+
+    Rows are locked with SKIP LOCKED, so the after-commit publish and any number of relays never send the
+    same row twice. Stops at the first broker error (the rest would fail the same way) and records it on
+    the row. Returns how many were published."""
+    now = now or timezone.now()
+    published = 0
+    with _Publisher() as publisher:
+        while True:
+            with transaction.atomic():
+                unsent = OutboxMessage.objects.select_for_update(skip_locked=True).filter(sent_at__isnull=True)
+                if message_ids is not None:
+                    unsent = unsent.filter(pk__in=message_ids)
+                batch = list(unsent.order_by("created_at", "id")[:RELAY_BATCH_SIZE])
+                if not batch:
+                    return published
+                sent: list[OutboxMessage] = []
+                for message in batch:
+                    try:
+                        publisher.publish(message)
+                    except Exception as error:  # kombu.OperationalError, OSError, redis errors …
+                        logger.warning("Outbox: broker unreachable, %s stays queued: %s", message, error)
+                        OutboxMessage.objects.filter(pk=message.pk).update(
+                            attempts=F("attempts") + 1, last_error=str(error)[:2000]
+                        )
+                        OutboxMessage.objects.filter(pk__in=[m.pk for m in sent]).update(sent_at=now)
+                        return published + len(sent)
+                    sent.append(message)
+                OutboxMessage.objects.filter(pk__in=[m.pk for m in sent]).update(sent_at=now)
+                published += len(sent)
+                if len(batch) < RELAY_BATCH_SIZE:
+                    return published
+
+
+def outbox_purge(*, now: datetime, keep_days: int = KEEP_SENT_DAYS) -> int:
+    """Delete messages sent more than ``keep_days`` ago (the unsent ones are never deleted)."""
+    count, _ = OutboxMessage.objects.filter(sent_at__lt=now - timedelta(days=keep_days)).delete()
+    return count
+
+
+class _Publisher:
+    """One broker connection for a relay run, opened on first use with a single short attempt."""
+
+    def __init__(self):
+        from aftersales.celery import app
+
+        self.app = app
+        self.connection = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.connection is not None:
+            self.connection.release()
+
+    def publish(self, message: OutboxMessage) -> None:
+        task = self.app.tasks.get(message.task)
+        if self.app.conf.task_always_eager and task is not None:
+            task.apply_async(args=message.args, kwargs=message.kwargs)
+            return
+        if self.connection is None:
+            connection = self.app.connection_for_write(
+                connect_timeout=CONNECT_TIMEOUT_SECONDS,
+                transport_options={**(self.app.conf.broker_transport_options or {}), "max_retries": 0},
+            )
+            connection.ensure_connection(max_retries=0)
+            self.connection = connection
+        if task is not None:
+            task.apply_async(args=message.args, kwargs=message.kwargs, connection=self.connection, retry=False)
+        else:
+            self.app.send_task(
+                message.task, args=message.args, kwargs=message.kwargs, connection=self.connection, retry=False
+            )
