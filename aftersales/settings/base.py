@@ -24,7 +24,7 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     "aftersales",
-    "django.contrib.admin",
+    "aftersales.apps.ProductAdminConfig",
     "django.contrib.auth",
     "axes",
     "django.contrib.contenttypes",

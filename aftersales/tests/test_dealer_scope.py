@@ -195,3 +195,14 @@ def test_registration_page_refuses_another_dealer_like_an_unknown_choice(client,
     assert foreign.context["form"].errors["selling_dealer"] == unknown.context["form"].errors["selling_dealer"]
     assert world["b"].name not in foreign.content.decode()
     assert not Unit.objects.filter(serial="PG-1").exists()
+
+
+def test_admin_site_is_closed_to_a_dealers_user_even_if_staff(client, world, make_user):
+    dealer_admin = make_user(Role.ADMIN, is_staff=True)
+    DealerMemberFactory(user=dealer_admin, dealer=world["a"])
+    manufacturer_admin = make_user(Role.ADMIN, is_staff=True)
+    client.force_login(dealer_admin)
+    response = client.get("/admin/warranty/customer/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    client.force_login(manufacturer_admin)
+    assert client.get("/admin/warranty/customer/").status_code == 200
