@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 
 from aftersales.errors import ApplicationError, ConflictError
 from tickets.models import Loaner, Quotation, Ticket
-from tickets.services.tickets import event, ticket_transition
+from tickets.services.events import event
+from tickets.services.tickets import ticket_transition
 from tickets.services.timers import timers_meet
 from tickets.services.work import money
 from warranty.models import PolicyVersion

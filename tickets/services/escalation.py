@@ -8,7 +8,6 @@ step that came due meanwhile, once.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,94 +17,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftersales.errors import ConflictError
-from tickets import business_time, sla
 from tickets.models import Escalation, EscalationStep, Notification, Ticket, TicketPause, Timer
+from tickets.services.events import event
+from tickets.services.ladder import PolicyCache, ladder_for, step_applies, step_due
 from tickets.services.notifications import role_members
+from tickets.services.tickets import ticket_change_severity
 
 SWEPT_STATES = (Timer.State.RUNNING, Timer.State.BREACHED)
 ALREADY_ACKNOWLEDGED = "already_acknowledged"
-
-
-def step_applies(step: EscalationStep, timer: Timer) -> bool:
-    return step.metric_id is None or step.metric_id == timer.metric_id
-
-
-def step_due(step: EscalationStep, timer: Timer, calendar, pauses) -> datetime | None:
-    """When the step comes due: a share of the target (or a fixed delay) of business time after the start,
-    with paused time not counted. None while a pause holds it back."""
-    if step.share_percent is not None:
-        minutes = math.ceil(timer.target_minutes * step.share_percent / 100)
-    else:
-        minutes = step.delay_minutes
-    return business_time.due_at(calendar, timer.started_at, minutes, pauses)
-
-
-@dataclass
-class Ladder:
-    """A ticket's ladder context: its policy's steps, the calendar, the pause ledger and what already fired."""
-
-    steps: list[EscalationStep]
-    calendar: business_time.Calendar
-    ledger: list[TicketPause]
-    fired: dict[int, set[int]] = field(default_factory=dict)
-
-    def pauses_for(self, ticket: Ticket, timer: Timer):
-        pausing = set(ticket.sla_policy.pause_statuses.get(timer.metric.code, []))
-        return [(p.started_at, p.ended_at) for p in self.ledger if p.status in pausing]
-
-    def next_action(self, ticket: Ticket, timer: Timer, *, after: datetime | None = None) -> datetime | None:
-        pauses = self.pauses_for(ticket, timer)
-        times = []
-        for step in self.steps:
-            if step.pk in self.fired.get(timer.pk, set()) or not step_applies(step, timer):
-                continue
-            due = step_due(step, timer, self.calendar, pauses)
-            if due is not None and (after is None or due > after):
-                times.append(due)
-        return min(times, default=None)
-
-
-class PolicyCache:
-    """Ladder steps and engine calendars, loaded once per policy (and calendar and day) in a sweep."""
-
-    def __init__(self):
-        self._steps: dict[int, list[EscalationStep]] = {}
-        self._calendars: dict[tuple[int, object], business_time.Calendar] = {}
-
-    def steps(self, policy) -> list[EscalationStep]:
-        if policy.pk not in self._steps:
-            self._steps[policy.pk] = list(policy.escalation_steps.all())
-        return self._steps[policy.pk]
-
-    def calendar(self, policy, around) -> business_time.Calendar:
-        key = (policy.calendar_id, around)
-        if key not in self._calendars:
-            self._calendars[key] = sla.engine_calendar(policy.calendar, around=around)
-        return self._calendars[key]
-
-
-def ladder_for(
-    ticket: Ticket,
-    timers: list[Timer],
-    *,
-    cache: PolicyCache | None = None,
-    ledger: list[TicketPause] | None = None,
-    fired: dict[int, set[int]] | None = None,
-) -> Ladder:
-    cache = cache or PolicyCache()
-    policy = ticket.sla_policy
-    if fired is None:
-        fired = defaultdict(set)
-        for timer_id, step_id in Escalation.objects.filter(timer__in=timers).values_list("timer_id", "step_id"):
-            fired[timer_id].add(step_id)
-    if ledger is None:
-        ledger = list(TicketPause.objects.filter(ticket=ticket).order_by("started_at"))
-    return Ladder(
-        steps=cache.steps(policy),
-        calendar=cache.calendar(policy, timezone.localdate(ticket.reported_at)),
-        ledger=ledger,
-        fired=dict(fired),
-    )
 
 
 @dataclass
@@ -141,8 +60,6 @@ class Recipients:
 def _fire(
     timer: Timer, step: EscalationStep, due: datetime, *, now: datetime, recipients: Recipients, result: SweepResult
 ) -> bool:
-    from tickets.services.tickets import event
-
     try:
         with transaction.atomic():
             escalation = Escalation.objects.create(timer=timer, step=step, due_at=due, fired_at=now)
@@ -191,8 +108,6 @@ def _fire(
 
 def _step_actions(timer: Timer, steps: list[EscalationStep], *, now: datetime) -> None:
     """What else the fired steps do: raise the severity, reassign, start the substitute-unit workflow."""
-    from tickets.services.tickets import event, ticket_change_severity
-
     ticket = timer.ticket
     for step in steps:
         if step.reassign_to_id and ticket.assigned_engineer_id != step.reassign_to_id:
@@ -221,12 +136,11 @@ def escalate_timer(
     ladder = ladder_for(
         ticket, [timer], cache=cache, ledger=ledger, fired=None if fired is None else {timer.pk: set(fired)}
     )
-    pauses = ladder.pauses_for(ticket, timer)
     fired_steps = []
     for step in ladder.steps:
         if not step_applies(step, timer) or step.pk in ladder.fired.get(timer.pk, set()):
             continue
-        due = step_due(step, timer, ladder.calendar, pauses)
+        due = step_due(step, timer, ladder.clock)
         if due is None or due > now:
             continue
         if _fire(timer, step, due, now=now, recipients=recipients, result=result):
@@ -235,7 +149,7 @@ def escalate_timer(
         ladder.fired.setdefault(timer.pk, set()).add(step.pk)
     if timer.state == Timer.State.RUNNING and timer.due_at and timer.due_at <= now:
         timer.state, timer.breached_at = Timer.State.BREACHED, timer.due_at
-    timer.next_action_at = ladder.next_action(ticket, timer, after=now)
+    timer.next_action_at = ladder.next_action(timer, after=now)
     timer.save(update_fields=["state", "breached_at", "next_action_at"])
     if fired_steps:
         _step_actions(timer, fired_steps, now=now)
@@ -292,8 +206,6 @@ def _send_digests(notified: dict[int, list[int]]) -> None:
 
 @transaction.atomic
 def escalation_acknowledge(*, escalation: Escalation, actor, now: datetime | None = None) -> Escalation:
-    from tickets.services.tickets import event
-
     now = now or timezone.now()
     escalation = Escalation.objects.select_for_update().select_related("timer__ticket").get(pk=escalation.pk)
     if escalation.acknowledged_at is not None:

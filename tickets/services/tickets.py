@@ -14,8 +14,10 @@ from django.utils.translation import gettext as _
 from aftersales.errors import ApplicationError, ConflictError, StaleVersionError
 from aftersales.roles import Role
 from tickets import sla, transitions
-from tickets.models import SLAPolicy, Ticket, TicketEvent, TicketPause, WorkLogEntry
+from tickets.models import FollowUp, SLAPolicy, Ticket, TicketPause, WorkLogEntry
 from tickets.services import timers as timer_services
+from tickets.services.clock import add_working_days, policy_calendar
+from tickets.services.events import event
 from warranty import coverage as warranty_coverage
 
 REPORTED_IN_FUTURE = "reported_in_future"
@@ -53,26 +55,20 @@ def policy_for(*, customer, unit, on) -> SLAPolicy:
     return specific or sla.default_policy(on=on)
 
 
-def event(
-    ticket: Ticket,
-    *,
-    actor,
-    kind: str,
-    at: datetime,
-    from_state: str = "",
-    to_state: str = "",
-    data: dict | None = None,
-) -> TicketEvent:
-    return TicketEvent.objects.create(
-        ticket=ticket, actor=actor, kind=kind, from_state=from_state, to_state=to_state, data=data or {}, at=at
-    )
-
-
 def next_number(now: datetime) -> str:
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval('tickets_ticket_number_seq')")
         sequence = cursor.fetchone()[0]
     return f"SR{timezone.localtime(now):%y%m%d}-{sequence:06d}"
+
+
+def followup_schedule(ticket: Ticket, *, now: datetime) -> FollowUp:
+    """The follow-up call (回访) of a resolved case, due the policy's working days later on its calendar."""
+    policy = ticket.sla_policy
+    calendar = policy_calendar(policy, around=now)
+    return FollowUp.objects.create(
+        ticket=ticket, resolved_at=now, due_at=add_working_days(calendar, now, policy.followup_days)
+    )
 
 
 @transaction.atomic
@@ -246,8 +242,6 @@ def ticket_transition(
         data["met"] = timer_services.timers_meet(ticket, MEETS[action], at=now)
     if action == "resolve":
         timer_services.timers_cancel(ticket, ("loaner",))
-        from tickets.services.followups import followup_schedule
-
         followup_schedule(ticket, now=now)
     elif action == "cancel":
         timer_services.timers_cancel(ticket)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from tickets import business_time, sla
+from tickets import sla
 from tickets.models import SLATarget, Ticket, Timer
+from tickets.services.ladder import ladder_for
 
 ACTIVE = (Timer.State.RUNNING, Timer.State.PAUSED, Timer.State.BREACHED)
 
@@ -67,14 +68,11 @@ def timers_recompute(ticket: Ticket, *, now: datetime, timers: list[Timer] | Non
     timers = list(ticket.timers.select_related("metric")) if timers is None else timers
     if not timers:
         return
-    from tickets.services.escalation import ladder_for
-
     ladder = ladder_for(ticket, timers)
     for timer in timers:
         if timer.state in (Timer.State.MET, Timer.State.CANCELLED) or timer.met_at:
             continue
-        pauses = ladder.pauses_for(ticket, timer)
-        due = business_time.due_at(ladder.calendar, timer.started_at, timer.target_minutes, pauses)
+        due = ladder.clock.due_at(timer.started_at, timer.target_minutes, timer.metric.code)
         timer.due_at = due
         if due is None:
             timer.state, timer.breached_at = Timer.State.PAUSED, None
@@ -83,7 +81,7 @@ def timers_recompute(ticket: Ticket, *, now: datetime, timers: list[Timer] | Non
         else:
             timer.state, timer.breached_at = Timer.State.RUNNING, None
         # The next ladder step not fired yet; steps already due are the sweep's to fire (it runs every minute).
-        timer.next_action_at = None if due is None else ladder.next_action(ticket, timer)
+        timer.next_action_at = None if due is None else ladder.next_action(timer)
         timer.breach_minutes = None
     Timer.objects.bulk_update(timers, ["due_at", "state", "breached_at", "breach_minutes", "next_action_at"])
 

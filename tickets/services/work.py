@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 
 from aftersales.errors import ApplicationError, ConflictError
 from tickets.models import Attachment, ChargeLine, RepairOrder, Ticket, WorkLogEntry
-from tickets.services.tickets import event, ticket_transition
+from tickets.services.events import event
+from tickets.services.tickets import ticket_transition
 from warranty.selectors import part_price_on
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
