@@ -248,11 +248,8 @@ def _quote(*, ticket, actor, **fields):
 @require_POST
 def loaner_return(request, pk, loaner_pk):
     ticket = _case(request, pk)
-    loaner = ticket.loaners.filter(pk=loaner_pk).first()
-    if loaner is None:
-        raise Http404
     try:
-        billing.loaner_return(loaner=loaner, actor=request.user)
+        billing.loaner_return(ticket=ticket, loaner=loaner_pk, actor=request.user)
     except ApplicationError as error:
         _show_error(request, error)
     return _back(ticket, "#billing")

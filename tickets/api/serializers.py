@@ -28,10 +28,21 @@ from tickets.models import (
 from warranty.models import Customer, Site, Unit
 
 
+class WindowEndField(serializers.TimeField):
+    """A window's end: "24:00" (or "00:00") is midnight at the end of the day."""
+
+    def to_internal_value(self, value):
+        if value == "24:00":
+            value = "00:00"
+        return super().to_internal_value(value)
+
+
 class WindowSerializer(StrictSerializer):
     weekday = serializers.IntegerField(min_value=1, max_value=7, help_text=_("ISO weekday, 1 = Monday."))
     start = serializers.TimeField(format="%H:%M", input_formats=["%H:%M"])
-    end = serializers.TimeField(format="%H:%M", input_formats=["%H:%M"])
+    end = WindowEndField(
+        format="%H:%M", input_formats=["%H:%M"], help_text=_("00:00 or 24:00 is midnight at the end of the day.")
+    )
 
 
 class CalendarWriteSerializer(StrictSerializer):

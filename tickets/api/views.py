@@ -293,17 +293,10 @@ def _case_action(url_path: str, input_serializer, run):
     return action(detail=True, methods=["post"], url_path=url_path)(handler)
 
 
-def _loaner_return(*, ticket, actor, loaner):
-    found = ticket.loaners.filter(pk=loaner).first()
-    if found is None:
-        raise ApplicationError("loaner_not_found", "No such substitute unit on this case.", status=404)
-    return billing.loaner_return(loaner=found, actor=actor)
-
-
 TicketViewSet.quotation_decision = _case_action(
     "quotation-decision", serializers.QuotationDecisionSerializer, billing.quotation_decide
 )
-TicketViewSet.loaner_return = _case_action("loaner-return", serializers.LoanerReturnSerializer, _loaner_return)
+TicketViewSet.loaner_return = _case_action("loaner-return", serializers.LoanerReturnSerializer, billing.loaner_return)
 TicketViewSet.escalate = _case_action("escalate", serializers.EscalateSerializer, billing.ticket_escalate)
 
 

@@ -95,6 +95,12 @@ class Ticket(models.Model):
         help_text=_("Out of warranty or an excluded cause: work continues only after an approved quotation."),
     )
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    loaner_requested_at = models.DateTimeField(
+        _("substitute unit requested at"),
+        null=True,
+        blank=True,
+        help_text=_("The substitute-unit workflow started (by an escalation step or a person)."),
+    )
     emergency_plan = models.TextField(_("emergency plan"), blank=True)
     complaint_due_at = models.DateTimeField(_("complaint to be answered by"), null=True, blank=True)
     complaint_answered_at = models.DateTimeField(_("complaint answered at"), null=True, blank=True)
@@ -186,6 +192,10 @@ class Timer(models.Model):
     breached_at = models.DateTimeField(_("breached at"), null=True, blank=True)
     breach_minutes = models.PositiveIntegerField(_("late by (minutes)"), null=True, blank=True)
     next_action_at = models.DateTimeField(_("next action at"), null=True, blank=True)
+    # Set when the deadline or an escalation could not be worked out (a broken calendar, a step that failed):
+    # the case is skipped and retried later, and admins find it by the "SLA problem" filter.
+    sla_error = models.TextField(_("SLA problem"), blank=True, db_default="")
+    sla_error_at = models.DateTimeField(_("SLA problem seen at"), null=True, blank=True)
 
     class Meta:
         ordering = ["ticket", "due_at"]
@@ -201,6 +211,8 @@ class Timer(models.Model):
             ),
             # Queue filters "due before" and sorting by what is due first.
             models.Index(fields=["due_at"], name="timer_due_running", condition=models.Q(state="running")),
+            # The admin's "SLA problem" filter: the few timers the sweep could not work on.
+            models.Index(fields=["sla_error_at"], name="timer_sla_problem", condition=~models.Q(sla_error="")),
         ]
 
     def __str__(self):

@@ -147,10 +147,18 @@ def ticket_create(
     return ticket
 
 
-def _locked(ticket: Ticket, expected_version: int | None) -> Ticket:
-    locked = (
-        Ticket.objects.select_for_update(of=("self",)).select_related("sla_policy__calendar", "site").get(pk=ticket.pk)
-    )
+def ticket_lock(ticket: Ticket, expected_version: int | None = None) -> Ticket:
+    """The case row, locked for this transaction, checked against the version the caller read.
+
+    Every change of a case takes this lock first and its timers after it (the sweep does the same), so a
+    person's action and the sweep never wait on each other in opposite orders. FOR NO KEY UPDATE lets other
+    transactions add rows that point to the case (events, notes) meanwhile. ``expected_version`` None is for
+    system callers (the sweep) and steps inside a service that already checked it."""
+    # Lock the bare row: a locking query with joins would drop a row whose severity or policy a concurrent
+    # transaction just changed (PostgreSQL re-checks the join against the old related rows).
+    if not Ticket.objects.select_for_update(no_key=True).filter(pk=ticket.pk).values_list("pk", flat=True):
+        raise Ticket.DoesNotExist
+    locked = Ticket.objects.select_related("sla_policy__calendar", "site", "severity").get(pk=ticket.pk)
     if expected_version is not None and locked.version != expected_version:
         raise StaleVersionError(
             STALE_VERSION,
@@ -173,7 +181,7 @@ def ticket_transition(
 ) -> Ticket:
     """Move a case by the transition table; meets the timers the work proves, keeps the pause ledger."""
     now = now or timezone.now()
-    ticket = _locked(ticket, expected_version)
+    ticket = ticket_lock(ticket, expected_version)
     before = ticket.status
     try:
         after = transitions.next_status(action, before)
@@ -255,7 +263,7 @@ def ticket_change_severity(
 ) -> Ticket:
     """A new severity means new targets; deadlines are recomputed from the start and the pause ledger."""
     now = now or timezone.now()
-    ticket = _locked(ticket, expected_version)
+    ticket = ticket_lock(ticket, expected_version)
     severities = {s.code: s for s in ticket.sla_policy.severities.all()}
     if severity not in severities:
         raise ApplicationError(
@@ -278,7 +286,7 @@ def ticket_change_policy(
 ) -> Ticket:
     """Move a case to another SLA policy (version); the severity keeps its code, deadlines are recomputed."""
     now = now or timezone.now()
-    ticket = _locked(ticket, expected_version)
+    ticket = ticket_lock(ticket, expected_version)
     severity = policy.severities.filter(code=ticket.severity.code).first()
     if severity is None:
         raise ApplicationError(

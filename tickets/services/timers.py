@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+from datetime import datetime, timedelta
 
-from tickets import sla
+from tickets import business_time, calendar_check, sla
 from tickets.models import SLATarget, Ticket, Timer
 from tickets.services.ladder import ladder_for
 
+logger = logging.getLogger(__name__)
 ACTIVE = (Timer.State.RUNNING, Timer.State.PAUSED, Timer.State.BREACHED)
+# A case whose deadlines or escalation could not be worked out is tried again this much later.
+RETRY_AFTER = timedelta(minutes=30)
 
 
 def minutes_for(ticket: Ticket, target: SLATarget) -> int:
@@ -64,15 +68,33 @@ def timers_retarget(ticket: Ticket, *, now: datetime) -> None:
 
 
 def timers_recompute(ticket: Ticket, *, now: datetime, timers: list[Timer] | None = None) -> None:
-    """Deadlines from the start, the target and the pauses that apply to each metric; state from ``now``."""
+    """Deadlines from the start, the target and the pauses that apply to each metric; state from ``now``.
+
+    A calendar the arithmetic cannot work with (an admin's broken calendar) never makes the caller fail:
+    the open timers keep no deadline, carry the problem for admins, and the sweep tries them again later."""
     timers = list(ticket.timers.select_related("metric")) if timers is None else timers
     if not timers:
         return
-    ladder = ladder_for(ticket, timers)
-    for timer in timers:
-        if timer.state in (Timer.State.MET, Timer.State.CANCELLED) or timer.met_at:
-            continue
-        due = ladder.clock.due_at(timer.started_at, timer.target_minutes, timer.metric.code)
+    open_timers = [t for t in timers if t.state not in (Timer.State.MET, Timer.State.CANCELLED) and not t.met_at]
+    try:
+        ladder = ladder_for(ticket, timers)
+        planned = []
+        for timer in open_timers:
+            due = ladder.clock.due_at(timer.started_at, timer.target_minutes, timer.metric.code)
+            # The next ladder step not fired yet; steps already due are the sweep's to fire (every minute).
+            planned.append((timer, due, None if due is None else ladder.next_action(timer)))
+    except business_time.CalendarError as error:
+        logger.warning("Case %s: deadlines not computed: %s", ticket.number, error)
+        problem = f"{error.code}: {calendar_check.message(error)}"
+        for timer in open_timers:
+            timer.due_at, timer.breached_at, timer.breach_minutes = None, None, None
+            timer.state = Timer.State.RUNNING
+            timer.next_action_at = now + RETRY_AFTER
+            timer.sla_error, timer.sla_error_at = problem, now
+        fields = ["due_at", "state", "breached_at", "breach_minutes", "next_action_at", "sla_error", "sla_error_at"]
+        Timer.objects.bulk_update(open_timers, fields)
+        return
+    for timer, due, next_action in planned:
         timer.due_at = due
         if due is None:
             timer.state, timer.breached_at = Timer.State.PAUSED, None
@@ -80,10 +102,12 @@ def timers_recompute(ticket: Ticket, *, now: datetime, timers: list[Timer] | Non
             timer.state, timer.breached_at = Timer.State.BREACHED, due
         else:
             timer.state, timer.breached_at = Timer.State.RUNNING, None
-        # The next ladder step not fired yet; steps already due are the sweep's to fire (it runs every minute).
-        timer.next_action_at = None if due is None else ladder.next_action(timer)
+        timer.next_action_at = next_action
         timer.breach_minutes = None
-    Timer.objects.bulk_update(timers, ["due_at", "state", "breached_at", "breach_minutes", "next_action_at"])
+        timer.sla_error, timer.sla_error_at = "", None
+    Timer.objects.bulk_update(
+        open_timers, ["due_at", "state", "breached_at", "breach_minutes", "next_action_at", "sla_error", "sla_error_at"]
+    )
 
 
 def timers_meet(ticket: Ticket, metrics: tuple[str, ...], *, at: datetime) -> list[str]:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from aftersales.errors import ApplicationError, ConflictError
 from tickets.models import Attachment, ChargeLine, RepairOrder, Ticket, WorkLogEntry
 from tickets.services.events import event
-from tickets.services.tickets import ticket_transition
+from tickets.services.tickets import ticket_lock, ticket_transition
 from warranty.selectors import part_price_on
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -188,12 +188,13 @@ def repair_order_sign(
     work_done: str,
     signer_name: str,
     signature: str,
+    expected_version: int | None = None,
     now: datetime | None = None,
 ) -> RepairOrder:
     """The customer signs the repair order of a resolved case; that is the customer's confirmation."""
     now = now or timezone.now()
     image = decode_signature(signature)
-    ticket = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
+    ticket = ticket_lock(ticket, expected_version)
     if RepairOrder.objects.filter(ticket=ticket).exists():
         raise ConflictError(ORDER_EXISTS, _("The repair order is already signed."))
     if ticket.status != Ticket.Status.RESOLVED:
