@@ -49,7 +49,7 @@ ACTIVE_TIMER_STATES = (Timer.State.RUNNING, Timer.State.BREACHED, Timer.State.PA
 
 def next_timer(ticket: Ticket) -> Timer | None:
     """The deadline that matters most now: the earliest running or breached one (from prefetched timers)."""
-    active = [t for t in ticket.timers.all() if t.state in ACTIVE_TIMER_STATES and t.met_at is None and t.due_at]
+    active = [t for t in ticket.timers.all() if t.state in ACTIVE_TIMER_STATES and t.stopped_at is None and t.due_at]
     return min(active, key=lambda t: t.due_at, default=None)
 
 

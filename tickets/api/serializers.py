@@ -174,7 +174,17 @@ class TimerSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Timer
-        fields = ["metric", "target_minutes", "due_at", "state", "met_at", "breached_at", "breach_minutes"]
+        fields = [
+            "metric",
+            "target_minutes",
+            "due_at",
+            "state",
+            "met_at",
+            "breached_at",
+            "stopped_at",
+            "business_minutes",
+            "breach_minutes",
+        ]
 
 
 class TicketSerializer(serializers.ModelSerializer):

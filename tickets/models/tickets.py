@@ -178,7 +178,8 @@ class Timer(models.Model):
         PAUSED = "paused", _("paused")
         MET = "met", _("met")
         BREACHED = "breached", _("breached")
-        CANCELLED = "cancelled", _("not needed")
+        NOT_NEEDED = "not_needed", _("not needed")
+        CANCELLED = "cancelled", _("cancelled")
 
     ticket = models.ForeignKey(Ticket, verbose_name=_("case"), on_delete=models.CASCADE, related_name="timers")
     metric = models.ForeignKey(
@@ -188,9 +189,27 @@ class Timer(models.Model):
     started_at = models.DateTimeField(_("started at"))
     due_at = models.DateTimeField(_("due at"), null=True, blank=True, help_text=_("Empty while paused."))
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.RUNNING)
-    met_at = models.DateTimeField(_("met at"), null=True, blank=True)
-    breached_at = models.DateTimeField(_("breached at"), null=True, blank=True)
-    breach_minutes = models.PositiveIntegerField(_("late by (minutes)"), null=True, blank=True)
+    met_at = models.DateTimeField(
+        _("met at"), null=True, blank=True, help_text=_("When the work it times was done (in time or late).")
+    )
+    breached_at = models.DateTimeField(
+        _("breached at"), null=True, blank=True, help_text=_("When the deadline passed, if it did.")
+    )
+    stopped_at = models.DateTimeField(
+        _("stopped at"), null=True, blank=True, help_text=_("When it stopped for good: met, not needed or cancelled.")
+    )
+    business_minutes = models.PositiveIntegerField(
+        _("business minutes used"),
+        null=True,
+        blank=True,
+        help_text=_("From the start until it stopped, on the policy calendar, pauses left out."),
+    )
+    breach_minutes = models.PositiveIntegerField(
+        _("late by (business minutes)"),
+        null=True,
+        blank=True,
+        help_text=_("Business minutes past the target when it was met late or owed and not given."),
+    )
     next_action_at = models.DateTimeField(_("next action at"), null=True, blank=True)
     # Set when the deadline or an escalation could not be worked out (a broken calendar, a step that failed):
     # the case is skipped and retried later, and admins find it by the "SLA problem" filter.
@@ -201,7 +220,20 @@ class Timer(models.Model):
         ordering = ["ticket", "due_at"]
         verbose_name = _("SLA timer")
         verbose_name_plural = _("SLA timers")
-        constraints = [models.UniqueConstraint(fields=["ticket", "metric"], name="timer_unique_metric")]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "metric"], name="timer_unique_metric"),
+            # The outcomes mean one thing each (see tickets.services.timers).
+            models.CheckConstraint(
+                condition=models.Q(state__in=["running", "paused"], stopped_at__isnull=True)
+                | models.Q(state__in=["met", "not_needed", "cancelled"], stopped_at__isnull=False)
+                | models.Q(state="breached"),
+                name="timer_stopped_when_final",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(met_at__isnull=True) | models.Q(state__in=["met", "breached"]),
+                name="timer_met_is_met_or_late",
+            ),
+        ]
         indexes = [
             # The escalation sweep reads active timers by their next action time (cost follows due timers only).
             models.Index(
@@ -211,6 +243,10 @@ class Timer(models.Model):
             ),
             # Queue filters "due before" and sorting by what is due first.
             models.Index(fields=["due_at"], name="timer_due_running", condition=models.Q(state="running")),
+            # Dashboards: compliance and medians per metric over the timers that stopped in a period.
+            models.Index(
+                fields=["metric", "stopped_at"], name="timer_stopped", condition=models.Q(stopped_at__isnull=False)
+            ),
             # The admin's "SLA problem" filter: the few timers the sweep could not work on.
             models.Index(fields=["sla_error_at"], name="timer_sla_problem", condition=~models.Q(sla_error="")),
         ]

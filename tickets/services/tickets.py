@@ -36,7 +36,8 @@ MEETS = {
     "contact": ("first_response",),
     "start_remote": ("first_response", "remote_response"),
     "check_in": ("first_response", "onsite_arrival"),
-    "resolve": ("first_response", "remote_response", "onsite_arrival", "resolution"),
+    # Resolving proves contact and resolution only: a visit or a remote session never made was not needed.
+    "resolve": ("first_response", "resolution"),
 }
 
 
@@ -249,10 +250,10 @@ def ticket_transition(
     if action in MEETS:
         data["met"] = timer_services.timers_meet(ticket, MEETS[action], at=now)
     if action == "resolve":
-        timer_services.timers_cancel(ticket, ("loaner",))
+        data["ended"] = timer_services.timers_end(ticket, at=now)
         followup_schedule(ticket, now=now)
     elif action == "cancel":
-        timer_services.timers_cancel(ticket)
+        data["ended"] = timer_services.timers_end(ticket, at=now, cancelled=True)
     event(ticket, actor=actor, kind=action, from_state=before, to_state=after, at=now, data=data)
     return ticket
 
