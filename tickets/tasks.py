@@ -6,6 +6,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from aftersales.dates import business_date
 from tickets.services.escalation import sla_sweep
 from tickets.services.followups import complaints_notify_overdue
 from tickets.services.notifications import notification_channels_send, notification_digest_send
@@ -49,6 +50,6 @@ def notification_channels_task(notification_ids: list[int]) -> None:
 @shared_task(name="tickets.visits_generate", ignore_result=True)
 def visits_generate_task() -> int:
     """Daily: the visits due over the next VISIT_HORIZON_DAYS, each created once."""
-    today = timezone.localdate()
+    today = business_date()
     visits_notify_overdue(today=today)
     return visits_generate(today=today, horizon_days=settings.VISIT_HORIZON_DAYS)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from aftersales.dates import business_date
 from aftersales.decorators import role_required
 from aftersales.errors import ApplicationError
 from aftersales.roles import INTERNAL_ROLES, Role
@@ -89,7 +90,7 @@ def my_cases(request):
 @role_required(Role.ADMIN, Role.SERVICE_DESK, Role.SERVICE_MANAGER, Role.DEALER_STAFF)
 @require_http_methods(["GET", "POST"])
 def intake(request):
-    policy = sla.default_policy(on=timezone.localdate())
+    policy = sla.default_policy(on=business_date())
     form = IntakeForm(
         request.POST or None, severities=policy.severities.all(), initial={"channel": "phone", "severity": "major"}
     )
@@ -326,7 +327,7 @@ def inbox_read(request, pk):
 @role_required(Role.ADMIN, Role.SERVICE_DESK, Role.SERVICE_MANAGER)
 def followups(request):
     """The desk's follow-up calls: due today, this week, or all that are still to do."""
-    now = timezone.localtime()
+    now = timezone.localtime()  # the viewer's today: a page of one person's work, not a business date
     span = request.GET.get("when", "week")
     limits = {
         "today": now.replace(hour=23, minute=59, second=59),
@@ -376,7 +377,7 @@ def visit_scope(user):
 @role_required(*CASE_READERS)
 def visits(request):
     """Scheduled visits by day — the outlet's visit calendar (``?outlet=CODE``), today, this week or all."""
-    today = timezone.localdate()
+    today = timezone.localdate()  # the viewer's today: a page of one person's work, not a business date
     span = request.GET.get("when", "week")
     planned = visit_scope(request.user).filter(status=Visit.Status.PLANNED)
     if span == "today":
@@ -433,7 +434,7 @@ def visit_detail(request, pk):
 @role_required(*CASE_READERS)
 def today(request):
     """My follow-ups and visits today or this week, with my open cases: the day's work on one page."""
-    now = timezone.localtime()
+    now = timezone.localtime()  # the viewer's today: a page of one person's work, not a business date
     span = request.GET.get("when", "today")
     last_day = now.date() if span == "today" else now.date() + timezone.timedelta(days=6 - now.weekday())
     end = timezone.make_aware(timezone.datetime.combine(last_day, timezone.datetime.max.time()))

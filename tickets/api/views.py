@@ -1,5 +1,4 @@
 import django_filters
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
@@ -8,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from aftersales.api.permissions import roles_may_write
+from aftersales.dates import business_date
 from aftersales.errors import ApplicationError
 from aftersales.roles import Role
 from tickets import sla
@@ -83,7 +83,7 @@ class SLAPreviewView(APIView):
         data = serializers.PreviewRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        on = timezone.localdate(values["start"])
+        on = business_date(values["start"])
         try:
             policy = sla.policy_with_details(values.get("policy"), on=on)
         except SLAPolicy.DoesNotExist:

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aftersales.dates import business_date
 from aftersales.errors import ApplicationError, ConflictError
 from tickets.models import Loaner, Quotation, Ticket
 from tickets.services.events import event
@@ -87,7 +88,7 @@ def quotation_create(
     ticket = ticket_lock(ticket, expected_version)
     if ticket.quotations.filter(status=Quotation.Status.SENT).exists():
         raise ConflictError(QUOTATION_OPEN, _("A quotation is already waiting for the customer."))
-    priced = price_lines(ticket, lines, day=timezone.localdate(now))
+    priced = price_lines(ticket, lines, day=business_date(now))
     total = money(sum((Decimal(line["amount"]) for line in priced), Decimal(0)))
     quotation = Quotation.objects.create(ticket=ticket, lines=priced, total=total, created_by=actor, created_at=now)
     ticket.chargeable = True

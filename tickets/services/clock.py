@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.utils import timezone
-
+from aftersales.dates import business_date
 from tickets import business_time, sla
 from tickets.models import BusinessCalendar, SLAPolicy, Ticket, TicketPause
 
@@ -35,7 +34,8 @@ def policy_calendar(
     policy: SLAPolicy, *, around: datetime, cache: CalendarCache | None = None
 ) -> business_time.Calendar:
     """The engine view of the policy's calendar, with statutory dates loaded around ``around``."""
-    return (cache or CalendarCache()).get(policy.calendar, timezone.localdate(around))
+    calendar = policy.calendar
+    return (cache or CalendarCache()).get(calendar, business_date(around, zone=calendar.timezone))
 
 
 @dataclass

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aftersales.dates import business_date
 from aftersales.errors import ApplicationError, ConflictError, StaleVersionError
 from aftersales.roles import Role
 from tickets import sla, transitions
@@ -60,7 +61,7 @@ def next_number(now: datetime) -> str:
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval('tickets_ticket_number_seq')")
         sequence = cursor.fetchone()[0]
-    return f"SR{timezone.localtime(now):%y%m%d}-{sequence:06d}"
+    return f"SR{business_date(now):%y%m%d}-{sequence:06d}"
 
 
 def followup_schedule(ticket: Ticket, *, now: datetime) -> FollowUp:
@@ -103,7 +104,7 @@ def ticket_create(
     if unit is not None:
         customer = customer or unit.customer
         site = site or unit.site
-    on = timezone.localdate(reported_at)
+    on = business_date(reported_at)  # the coverage and policy day, whoever takes the call
     policy = sla_policy or policy_for(customer=customer, unit=unit, on=on)
     severities = {s.code: s for s in policy.severities.all()}
     if severity not in severities:

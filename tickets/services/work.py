@@ -14,6 +14,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aftersales.dates import business_date
 from aftersales.errors import ApplicationError, ConflictError
 from tickets.models import Attachment, ChargeLine, RepairOrder, Ticket, WorkLogEntry
 from tickets.services.events import event
@@ -133,7 +134,7 @@ def charge_line_add(
     the customer only when the case was not covered at intake."""
     now = now or timezone.now()
     if kind == ChargeLine.Kind.PART and unit_price is None:
-        listed = part_price_on(part_number=part_number, day=timezone.localdate(now))
+        listed = part_price_on(part_number=part_number, day=business_date(now))
         if listed is None:
             raise _refuse(
                 PART_UNKNOWN, _("Part %s is not on the price list; give a price.") % part_number, "part_number"

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aftersales.dates import business_date
 from aftersales.errors import ApplicationError, ConflictError, StaleVersionError
 from aftersales.roles import INTERNAL_ROLES, Role
 from warranty.models import RepairRecord, Unit
@@ -96,7 +97,7 @@ def unit_register(*, actor, serial: str, now: datetime | None = None, **fields) 
     unknown = set(fields) - set(UNIT_FIELDS)
     if unknown:
         raise TypeError(f"unknown unit fields: {sorted(unknown)}")
-    today = timezone.localdate(now)
+    today = business_date(now)
     check_unit_dates(fields, today=today)
     check_dealer_access(actor=actor, selling_dealer=fields.get("selling_dealer"))
     unit = Unit(
@@ -139,12 +140,12 @@ def unit_update(*, actor, unit: Unit, expected_version: int, now: datetime | Non
     if "selling_dealer" in changes:
         check_dealer_access(actor=actor, selling_dealer=changes["selling_dealer"])
     merged = {name: getattr(locked, name) for name in UNIT_FIELDS} | changes
-    check_unit_dates(merged, today=timezone.localdate(now))
+    check_unit_dates(merged, today=business_date(now))
     for name, value in changes.items():
         setattr(locked, name, value)
     if "invoice_date" in changes:
         locked.registered_late = is_registered_late(
-            invoice_date=locked.invoice_date, registered_on=timezone.localdate(locked.registered_at)
+            invoice_date=locked.invoice_date, registered_on=business_date(locked.registered_at)
         )
     locked.version += 1
     locked.save()
