@@ -29,6 +29,7 @@ from tickets.forms import (
     IntakeForm,
     LoanerForm,
     QuotationForm,
+    ResolveForm,
     SignForm,
     VisitForm,
     WorkLogForm,
@@ -129,6 +130,7 @@ def detail(request, pk):
         "timers": list(ticket.timers.all()),
         "allowed": transitions.allowed_actions(ticket.status),
         "assign_form": AssignForm(),
+        "resolve_form": ResolveForm(initial={"usage": ticket.unit.usage_reading if ticket.unit_id else None}),
         "worklog_form": WorkLogForm(),
         "charge_form": ChargeForm(),
         "attachment_form": AttachmentForm(),
@@ -192,6 +194,12 @@ def act(request, pk, action):
             messages.error(request, _("Choose a service engineer."))
             return _back(ticket)
         extra["engineer"] = form.cleaned_data["engineer"]
+    elif action == "resolve":
+        form = ResolveForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()))
+            return _back(ticket)
+        extra["repair"] = form.facts()
     try:
         ticket_services.ticket_transition(
             ticket=ticket,

@@ -25,7 +25,9 @@ from tickets.models import (
     Timer,
     WorkLogEntry,
 )
+from tickets.services.repairs import RepairFacts
 from warranty.models import Customer, Site, Unit
+from warranty.services.units import REPAIR_ASSEMBLIES, REPAIR_SYSTEMS
 
 
 class WindowEndField(serializers.TimeField):
@@ -187,6 +189,34 @@ class TimerSerializer(serializers.ModelSerializer):
         ]
 
 
+class CoveragePeriodSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+    usage_limit = serializers.IntegerField(allow_null=True)
+    active = serializers.BooleanField()
+
+
+class CoverageSnapshotSerializer(serializers.Serializer):
+    """The coverage decision at intake (schema 1)."""
+
+    schema = serializers.IntegerField()
+    serial = serializers.CharField()
+    on = serializers.DateField()
+    usage = serializers.IntegerField(allow_null=True)
+    covered = serializers.BooleanField()
+    regime = serializers.CharField()
+    policy_code = serializers.CharField()
+    policy_version = serializers.IntegerField(allow_null=True)
+    contract_number = serializers.CharField()
+    start_date = serializers.DateField(allow_null=True)
+    reason_code = serializers.CharField()
+    reason_message = serializers.CharField()
+    registration_late = serializers.BooleanField()
+    periods = CoveragePeriodSerializer(many=True)
+
+
 class TicketSerializer(serializers.ModelSerializer):
     severity = serializers.SlugRelatedField(slug_field="code", read_only=True)
     unit = serializers.SlugRelatedField(slug_field="serial", read_only=True)
@@ -194,6 +224,7 @@ class TicketSerializer(serializers.ModelSerializer):
     assigned_engineer = serializers.SlugRelatedField(slug_field="username", read_only=True)
     serving_outlet = serializers.SlugRelatedField(slug_field="code", read_only=True)
     sla_policy = serializers.StringRelatedField()
+    coverage_snapshot = CoverageSnapshotSerializer(source="coverage", allow_null=True, read_only=True)
     timers = TimerSerializer(many=True, read_only=True)
     allowed_actions = serializers.SerializerMethodField()
 
@@ -213,6 +244,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "category",
             "description",
             "coverage_snapshot",
+            "coverage_policy_version",
             "distance_km",
             "assigned_engineer",
             "serving_outlet",
@@ -262,6 +294,48 @@ class VersionedSerializer(StrictSerializer):
 
 class TransitionSerializer(VersionedSerializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class MainPartReplacedSerializer(StrictSerializer):
+    system = serializers.ChoiceField(choices=REPAIR_SYSTEMS)
+    part = serializers.CharField(max_length=64)
+
+
+class ResolveSerializer(TransitionSerializer):
+    """The engineer's repair report: it becomes the unit's repair record (its 三包 history)."""
+
+    problem_code = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, default="", help_text=_("Required for a case on a unit.")
+    )
+    quality_problem = serializers.BooleanField(
+        default=True, help_text=_("False: misuse or another excluded cause (not counted for 三包).")
+    )
+    serious_safety = serializers.BooleanField(default=False)
+    component = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    assemblies_replaced = serializers.ListField(child=serializers.ChoiceField(choices=REPAIR_ASSEMBLIES), default=list)
+    main_parts_replaced = MainPartReplacedSerializer(many=True, default=list)
+    excluded_hours = serializers.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        min_value=Decimal(0),
+        default=Decimal(0),
+        help_text=_("Transport of special parts or batteries, roadside-rescue travel: not repair time."),
+    )
+    usage = serializers.IntegerField(min_value=0, max_value=2147483647, required=False, allow_null=True)
+    repair_agreed_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text=_("Default: the approved quotation, else the report of the case.")
+    )
+    handed_in_at = serializers.DateTimeField(required=False, allow_null=True)
+    findings = serializers.CharField(required=False, allow_blank=True, default="")
+    work_done = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        repair = {name: attrs.pop(name) for name in list(attrs) if name in RepairFacts.__dataclass_fields__}
+        repair["assemblies_replaced"] = tuple(repair.get("assemblies_replaced", ()))
+        repair["main_parts_replaced"] = tuple(dict(item) for item in repair.get("main_parts_replaced", ()))
+        attrs["repair"] = RepairFacts(**repair)
+        return attrs
 
 
 class AssignSerializer(TransitionSerializer):

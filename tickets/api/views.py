@@ -113,7 +113,6 @@ SIMPLE_ACTIONS = (
     "wait_customer",
     "wait_parts",
     "resume",
-    "resolve",
     "confirm",
     "close",
     "reopen",
@@ -168,6 +167,12 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
         return self._transition(request, "assign", serializers.AssignSerializer)
+
+    @extend_schema(request=serializers.ResolveSerializer, responses=serializers.TicketSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        """The resolve transition with the engineer's repair report (the unit's repair record)."""
+        return self._transition(request, "resolve", serializers.ResolveSerializer)
 
     @extend_schema(request=serializers.SeverityChangeSerializer, responses=serializers.TicketSerializer)
     @action(detail=True, methods=["post"])

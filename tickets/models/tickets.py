@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.models import Event
 from tickets import transitions
+from tickets.coverage_snapshot import CoverageSnapshot
 
 
 class Ticket(models.Model):
@@ -66,7 +67,29 @@ class Ticket(models.Model):
     )
     category = models.CharField(_("category"), max_length=64, blank=True)
     description = models.TextField(_("fault description"))
-    coverage_snapshot = models.JSONField(_("coverage at intake"), default=dict, blank=True)
+    coverage_snapshot = models.JSONField(
+        _("coverage at intake"),
+        default=dict,
+        blank=True,
+        help_text=_("A versioned CoverageSnapshot (tickets.coverage_snapshot); empty for a case without a unit."),
+    )
+    coverage_policy_version = models.ForeignKey(
+        "warranty.PolicyVersion",
+        verbose_name=_("warranty terms at intake"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The policy version that decided the coverage at intake (and prices paid service)."),
+    )
+    coverage_contract = models.ForeignKey(
+        "warranty.ServiceContract",
+        verbose_name=_("service contract at intake"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     distance_km = models.PositiveIntegerField(_("distance from the outlet (km)"), null=True, blank=True)
     assigned_engineer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -132,6 +155,11 @@ class Ticket(models.Model):
 
     def __str__(self):
         return self.number
+
+    @property
+    def coverage(self) -> CoverageSnapshot | None:
+        """The coverage decision at intake as a typed value (None for a case without a unit)."""
+        return CoverageSnapshot.from_json(self.coverage_snapshot)
 
 
 class TicketEvent(Event):

@@ -28,10 +28,7 @@ LOANER_ALREADY_REQUESTED = "loaner_already_requested"
 
 def pricing_terms(ticket: Ticket) -> PolicyVersion | None:
     """The unit's policy version at intake decides out-of-warranty prices (parts at list or cost, labour)."""
-    basis = (ticket.coverage_snapshot or {}).get("basis") or {}
-    if not basis:
-        return None
-    return PolicyVersion.objects.filter(policy_id=basis["policy"]["id"], version=basis["version"]).first()
+    return ticket.coverage_policy_version
 
 
 def price_lines(ticket: Ticket, lines: list[dict], *, day) -> list[dict]:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -18,8 +16,9 @@ from tickets import sla, transitions
 from tickets.models import FollowUp, SLAPolicy, Ticket, TicketPause, WorkLogEntry
 from tickets.services import timers as timer_services
 from tickets.services.clock import add_working_days, policy_calendar
+from tickets.services.coverage import coverage_at_intake
 from tickets.services.events import event
-from warranty import coverage as warranty_coverage
+from tickets.services.repairs import RepairFacts, repair_facts_check, repair_report_write
 
 REPORTED_IN_FUTURE = "reported_in_future"
 INVALID_TRANSITION = "invalid_transition"
@@ -65,12 +64,15 @@ def next_number(now: datetime) -> str:
 
 
 def followup_schedule(ticket: Ticket, *, now: datetime) -> FollowUp:
-    """The follow-up call (回访) of a resolved case, due the policy's working days later on its calendar."""
+    """The follow-up call (回访) of a resolved case, due the policy's working days later on its calendar. A case
+    resolved again before its call was made moves that call instead of adding a second one."""
     policy = ticket.sla_policy
     calendar = policy_calendar(policy, around=now)
-    return FollowUp.objects.create(
-        ticket=ticket, resolved_at=now, due_at=add_working_days(calendar, now, policy.followup_days)
+    due = add_working_days(calendar, now, policy.followup_days)
+    followup, _created = FollowUp.objects.update_or_create(
+        ticket=ticket, status=FollowUp.Status.PENDING, defaults={"resolved_at": now, "due_at": due}
     )
+    return followup
 
 
 @transaction.atomic
@@ -113,12 +115,9 @@ def ticket_create(
             _("Unknown severity %(code)s.") % {"code": severity},
             details={"severity": [_("Choose one of: %s.") % ", ".join(severities)]},
         )
-    snapshot = {}
-    if unit is not None:
-        answer = warranty_coverage.coverage(unit, on=on, usage=unit.usage_reading)
-        snapshot = json.loads(json.dumps(answer, cls=DjangoJSONEncoder))
+    intake = coverage_at_intake(unit, on=on) if unit is not None else None
     ticket = Ticket.objects.create(
-        chargeable=unit is not None and not snapshot.get("covered", False),
+        chargeable=intake is not None and not intake.snapshot.covered,
         number=next_number(now),
         channel=channel,
         reporter_name=reporter_name,
@@ -130,7 +129,9 @@ def ticket_create(
         site=site,
         sla_policy=policy,
         severity=severities[severity],
-        coverage_snapshot=snapshot,
+        coverage_snapshot=intake.snapshot.to_json() if intake else {},
+        coverage_policy_version=intake.policy_version if intake else None,
+        coverage_contract=intake.contract if intake else None,
         distance_km=distance_km,
         serving_outlet=serving_outlet,
         reported_at=reported_at,
@@ -179,9 +180,12 @@ def ticket_transition(
     expected_version: int | None = None,
     engineer=None,
     note: str = "",
+    repair: RepairFacts | None = None,
     now: datetime | None = None,
 ) -> Ticket:
-    """Move a case by the transition table; meets the timers the work proves, keeps the pause ledger."""
+    """Move a case by the transition table; meets the timers the work proves, keeps the pause ledger.
+    Resolving takes the engineer's ``repair`` report (required for a case on a unit: its problem code) and
+    writes the unit's repair record."""
     now = now or timezone.now()
     ticket = ticket_lock(ticket, expected_version)
     before = ticket.status
@@ -204,6 +208,8 @@ def ticket_transition(
         latest = ticket.followups.order_by("-resolved_at").first()
         if latest is None or latest.status != "done":
             raise ConflictError(FOLLOWUP_REQUIRED, _("A case is closed only after its follow-up call is done."))
+    if action == "resolve":
+        repair = repair_facts_check(ticket, repair, now=now)
     open_visits = ticket.work_log.filter(kind=WorkLogEntry.Kind.VISIT, started_at__isnull=False, ended_at__isnull=True)
     if action == "assign":
         if engineer is None or not engineer.has_role(Role.ENGINEER):
@@ -252,6 +258,8 @@ def ticket_transition(
         data["met"] = timer_services.timers_meet(ticket, MEETS[action], at=now)
     if action == "resolve":
         data["ended"] = timer_services.timers_end(ticket, at=now)
+        report = repair_report_write(ticket, actor=actor, facts=repair, now=now)
+        data["problem_code"] = report.problem_code
         followup_schedule(ticket, now=now)
     elif action == "cancel":
         data["ended"] = timer_services.timers_end(ticket, at=now, cancelled=True)

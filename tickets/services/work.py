@@ -18,6 +18,7 @@ from aftersales.dates import business_date
 from aftersales.errors import ApplicationError, ConflictError
 from tickets.models import Attachment, ChargeLine, RepairOrder, Ticket, WorkLogEntry
 from tickets.services.events import event
+from tickets.services.repairs import repair_record_sign
 from tickets.services.tickets import ticket_lock, ticket_transition
 from warranty.selectors import part_price_on
 
@@ -143,7 +144,8 @@ def charge_line_add(
         description = description or listed.name
     if unit_price is None:
         raise _refuse("price_required", _("Give the hourly rate."), "unit_price")
-    covered = bool(ticket.coverage_snapshot.get("covered")) if ticket.unit_id else False
+    coverage = ticket.coverage
+    covered = coverage is not None and coverage.covered
     line = ChargeLine.objects.create(
         ticket=ticket,
         kind=kind,
@@ -212,6 +214,7 @@ def repair_order_sign(
     )
     order.signature.save(f"{ticket.number}.png", ContentFile(image), save=False)
     order.save()
+    repair_record_sign(ticket, actor=actor, order=order, now=now)
     event(ticket, actor=actor, kind="repair_order_signed", at=now, data={"signer": signer_name})
     ticket_transition(ticket=ticket, action="confirm", actor=actor, now=now)
     return order

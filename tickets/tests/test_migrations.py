@@ -79,10 +79,9 @@ def test_migration_0014_timer_outcomes_from_history(at_0013, django_user_model):
     late = make_case(apps, "OLD-3", "in_progress", user)
     old_timer(late, "first_response", "breached", 10, met_at=T0 + timedelta(minutes=25))
 
-    migrate([("tickets", "0014_timer_outcomes")])
-    from tickets.models import Timer
-
-    rows = {(t.ticket.number, t.metric.code): t for t in Timer.objects.select_related("ticket", "metric")}
+    after = migrate([("tickets", "0014_timer_outcomes")])
+    timers = after.get_model("tickets", "Timer").objects.select_related("ticket", "metric")
+    rows = {(t.ticket.number, t.metric.code): t for t in timers}
     remote = rows["OLD-1", "remote_response"]
     assert (remote.state, remote.met_at, remote.stopped_at) == ("not_needed", None, T0 + timedelta(hours=1))
     assert remote.business_minutes == 60
@@ -96,3 +95,59 @@ def test_migration_0014_timer_outcomes_from_history(at_0013, django_user_model):
     )
     contact = rows["OLD-3", "first_response"]
     assert (contact.state, contact.business_minutes, contact.breach_minutes) == ("breached", 25, 15)
+
+
+@pytest.fixture
+def at_0014():
+    apps = migrate([("tickets", "0014_timer_outcomes"), ("warranty", "0003_repair_source")])
+    yield apps
+    migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_0015_coverage_snapshot_typed_with_keys(at_0014, django_user_model):
+    apps = at_0014
+    policy = apps.get_model("warranty", "WarrantyPolicy").objects.create(code="OLDPOL", name="old", regime="car_2021")
+    version = apps.get_model("warranty", "PolicyVersion").objects.create(
+        policy=policy, version=3, effective_from="2020-01-01", whole_unit_months=36, sanbao_months=24, created_at=T0
+    )
+    user = django_user_model.objects.create(username="old-desk")
+    ticket = make_case(apps, "OLD-9", "new", user)
+    ticket.coverage_snapshot = {
+        "serial": "LSV0001",
+        "on": "2026-03-02",
+        "usage": 1200,
+        "covered": True,
+        "basis": {
+            "regime": "car_2021",
+            "policy": {"id": policy.pk, "code": "OLDPOL", "name": "old"},
+            "version": 3,
+            "effective_from": "2020-01-01",
+            "contract": None,
+            "start_event": "invoice",
+            "start_date": "2025-06-01",
+        },
+        "periods": [
+            {
+                "name": "repair_period",
+                "label": "包修期",
+                "start": "2025-06-01",
+                "end": "2028-06-01",
+                "usage_limit": 60000,
+                "active": True,
+            }
+        ],
+        "component": None,
+        "reason": None,
+        "registration": {"registered_at": "2025-06-01T10:00:00+08:00", "late": False, "due": "2025-06-21"},
+    }
+    ticket.save()
+    after = migrate([("tickets", "0015_repair_reports_coverage_basis")])
+    migrated = after.get_model("tickets", "Ticket").objects.get(number="OLD-9")
+    assert migrated.coverage_policy_version_id == version.pk
+    snapshot = migrated.coverage_snapshot
+    assert snapshot["schema"] == 1 and snapshot["covered"] is True and snapshot["policy_version"] == 3
+    assert snapshot["periods"][0]["end"] == "2028-06-01" and snapshot["start_date"] == "2025-06-01"
+    from tickets.coverage_snapshot import CoverageSnapshot
+
+    assert CoverageSnapshot.from_json(snapshot).periods[0].usage_limit == 60000
