@@ -176,9 +176,23 @@ def _back(ticket: Ticket, anchor: str = ""):
 
 def _show_error(request, error: ApplicationError) -> None:
     details = "; ".join(
-        str(message) for errors in error.details.values() if isinstance(errors, list) for message in errors
+        str(message)
+        for name, errors in error.details.items()
+        if isinstance(errors, list) and name != "version"  # the current version number means nothing to people
+        for message in errors
     )
     messages.error(request, f"{error.message} {details}".strip())
+
+
+VERSION_REQUIRED = "version_required"
+
+
+def _posted_version(request) -> int:
+    """The version of the case the page showed (a hidden input of every form that changes the case)."""
+    raw = request.POST.get("version", "")
+    if not raw.isdigit() or not 0 < int(raw) < 2**31:
+        raise ApplicationError(VERSION_REQUIRED, _("This page is out of date: reload the case and try again."))
+    return int(raw)
 
 
 @role_required(*CASE_WRITERS)
@@ -205,7 +219,7 @@ def act(request, pk, action):
             ticket=ticket,
             action=action,
             actor=request.user,
-            expected_version=int(request.POST.get("version") or 0) or None,
+            expected_version=_posted_version(request),
             note=request.POST.get("note", ""),
             **extra,
         )
@@ -238,19 +252,25 @@ def add_work(request, pk, what):
     if what == "charge":
         values["description"] = values["description"] or ""
     try:
+        if what in CASE_CHANGES:
+            values["expected_version"] = _posted_version(request)
         service(ticket=ticket, actor=request.user, **values)
     except ApplicationError as error:
         _show_error(request, error)
     return _back(ticket, anchor)
 
 
-def _quote(*, ticket, actor, **fields):
+# Page forms that change the case itself (the others add notes, lines and files to it).
+CASE_CHANGES = ("quotation", "decision", "loaner", "escalate")
+
+
+def _quote(*, ticket, actor, expected_version, **fields):
     form = QuotationForm(fields)
     form.is_valid()
     lines = form.lines()
     if not lines:
         raise ApplicationError("quotation_empty", _("Add at least one line."))
-    return billing.quotation_create(ticket=ticket, actor=actor, lines=lines)
+    return billing.quotation_create(ticket=ticket, actor=actor, lines=lines, expected_version=expected_version)
 
 
 @role_required(*CASE_WRITERS)
@@ -258,7 +278,9 @@ def _quote(*, ticket, actor, **fields):
 def loaner_return(request, pk, loaner_pk):
     ticket = _case(request, pk)
     try:
-        billing.loaner_return(ticket=ticket, loaner=loaner_pk, actor=request.user)
+        billing.loaner_return(
+            ticket=ticket, loaner=loaner_pk, actor=request.user, expected_version=_posted_version(request)
+        )
     except ApplicationError as error:
         _show_error(request, error)
     return _back(ticket, "#billing")
@@ -271,7 +293,9 @@ def sign(request, pk):
     form = SignForm(request.POST or None, initial={"signer_name": ticket.reporter_name})
     if request.method == "POST" and form.is_valid():
         try:
-            work_services.repair_order_sign(ticket=ticket, actor=request.user, **form.cleaned_data)
+            work_services.repair_order_sign(
+                ticket=ticket, actor=request.user, expected_version=_posted_version(request), **form.cleaned_data
+            )
         except ApplicationError as error:
             form.add_error(None, f"{error.message}")
         else:
@@ -363,7 +387,9 @@ def followup_done(request, pk):
         messages.error(request, _("Fill in every score."))
         return redirect("tickets:followups")
     try:
-        done = followup_services.followup_complete(followup=followup, actor=request.user, **form.cleaned_data)
+        done = followup_services.followup_complete(
+            followup=followup, actor=request.user, expected_version=_posted_version(request), **form.cleaned_data
+        )
     except ApplicationError as error:
         _show_error(request, error)
     else:

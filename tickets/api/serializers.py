@@ -287,8 +287,10 @@ class TicketCreateSerializer(StrictSerializer):
 
 
 class VersionedSerializer(StrictSerializer):
+    """Every change of a case carries the version the client read: missing is 400, stale is 412."""
+
     version = serializers.IntegerField(
-        min_value=1, required=False, help_text=_("The version you read; a stale one gets 412.")
+        min_value=1, max_value=2147483647, help_text=_("The version of the case you read; a stale one gets 412.")
     )
 
 
@@ -433,7 +435,7 @@ class RepairOrderSerializer(serializers.ModelSerializer):
         fields = ["findings", "work_done", "total_charged", "signer_name", "signed_at", "signature"]
 
 
-class RepairOrderSignSerializer(StrictSerializer):
+class RepairOrderSignSerializer(VersionedSerializer):
     findings = serializers.CharField()
     work_done = serializers.CharField()
     signer_name = serializers.CharField(max_length=100)
@@ -444,7 +446,7 @@ class QuotationLineSerializer(ChargeLineCreateSerializer):
     needs_description = False
 
 
-class QuotationCreateSerializer(StrictSerializer):
+class QuotationCreateSerializer(VersionedSerializer):
     lines = QuotationLineSerializer(many=True, allow_empty=False)
 
 
@@ -454,7 +456,7 @@ class QuotationSerializer(serializers.ModelSerializer):
         fields = ["id", "status", "lines", "total", "created_at", "decided_at", "decided_by_name"]
 
 
-class QuotationDecisionSerializer(StrictSerializer):
+class QuotationDecisionSerializer(VersionedSerializer):
     approved = serializers.BooleanField()
     customer_name = serializers.CharField(max_length=100)
 
@@ -465,16 +467,16 @@ class LoanerSerializer(serializers.ModelSerializer):
         fields = ["id", "description", "serial", "lent_at", "returned_at"]
 
 
-class LoanerCreateSerializer(StrictSerializer):
+class LoanerCreateSerializer(VersionedSerializer):
     description = serializers.CharField(max_length=200)
     serial = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
 
 
-class LoanerReturnSerializer(StrictSerializer):
+class LoanerReturnSerializer(VersionedSerializer):
     loaner = serializers.IntegerField()
 
 
-class EscalateSerializer(StrictSerializer):
+class EscalateSerializer(VersionedSerializer):
     plan = serializers.CharField(help_text=_("The emergency plan agreed with the customer."))
 
 
@@ -484,6 +486,9 @@ class PolicyChangeSerializer(VersionedSerializer):
 
 class FollowUpSerializer(serializers.ModelSerializer):
     ticket = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    ticket_version = serializers.IntegerField(
+        source="ticket.version", read_only=True, help_text=_("Send it as version when completing the call.")
+    )
     done_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
@@ -491,6 +496,7 @@ class FollowUpSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "ticket",
+            "ticket_version",
             "resolved_at",
             "due_at",
             "status",
@@ -505,7 +511,7 @@ class FollowUpSerializer(serializers.ModelSerializer):
         ]
 
 
-class FollowUpCompleteSerializer(StrictSerializer):
+class FollowUpCompleteSerializer(VersionedSerializer):
     attitude = serializers.IntegerField(min_value=1, max_value=5)
     quality = serializers.IntegerField(min_value=1, max_value=5)
     solved = serializers.IntegerField(min_value=1, max_value=5)
@@ -513,5 +519,5 @@ class FollowUpCompleteSerializer(StrictSerializer):
     comments = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class ComplaintAnswerSerializer(StrictSerializer):
+class ComplaintAnswerSerializer(VersionedSerializer):
     answer = serializers.CharField()

@@ -157,7 +157,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
             ticket=ticket,
             action=action_name,
             actor=request.user,
-            expected_version=values.pop("version", None),
+            expected_version=values.pop("version"),
             **values,
             **extra,
         )
@@ -184,7 +184,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
             ticket=ticket,
             severity=data.validated_data["severity"],
             actor=request.user,
-            expected_version=data.validated_data.get("version"),
+            expected_version=data.validated_data["version"],
         )
         return Response(serializers.TicketSerializer(ticket_get(user=request.user, pk=ticket.pk)).data)
 
@@ -196,6 +196,14 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         return self.get_paginated_response(serializers.TicketEventSerializer(page, many=True).data)
 
 
+def service_input(validated: dict) -> dict:
+    """Input values as the service takes them: the version the client read is ``expected_version``."""
+    values = dict(validated)
+    if "version" in values:
+        values["expected_version"] = values.pop("version")
+    return values
+
+
 def _sub_resource(name: str, url_path: str, output, create_input, service, *, multipart: bool = False):
     """GET lists a case's entries of one kind; POST adds one through ``service``."""
 
@@ -204,7 +212,7 @@ def _sub_resource(name: str, url_path: str, output, create_input, service, *, mu
         if request.method == "POST":
             data = create_input(data=request.data)
             data.is_valid(raise_exception=True)
-            created = service(ticket=ticket, actor=request.user, **data.validated_data)
+            created = service(ticket=ticket, actor=request.user, **service_input(data.validated_data))
             return Response(output(created, context={"request": request}).data, status=status.HTTP_201_CREATED)
         entries = getattr(ticket, name).all()
         return Response(output(entries, many=True, context={"request": request}).data)
@@ -253,7 +261,7 @@ def repair_order(self, request, pk=None):
     if request.method == "POST":
         data = serializers.RepairOrderSignSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        order = work_services.repair_order_sign(ticket=ticket, actor=request.user, **data.validated_data)
+        order = work_services.repair_order_sign(ticket=ticket, actor=request.user, **service_input(data.validated_data))
         return Response(
             serializers.RepairOrderSerializer(order, context={"request": request}).data, status=status.HTTP_201_CREATED
         )
@@ -266,8 +274,10 @@ def repair_order(self, request, pk=None):
 TicketViewSet.repair_order = repair_order
 
 
-def _quotation_create(*, ticket, actor, lines):
-    return billing.quotation_create(ticket=ticket, actor=actor, lines=[dict(line) for line in lines])
+def _quotation_create(*, ticket, actor, lines, expected_version):
+    return billing.quotation_create(
+        ticket=ticket, actor=actor, lines=[dict(line) for line in lines], expected_version=expected_version
+    )
 
 
 TicketViewSet.quotations = _sub_resource(
@@ -289,7 +299,7 @@ def _case_action(url_path: str, input_serializer, run):
         ticket = self.get_object()
         data = input_serializer(data=request.data)
         data.is_valid(raise_exception=True)
-        run(ticket=ticket, actor=request.user, **data.validated_data)
+        run(ticket=ticket, actor=request.user, **service_input(data.validated_data))
         return Response(serializers.TicketSerializer(ticket_get(user=request.user, pk=ticket.pk)).data)
 
     handler.__name__ = url_path.replace("-", "_")
@@ -305,9 +315,11 @@ TicketViewSet.loaner_return = _case_action("loaner-return", serializers.LoanerRe
 TicketViewSet.escalate = _case_action("escalate", serializers.EscalateSerializer, billing.ticket_escalate)
 
 
-def _change_policy(*, ticket, actor, policy, version=None):
+def _change_policy(*, ticket, actor, policy, expected_version):
     """Move the case to another SLA policy; deadlines are recomputed from the start and the pause ledger."""
-    return ticket_services.ticket_change_policy(ticket=ticket, policy=policy, actor=actor, expected_version=version)
+    return ticket_services.ticket_change_policy(
+        ticket=ticket, policy=policy, actor=actor, expected_version=expected_version
+    )
 
 
 TicketViewSet.sla_policy = _case_action("sla-policy", serializers.PolicyChangeSerializer, _change_policy)
@@ -359,5 +371,7 @@ class FollowUpViewSet(viewsets.ReadOnlyModelViewSet):
         followup = self.get_object()
         data = serializers.FollowUpCompleteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        followup = followup_services.followup_complete(followup=followup, actor=request.user, **data.validated_data)
+        followup = followup_services.followup_complete(
+            followup=followup, actor=request.user, **service_input(data.validated_data)
+        )
         return Response(serializers.FollowUpSerializer(followup).data)
