@@ -52,6 +52,7 @@ def test_intake_to_signed_printable_repair_order(page, live_server, login, unit)
     expect(page.get_by_test_id("engineer")).to_have_text("王建国")
     page.click("button[data-action=check_in]")
     expect(page.get_by_test_id("status")).to_have_text("处理中")
+    page.fill("[data-testid=resolve-form] #id_problem_code", "battery_terminal")
     page.click("button[data-action=resolve]")
     expect(page.get_by_test_id("status")).to_have_text("已解决")
 

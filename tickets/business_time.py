@@ -56,14 +56,16 @@ MESSAGES = {
 class CalendarError(ValueError):
     """A calendar or an input the arithmetic cannot work with; `code` is stable, `message` is for people."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, params: dict | None = None) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
+        # The values the message names (windows, days, zone), so a caller can word it in the user's language.
+        self.params = params or {}
 
 
 def _error(code: str, **params: object) -> CalendarError:
-    return CalendarError(code, MESSAGES[code].format(**params))
+    return CalendarError(code, MESSAGES[code].format(**params), params)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from aftersales.models import User
 from tickets.models import Ticket
+from tickets.services.repairs import RepairFacts
 from tickets.services.tickets import ticket_create, ticket_transition
 from warranty.models import Unit
 
@@ -46,5 +47,8 @@ def seed(*, now) -> None:
                 action=action,
                 actor=desk if action == "assign" else engineer,
                 engineer=engineer if action == "assign" else None,
+                repair=RepairFacts(problem_code="display_black", findings="主板排线松动", work_done="重新插接排线")
+                if action == "resolve"
+                else None,
                 now=min(at, now),
             )

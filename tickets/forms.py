@@ -5,6 +5,8 @@ from aftersales.forms import ScopedForm
 from aftersales.models import User
 from aftersales.roles import Role
 from tickets.models import Ticket, WorkLogEntry
+from tickets.services.repairs import RepairFacts
+from warranty.services.units import REPAIR_ASSEMBLIES, REPAIR_SYSTEMS
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -156,3 +158,63 @@ class VisitForm(forms.Form):
             if line:
                 items.append({"item": line.lstrip("!").strip(), "ok": not line.startswith("!")})
         return items
+
+
+class ResolveForm(forms.Form):
+    """The engineer's repair report on resolving; it becomes the unit's repair record (三包 history)."""
+
+    problem_code = forms.CharField(
+        label=_("Problem code"), max_length=64, required=False, help_text=_("Required for a case on a unit.")
+    )
+    quality_problem = forms.BooleanField(label=_("Quality problem"), required=False, initial=True)
+    serious_safety = forms.BooleanField(label=_("Serious safety fault"), required=False)
+    component = forms.CharField(label=_("Failed component"), max_length=64, required=False)
+    assemblies_replaced = forms.MultipleChoiceField(
+        label=_("Assemblies replaced"),
+        choices=[(code, code) for code in REPAIR_ASSEMBLIES],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    main_parts_replaced = forms.CharField(
+        label=_("Main parts replaced"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("One per line as system: part, e.g. brake: front caliper."),
+    )
+    excluded_hours = forms.DecimalField(
+        label=_("Excluded hours"), min_value=0, max_digits=8, decimal_places=2, required=False
+    )
+    usage = forms.IntegerField(label=_("Usage reading"), min_value=0, max_value=2147483647, required=False)
+    repair_agreed_at = forms.DateTimeField(label=_("Repair agreed at"), required=False, widget=DATETIME_WIDGET)
+    findings = forms.CharField(label=_("Findings"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    work_done = forms.CharField(label=_("Work done"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def clean_main_parts_replaced(self):
+        parts = []
+        for line in self.cleaned_data["main_parts_replaced"].splitlines():
+            if not line.strip():
+                continue
+            system, _sep, part = line.partition(":")
+            system, part = system.strip(), part.strip()
+            if system not in REPAIR_SYSTEMS or not part:
+                raise forms.ValidationError(
+                    _("Write each line as system: part; systems: %(known)s.") % {"known": ", ".join(REPAIR_SYSTEMS)}
+                )
+            parts.append({"system": system, "part": part})
+        return parts
+
+    def facts(self) -> RepairFacts:
+        data = self.cleaned_data
+        return RepairFacts(
+            problem_code=data["problem_code"],
+            quality_problem=data["quality_problem"],
+            serious_safety=data["serious_safety"],
+            component=data["component"],
+            assemblies_replaced=tuple(data["assemblies_replaced"]),
+            main_parts_replaced=tuple(data["main_parts_replaced"]),
+            excluded_hours=data["excluded_hours"] or 0,
+            usage=data["usage"],
+            repair_agreed_at=data["repair_agreed_at"],
+            findings=data["findings"],
+            work_done=data["work_done"],
+        )

@@ -43,6 +43,6 @@ def by_next_deadline(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
     return tickets.annotate(
         next_due=Min(
             "timers__due_at",
-            filter=Q(timers__state__in=[Timer.State.RUNNING, Timer.State.BREACHED], timers__met_at__isnull=True),
+            filter=Q(timers__state__in=[Timer.State.RUNNING, Timer.State.BREACHED], timers__stopped_at__isnull=True),
         )
     ).order_by(F("next_due").asc(nulls_last=True), "-reported_at", "-id")

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from aftersales.dates import business_date
 from aftersales.errors import ApplicationError
 from tickets import business_time
 from tickets.holidays import china_calendar_dates
@@ -103,7 +104,7 @@ def targets_for(
             details={"severity": [_("Choose one of: %s.") % ", ".join(severities)]},
         )
     chosen = severities[severity]
-    calendar = engine_calendar(policy.calendar, around=start.date())
+    calendar = engine_calendar(policy.calendar, around=business_date(start, zone=policy.calendar.timezone))
     answer = []
     for target in sorted(policy.targets.all(), key=lambda t: t.metric_id):
         if target.severity_id != chosen.pk:

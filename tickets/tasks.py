@@ -3,17 +3,19 @@
 import smtplib
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
+from aftersales.dates import business_date
 from tickets.services.escalation import sla_sweep
+from tickets.services.followups import complaints_notify_overdue
 from tickets.services.notifications import notification_channels_send, notification_digest_send
+from tickets.services.visits import visits_generate, visits_notify_overdue
 
 
 @shared_task(name="tickets.sla_sweep", ignore_result=True)
 def sla_sweep_task() -> int:
     """Beat runs this every SLA_SWEEP_SECONDS; overlapping runs are safe (SKIP LOCKED + unique steps)."""
-    from tickets.services.followups import complaints_notify_overdue
-
     now = timezone.now()
     complaints_notify_overdue(now=now)
     return sla_sweep(now=now).fired
@@ -48,10 +50,6 @@ def notification_channels_task(notification_ids: list[int]) -> None:
 @shared_task(name="tickets.visits_generate", ignore_result=True)
 def visits_generate_task() -> int:
     """Daily: the visits due over the next VISIT_HORIZON_DAYS, each created once."""
-    from django.conf import settings
-
-    from tickets.services.visits import visits_generate, visits_notify_overdue
-
-    today = timezone.localdate()
+    today = business_date()
     visits_notify_overdue(today=today)
     return visits_generate(today=today, horizon_days=settings.VISIT_HORIZON_DAYS)

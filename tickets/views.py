@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from aftersales.dates import business_date
 from aftersales.decorators import role_required
 from aftersales.errors import ApplicationError
 from aftersales.roles import Role
@@ -29,6 +30,7 @@ from tickets.forms import (
     IntakeForm,
     LoanerForm,
     QuotationForm,
+    ResolveForm,
     SignForm,
     VisitForm,
     WorkLogForm,
@@ -50,7 +52,7 @@ ACTIVE_TIMER_STATES = (Timer.State.RUNNING, Timer.State.BREACHED, Timer.State.PA
 
 def next_timer(ticket: Ticket) -> Timer | None:
     """The deadline that matters most now: the earliest running or breached one (from prefetched timers)."""
-    active = [t for t in ticket.timers.all() if t.state in ACTIVE_TIMER_STATES and t.met_at is None and t.due_at]
+    active = [t for t in ticket.timers.all() if t.state in ACTIVE_TIMER_STATES and t.stopped_at is None and t.due_at]
     return min(active, key=lambda t: t.due_at, default=None)
 
 
@@ -90,7 +92,7 @@ def my_cases(request):
 @role_required(Role.ADMIN, Role.SERVICE_DESK, Role.SERVICE_MANAGER, Role.DEALER_STAFF)
 @require_http_methods(["GET", "POST"])
 def intake(request):
-    policy = sla.default_policy(on=timezone.localdate())
+    policy = sla.default_policy(on=business_date())
     form = IntakeForm(
         request.POST or None, severities=policy.severities.all(), initial={"channel": "phone", "severity": "major"}
     )
@@ -130,6 +132,7 @@ def detail(request, pk):
         "timers": list(ticket.timers.all()),
         "allowed": transitions.allowed_actions(ticket.status),
         "assign_form": AssignForm(user=request.user),
+        "resolve_form": ResolveForm(initial={"usage": ticket.unit.usage_reading if ticket.unit_id else None}),
         "worklog_form": WorkLogForm(),
         "charge_form": ChargeForm(),
         "attachment_form": AttachmentForm(),
@@ -175,9 +178,23 @@ def _back(ticket: Ticket, anchor: str = ""):
 
 def _show_error(request, error: ApplicationError) -> None:
     details = "; ".join(
-        str(message) for errors in error.details.values() if isinstance(errors, list) for message in errors
+        str(message)
+        for name, errors in error.details.items()
+        if isinstance(errors, list) and name != "version"  # the current version number means nothing to people
+        for message in errors
     )
     messages.error(request, f"{error.message} {details}".strip())
+
+
+VERSION_REQUIRED = "version_required"
+
+
+def _posted_version(request) -> int:
+    """The version of the case the page showed (a hidden input of every form that changes the case)."""
+    raw = request.POST.get("version", "")
+    if not raw.isdigit() or not 0 < int(raw) < 2**31:
+        raise ApplicationError(VERSION_REQUIRED, _("This page is out of date: reload the case and try again."))
+    return int(raw)
 
 
 @role_required(*CASE_WRITERS)
@@ -193,12 +210,18 @@ def act(request, pk, action):
             messages.error(request, _("Choose a service engineer."))
             return _back(ticket)
         extra["engineer"] = form.cleaned_data["engineer"]
+    elif action == "resolve":
+        form = ResolveForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()))
+            return _back(ticket)
+        extra["repair"] = form.facts()
     try:
         ticket_services.ticket_transition(
             ticket=ticket,
             action=action,
             actor=request.user,
-            expected_version=int(request.POST.get("version") or 0) or None,
+            expected_version=_posted_version(request),
             note=request.POST.get("note", ""),
             **extra,
         )
@@ -231,30 +254,35 @@ def add_work(request, pk, what):
     if what == "charge":
         values["description"] = values["description"] or ""
     try:
+        if what in CASE_CHANGES:
+            values["expected_version"] = _posted_version(request)
         service(ticket=ticket, actor=request.user, **values)
     except ApplicationError as error:
         _show_error(request, error)
     return _back(ticket, anchor)
 
 
-def _quote(*, ticket, actor, **fields):
+# Page forms that change the case itself (the others add notes, lines and files to it).
+CASE_CHANGES = ("quotation", "decision", "loaner", "escalate")
+
+
+def _quote(*, ticket, actor, expected_version, **fields):
     form = QuotationForm(fields)
     form.is_valid()
     lines = form.lines()
     if not lines:
         raise ApplicationError("quotation_empty", _("Add at least one line."))
-    return billing.quotation_create(ticket=ticket, actor=actor, lines=lines)
+    return billing.quotation_create(ticket=ticket, actor=actor, lines=lines, expected_version=expected_version)
 
 
 @role_required(*CASE_WRITERS)
 @require_POST
 def loaner_return(request, pk, loaner_pk):
     ticket = _case(request, pk)
-    loaner = ticket.loaners.filter(pk=loaner_pk).first()
-    if loaner is None:
-        raise Http404
     try:
-        billing.loaner_return(loaner=loaner, actor=request.user)
+        billing.loaner_return(
+            ticket=ticket, loaner=loaner_pk, actor=request.user, expected_version=_posted_version(request)
+        )
     except ApplicationError as error:
         _show_error(request, error)
     return _back(ticket, "#billing")
@@ -267,7 +295,9 @@ def sign(request, pk):
     form = SignForm(request.POST or None, initial={"signer_name": ticket.reporter_name})
     if request.method == "POST" and form.is_valid():
         try:
-            work_services.repair_order_sign(ticket=ticket, actor=request.user, **form.cleaned_data)
+            work_services.repair_order_sign(
+                ticket=ticket, actor=request.user, expected_version=_posted_version(request), **form.cleaned_data
+            )
         except ApplicationError as error:
             form.add_error(None, f"{error.message}")
         else:
@@ -331,7 +361,7 @@ def inbox_read(request, pk):
 @role_required(Role.ADMIN, Role.SERVICE_DESK, Role.SERVICE_MANAGER)
 def followups(request):
     """The desk's follow-up calls: due today, this week, or all that are still to do."""
-    now = timezone.localtime()
+    now = timezone.localtime()  # the viewer's today: a page of one person's work, not a business date
     span = request.GET.get("when", "week")
     limits = {
         "today": now.replace(hour=23, minute=59, second=59),
@@ -359,7 +389,9 @@ def followup_done(request, pk):
         messages.error(request, _("Fill in every score."))
         return redirect("tickets:followups")
     try:
-        done = followup_services.followup_complete(followup=followup, actor=request.user, **form.cleaned_data)
+        done = followup_services.followup_complete(
+            followup=followup, actor=request.user, expected_version=_posted_version(request), **form.cleaned_data
+        )
     except ApplicationError as error:
         _show_error(request, error)
     else:
@@ -373,7 +405,7 @@ def followup_done(request, pk):
 @role_required(*CASE_READERS)
 def visits(request):
     """Scheduled visits by day — the outlet's visit calendar (``?outlet=CODE``), today, this week or all."""
-    today = timezone.localdate()
+    today = timezone.localdate()  # the viewer's today: a page of one person's work, not a business date
     span = request.GET.get("when", "week")
     planned = visit_scope(user=request.user).filter(status=Visit.Status.PLANNED)
     if span == "today":
@@ -430,7 +462,7 @@ def visit_detail(request, pk):
 @role_required(*CASE_READERS)
 def today(request):
     """My follow-ups and visits today or this week, with my open cases: the day's work on one page."""
-    now = timezone.localtime()
+    now = timezone.localtime()  # the viewer's today: a page of one person's work, not a business date
     span = request.GET.get("when", "today")
     last_day = now.date() if span == "today" else now.date() + timezone.timedelta(days=6 - now.weekday())
     end = timezone.make_aware(timezone.datetime.combine(last_day, timezone.datetime.max.time()))

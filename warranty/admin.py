@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.utils import timezone
 
+from aftersales.dates import business_date
 from warranty import engine
 from warranty.models import (
     Component,
@@ -239,7 +240,7 @@ class UnitAdmin(admin.ModelAdmin):
             obj.version += 1
         obj.serial = "".join(obj.serial.split()).upper()
         obj.registered_late = is_registered_late(
-            invoice_date=obj.invoice_date, registered_on=timezone.localdate(obj.registered_at)
+            invoice_date=obj.invoice_date, registered_on=business_date(obj.registered_at)
         )
         super().save_model(request, obj, form, change)
 

@@ -4,10 +4,10 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from aftersales.dates import business_date
 from aftersales.decorators import role_required
 from aftersales.errors import ApplicationError
 from aftersales.roles import INTERNAL_ROLES, Role
@@ -59,7 +59,7 @@ def unit_detail(request, serial):
         unit = unit_get(user=request.user, serial=serial)
     except ApplicationError:
         return render(request, "404.html", status=404)
-    today = timezone.localdate()
+    today = business_date()
     answer = coverage_module.coverage(unit, on=today, usage=unit.usage_reading)
     repairs = list(unit.repairs.order_by("-confirmed_at", "-id"))
     form = HypotheticalFaultForm(request.GET or None, initial={"claim_date": today, "usage": unit.usage_reading})

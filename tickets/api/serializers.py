@@ -26,14 +26,27 @@ from tickets.models import (
     Timer,
     WorkLogEntry,
 )
+from tickets.services.repairs import RepairFacts
 from warranty.api.serializers import UnitSerialRelatedField
 from warranty.models import Customer, Site
+from warranty.services.units import REPAIR_ASSEMBLIES, REPAIR_SYSTEMS
+
+
+class WindowEndField(serializers.TimeField):
+    """A window's end: "24:00" (or "00:00") is midnight at the end of the day."""
+
+    def to_internal_value(self, value):
+        if value == "24:00":
+            value = "00:00"
+        return super().to_internal_value(value)
 
 
 class WindowSerializer(StrictSerializer):
     weekday = serializers.IntegerField(min_value=1, max_value=7, help_text=_("ISO weekday, 1 = Monday."))
     start = serializers.TimeField(format="%H:%M", input_formats=["%H:%M"])
-    end = serializers.TimeField(format="%H:%M", input_formats=["%H:%M"])
+    end = WindowEndField(
+        format="%H:%M", input_formats=["%H:%M"], help_text=_("00:00 or 24:00 is midnight at the end of the day.")
+    )
 
 
 class CalendarWriteSerializer(StrictSerializer):
@@ -165,7 +178,45 @@ class TimerSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Timer
-        fields = ["metric", "target_minutes", "due_at", "state", "met_at", "breached_at", "breach_minutes"]
+        fields = [
+            "metric",
+            "target_minutes",
+            "due_at",
+            "state",
+            "met_at",
+            "breached_at",
+            "stopped_at",
+            "business_minutes",
+            "breach_minutes",
+        ]
+
+
+class CoveragePeriodSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+    usage_limit = serializers.IntegerField(allow_null=True)
+    active = serializers.BooleanField()
+
+
+class CoverageSnapshotSerializer(serializers.Serializer):
+    """The coverage decision at intake (schema 1)."""
+
+    schema = serializers.IntegerField()
+    serial = serializers.CharField()
+    on = serializers.DateField()
+    usage = serializers.IntegerField(allow_null=True)
+    covered = serializers.BooleanField()
+    regime = serializers.CharField()
+    policy_code = serializers.CharField()
+    policy_version = serializers.IntegerField(allow_null=True)
+    contract_number = serializers.CharField()
+    start_date = serializers.DateField(allow_null=True)
+    reason_code = serializers.CharField()
+    reason_message = serializers.CharField()
+    registration_late = serializers.BooleanField()
+    periods = CoveragePeriodSerializer(many=True)
 
 
 class TicketSerializer(serializers.ModelSerializer):
@@ -175,6 +226,7 @@ class TicketSerializer(serializers.ModelSerializer):
     assigned_engineer = serializers.SlugRelatedField(slug_field="username", read_only=True)
     serving_outlet = serializers.SlugRelatedField(slug_field="code", read_only=True)
     sla_policy = serializers.StringRelatedField()
+    coverage_snapshot = CoverageSnapshotSerializer(source="coverage", allow_null=True, read_only=True)
     timers = TimerSerializer(many=True, read_only=True)
     allowed_actions = serializers.SerializerMethodField()
 
@@ -194,6 +246,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "category",
             "description",
             "coverage_snapshot",
+            "coverage_policy_version",
             "distance_km",
             "assigned_engineer",
             "serving_outlet",
@@ -237,13 +290,57 @@ class TicketCreateSerializer(StrictSerializer):
 
 
 class VersionedSerializer(StrictSerializer):
+    """Every change of a case carries the version the client read: missing is 400, stale is 412."""
+
     version = serializers.IntegerField(
-        min_value=1, required=False, help_text=_("The version you read; a stale one gets 412.")
+        min_value=1, max_value=2147483647, help_text=_("The version of the case you read; a stale one gets 412.")
     )
 
 
 class TransitionSerializer(VersionedSerializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class MainPartReplacedSerializer(StrictSerializer):
+    system = serializers.ChoiceField(choices=REPAIR_SYSTEMS)
+    part = serializers.CharField(max_length=64)
+
+
+class ResolveSerializer(TransitionSerializer):
+    """The engineer's repair report: it becomes the unit's repair record (its 三包 history)."""
+
+    problem_code = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, default="", help_text=_("Required for a case on a unit.")
+    )
+    quality_problem = serializers.BooleanField(
+        default=True, help_text=_("False: misuse or another excluded cause (not counted for 三包).")
+    )
+    serious_safety = serializers.BooleanField(default=False)
+    component = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    assemblies_replaced = serializers.ListField(child=serializers.ChoiceField(choices=REPAIR_ASSEMBLIES), default=list)
+    main_parts_replaced = MainPartReplacedSerializer(many=True, default=list)
+    excluded_hours = serializers.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        min_value=Decimal(0),
+        default=Decimal(0),
+        help_text=_("Transport of special parts or batteries, roadside-rescue travel: not repair time."),
+    )
+    usage = serializers.IntegerField(min_value=0, max_value=2147483647, required=False, allow_null=True)
+    repair_agreed_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text=_("Default: the approved quotation, else the report of the case.")
+    )
+    handed_in_at = serializers.DateTimeField(required=False, allow_null=True)
+    findings = serializers.CharField(required=False, allow_blank=True, default="")
+    work_done = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        repair = {name: attrs.pop(name) for name in list(attrs) if name in RepairFacts.__dataclass_fields__}
+        repair["assemblies_replaced"] = tuple(repair.get("assemblies_replaced", ()))
+        repair["main_parts_replaced"] = tuple(dict(item) for item in repair.get("main_parts_replaced", ()))
+        attrs["repair"] = RepairFacts(**repair)
+        return attrs
 
 
 class AssignSerializer(TransitionSerializer):
@@ -342,7 +439,7 @@ class RepairOrderSerializer(serializers.ModelSerializer):
         fields = ["findings", "work_done", "total_charged", "signer_name", "signed_at", "signature"]
 
 
-class RepairOrderSignSerializer(StrictSerializer):
+class RepairOrderSignSerializer(VersionedSerializer):
     findings = serializers.CharField()
     work_done = serializers.CharField()
     signer_name = serializers.CharField(max_length=100)
@@ -353,7 +450,7 @@ class QuotationLineSerializer(ChargeLineCreateSerializer):
     needs_description = False
 
 
-class QuotationCreateSerializer(StrictSerializer):
+class QuotationCreateSerializer(VersionedSerializer):
     lines = QuotationLineSerializer(many=True, allow_empty=False)
 
 
@@ -363,7 +460,7 @@ class QuotationSerializer(serializers.ModelSerializer):
         fields = ["id", "status", "lines", "total", "created_at", "decided_at", "decided_by_name"]
 
 
-class QuotationDecisionSerializer(StrictSerializer):
+class QuotationDecisionSerializer(VersionedSerializer):
     approved = serializers.BooleanField()
     customer_name = serializers.CharField(max_length=100)
 
@@ -374,16 +471,16 @@ class LoanerSerializer(serializers.ModelSerializer):
         fields = ["id", "description", "serial", "lent_at", "returned_at"]
 
 
-class LoanerCreateSerializer(StrictSerializer):
+class LoanerCreateSerializer(VersionedSerializer):
     description = serializers.CharField(max_length=200)
     serial = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
 
 
-class LoanerReturnSerializer(StrictSerializer):
+class LoanerReturnSerializer(VersionedSerializer):
     loaner = serializers.IntegerField()
 
 
-class EscalateSerializer(StrictSerializer):
+class EscalateSerializer(VersionedSerializer):
     plan = serializers.CharField(help_text=_("The emergency plan agreed with the customer."))
 
 
@@ -393,6 +490,9 @@ class PolicyChangeSerializer(VersionedSerializer):
 
 class FollowUpSerializer(serializers.ModelSerializer):
     ticket = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    ticket_version = serializers.IntegerField(
+        source="ticket.version", read_only=True, help_text=_("Send it as version when completing the call.")
+    )
     done_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
@@ -400,6 +500,7 @@ class FollowUpSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "ticket",
+            "ticket_version",
             "resolved_at",
             "due_at",
             "status",
@@ -414,7 +515,7 @@ class FollowUpSerializer(serializers.ModelSerializer):
         ]
 
 
-class FollowUpCompleteSerializer(StrictSerializer):
+class FollowUpCompleteSerializer(VersionedSerializer):
     attitude = serializers.IntegerField(min_value=1, max_value=5)
     quality = serializers.IntegerField(min_value=1, max_value=5)
     solved = serializers.IntegerField(min_value=1, max_value=5)
@@ -422,5 +523,5 @@ class FollowUpCompleteSerializer(StrictSerializer):
     comments = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class ComplaintAnswerSerializer(StrictSerializer):
+class ComplaintAnswerSerializer(VersionedSerializer):
     answer = serializers.CharField()

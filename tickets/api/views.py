@@ -1,5 +1,4 @@
 import django_filters
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
@@ -8,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from aftersales.api.permissions import roles_may_write
+from aftersales.dates import business_date
 from aftersales.errors import ApplicationError
 from aftersales.roles import Role
 from dealers.selectors import own_dealer
@@ -83,7 +83,7 @@ class SLAPreviewView(APIView):
         data = serializers.PreviewRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        on = timezone.localdate(values["start"])
+        on = business_date(values["start"])
         try:
             policy = sla.policy_with_details(values.get("policy"), on=on)
         except SLAPolicy.DoesNotExist:
@@ -113,7 +113,6 @@ SIMPLE_ACTIONS = (
     "wait_customer",
     "wait_parts",
     "resume",
-    "resolve",
     "confirm",
     "close",
     "reopen",
@@ -158,7 +157,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
             ticket=ticket,
             action=action_name,
             actor=request.user,
-            expected_version=values.pop("version", None),
+            expected_version=values.pop("version"),
             **values,
             **extra,
         )
@@ -168,6 +167,12 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
         return self._transition(request, "assign", serializers.AssignSerializer)
+
+    @extend_schema(request=serializers.ResolveSerializer, responses=serializers.TicketSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        """The resolve transition with the engineer's repair report (the unit's repair record)."""
+        return self._transition(request, "resolve", serializers.ResolveSerializer)
 
     @extend_schema(request=serializers.SeverityChangeSerializer, responses=serializers.TicketSerializer)
     @action(detail=True, methods=["post"])
@@ -179,7 +184,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
             ticket=ticket,
             severity=data.validated_data["severity"],
             actor=request.user,
-            expected_version=data.validated_data.get("version"),
+            expected_version=data.validated_data["version"],
         )
         return Response(serializers.TicketSerializer(ticket_get(user=request.user, pk=ticket.pk)).data)
 
@@ -191,6 +196,14 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         return self.get_paginated_response(serializers.TicketEventSerializer(page, many=True).data)
 
 
+def service_input(validated: dict) -> dict:
+    """Input values as the service takes them: the version the client read is ``expected_version``."""
+    values = dict(validated)
+    if "version" in values:
+        values["expected_version"] = values.pop("version")
+    return values
+
+
 def _sub_resource(name: str, url_path: str, output, create_input, service, *, multipart: bool = False):
     """GET lists a case's entries of one kind; POST adds one through ``service``."""
 
@@ -199,7 +212,7 @@ def _sub_resource(name: str, url_path: str, output, create_input, service, *, mu
         if request.method == "POST":
             data = create_input(data=request.data, context={"request": request})
             data.is_valid(raise_exception=True)
-            created = service(ticket=ticket, actor=request.user, **data.validated_data)
+            created = service(ticket=ticket, actor=request.user, **service_input(data.validated_data))
             return Response(output(created, context={"request": request}).data, status=status.HTTP_201_CREATED)
         entries = getattr(ticket, name).all()
         return Response(output(entries, many=True, context={"request": request}).data)
@@ -252,7 +265,7 @@ def repair_order(self, request, pk=None):
     if request.method == "POST":
         data = serializers.RepairOrderSignSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        order = work_services.repair_order_sign(ticket=ticket, actor=request.user, **data.validated_data)
+        order = work_services.repair_order_sign(ticket=ticket, actor=request.user, **service_input(data.validated_data))
         return Response(
             serializers.RepairOrderSerializer(order, context={"request": request}).data, status=status.HTTP_201_CREATED
         )
@@ -265,8 +278,10 @@ def repair_order(self, request, pk=None):
 TicketViewSet.repair_order = repair_order
 
 
-def _quotation_create(*, ticket, actor, lines):
-    return billing.quotation_create(ticket=ticket, actor=actor, lines=[dict(line) for line in lines])
+def _quotation_create(*, ticket, actor, lines, expected_version):
+    return billing.quotation_create(
+        ticket=ticket, actor=actor, lines=[dict(line) for line in lines], expected_version=expected_version
+    )
 
 
 TicketViewSet.quotations = _sub_resource(
@@ -288,7 +303,7 @@ def _case_action(url_path: str, input_serializer, run):
         ticket = self.get_object()
         data = input_serializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        run(ticket=ticket, actor=request.user, **data.validated_data)
+        run(ticket=ticket, actor=request.user, **service_input(data.validated_data))
         return Response(serializers.TicketSerializer(ticket_get(user=request.user, pk=ticket.pk)).data)
 
     handler.__name__ = url_path.replace("-", "_")
@@ -297,23 +312,18 @@ def _case_action(url_path: str, input_serializer, run):
     return extend_schema(request=input_serializer, responses=serializers.TicketSerializer)(handler)
 
 
-def _loaner_return(*, ticket, actor, loaner):
-    found = ticket.loaners.filter(pk=loaner).first()
-    if found is None:
-        raise ApplicationError("loaner_not_found", "No such substitute unit on this case.", status=404)
-    return billing.loaner_return(loaner=found, actor=actor)
-
-
 TicketViewSet.quotation_decision = _case_action(
     "quotation-decision", serializers.QuotationDecisionSerializer, billing.quotation_decide
 )
-TicketViewSet.loaner_return = _case_action("loaner-return", serializers.LoanerReturnSerializer, _loaner_return)
+TicketViewSet.loaner_return = _case_action("loaner-return", serializers.LoanerReturnSerializer, billing.loaner_return)
 TicketViewSet.escalate = _case_action("escalate", serializers.EscalateSerializer, billing.ticket_escalate)
 
 
-def _change_policy(*, ticket, actor, policy, version=None):
+def _change_policy(*, ticket, actor, policy, expected_version):
     """Move the case to another SLA policy; deadlines are recomputed from the start and the pause ledger."""
-    return ticket_services.ticket_change_policy(ticket=ticket, policy=policy, actor=actor, expected_version=version)
+    return ticket_services.ticket_change_policy(
+        ticket=ticket, policy=policy, actor=actor, expected_version=expected_version
+    )
 
 
 TicketViewSet.sla_policy = _case_action("sla-policy", serializers.PolicyChangeSerializer, _change_policy)
@@ -365,5 +375,7 @@ class FollowUpViewSet(viewsets.ReadOnlyModelViewSet):
         followup = self.get_object()
         data = serializers.FollowUpCompleteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        followup = followup_services.followup_complete(followup=followup, actor=request.user, **data.validated_data)
+        followup = followup_services.followup_complete(
+            followup=followup, actor=request.user, **service_input(data.validated_data)
+        )
         return Response(serializers.FollowUpSerializer(followup).data)

@@ -5,6 +5,8 @@ import datetime
 from django.db import migrations
 from django.utils import timezone
 
+from tickets.calendar_check import calendar_problems
+
 METRICS = [
     ("first_response", "电话响应 (phone response)"),
     ("remote_response", "远程响应 (remote response)"),
@@ -57,9 +59,13 @@ def install(apps, schema_editor):
     workdays = calendar_model.objects.create(
         name="工作日 08:30–17:00", timezone="Asia/Shanghai", statutory_holidays="CN"
     )
+    windows = [(day, datetime.time(8, 30), datetime.time(17, 0)) for day in range(1, 6)]
+    # The same check as the API and the admin: a calendar the arithmetic cannot use is never installed.
+    problems = calendar_problems(timezone="Asia/Shanghai", always_open=False, windows=windows)
+    if problems:
+        raise ValueError("; ".join(problem.message for problem in problems))
     window_model.objects.bulk_create(
-        window_model(calendar=workdays, weekday=day, start=datetime.time(8, 30), end=datetime.time(17, 0))
-        for day in range(1, 6)
+        window_model(calendar=workdays, weekday=day, start=start, end=end) for day, start, end in windows
     )
     policy = policy_model.objects.create(
         code="DEFAULT",

@@ -10,6 +10,7 @@ from tickets.models.work import (
     Loaner,
     Quotation,
     RepairOrder,
+    RepairReport,
     WorkLogEntry,
 )
 
@@ -19,6 +20,7 @@ __all__ = [
     "Loaner",
     "Quotation",
     "RepairOrder",
+    "RepairReport",
     "WorkLogEntry",
     "BusinessCalendar",
     "CalendarDate",

@@ -1,5 +1,7 @@
 """Business calendars: working windows per weekday, statutory holidays and make-up days, admin overrides."""
 
+from datetime import time
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -42,7 +44,7 @@ class CalendarWindow(models.Model):
         _("weekday"), validators=[MinValueValidator(1), MaxValueValidator(7)], help_text=_("ISO: 1 Monday … 7 Sunday.")
     )
     start = models.TimeField(_("from"))
-    end = models.TimeField(_("until"))
+    end = models.TimeField(_("until"), help_text=_("00:00 means midnight at the end of the day (24:00)."))
 
     class Meta:
         ordering = ["calendar", "weekday", "start"]
@@ -50,7 +52,11 @@ class CalendarWindow(models.Model):
         verbose_name_plural = _("working windows")
         constraints = [
             models.CheckConstraint(condition=models.Q(weekday__gte=1, weekday__lte=7), name="window_weekday_iso"),
-            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="window_end_after_start"),
+            # A window may end at midnight (00:00 = 24:00): a night shift is 22:00–00:00 plus 00:00–06:00.
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")) | models.Q(end=time(0, 0)),
+                name="window_end_after_start",
+            ),
             models.UniqueConstraint(fields=["calendar", "weekday", "start"], name="window_unique_start"),
         ]
 

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.models import Event
 from tickets import transitions
+from tickets.coverage_snapshot import CoverageSnapshot
 
 
 class Ticket(models.Model):
@@ -66,7 +67,29 @@ class Ticket(models.Model):
     )
     category = models.CharField(_("category"), max_length=64, blank=True)
     description = models.TextField(_("fault description"))
-    coverage_snapshot = models.JSONField(_("coverage at intake"), default=dict, blank=True)
+    coverage_snapshot = models.JSONField(
+        _("coverage at intake"),
+        default=dict,
+        blank=True,
+        help_text=_("A versioned CoverageSnapshot (tickets.coverage_snapshot); empty for a case without a unit."),
+    )
+    coverage_policy_version = models.ForeignKey(
+        "warranty.PolicyVersion",
+        verbose_name=_("warranty terms at intake"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The policy version that decided the coverage at intake (and prices paid service)."),
+    )
+    coverage_contract = models.ForeignKey(
+        "warranty.ServiceContract",
+        verbose_name=_("service contract at intake"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     distance_km = models.PositiveIntegerField(_("distance from the outlet (km)"), null=True, blank=True)
     assigned_engineer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -95,6 +118,12 @@ class Ticket(models.Model):
         help_text=_("Out of warranty or an excluded cause: work continues only after an approved quotation."),
     )
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    loaner_requested_at = models.DateTimeField(
+        _("substitute unit requested at"),
+        null=True,
+        blank=True,
+        help_text=_("The substitute-unit workflow started (by an escalation step or a person)."),
+    )
     emergency_plan = models.TextField(_("emergency plan"), blank=True)
     complaint_due_at = models.DateTimeField(_("complaint to be answered by"), null=True, blank=True)
     complaint_answered_at = models.DateTimeField(_("complaint answered at"), null=True, blank=True)
@@ -126,6 +155,11 @@ class Ticket(models.Model):
 
     def __str__(self):
         return self.number
+
+    @property
+    def coverage(self) -> CoverageSnapshot | None:
+        """The coverage decision at intake as a typed value (None for a case without a unit)."""
+        return CoverageSnapshot.from_json(self.coverage_snapshot)
 
 
 class TicketEvent(Event):
@@ -172,7 +206,8 @@ class Timer(models.Model):
         PAUSED = "paused", _("paused")
         MET = "met", _("met")
         BREACHED = "breached", _("breached")
-        CANCELLED = "cancelled", _("not needed")
+        NOT_NEEDED = "not_needed", _("not needed")
+        CANCELLED = "cancelled", _("cancelled")
 
     ticket = models.ForeignKey(Ticket, verbose_name=_("case"), on_delete=models.CASCADE, related_name="timers")
     metric = models.ForeignKey(
@@ -182,16 +217,51 @@ class Timer(models.Model):
     started_at = models.DateTimeField(_("started at"))
     due_at = models.DateTimeField(_("due at"), null=True, blank=True, help_text=_("Empty while paused."))
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.RUNNING)
-    met_at = models.DateTimeField(_("met at"), null=True, blank=True)
-    breached_at = models.DateTimeField(_("breached at"), null=True, blank=True)
-    breach_minutes = models.PositiveIntegerField(_("late by (minutes)"), null=True, blank=True)
+    met_at = models.DateTimeField(
+        _("met at"), null=True, blank=True, help_text=_("When the work it times was done (in time or late).")
+    )
+    breached_at = models.DateTimeField(
+        _("breached at"), null=True, blank=True, help_text=_("When the deadline passed, if it did.")
+    )
+    stopped_at = models.DateTimeField(
+        _("stopped at"), null=True, blank=True, help_text=_("When it stopped for good: met, not needed or cancelled.")
+    )
+    business_minutes = models.PositiveIntegerField(
+        _("business minutes used"),
+        null=True,
+        blank=True,
+        help_text=_("From the start until it stopped, on the policy calendar, pauses left out."),
+    )
+    breach_minutes = models.PositiveIntegerField(
+        _("late by (business minutes)"),
+        null=True,
+        blank=True,
+        help_text=_("Business minutes past the target when it was met late or owed and not given."),
+    )
     next_action_at = models.DateTimeField(_("next action at"), null=True, blank=True)
+    # Set when the deadline or an escalation could not be worked out (a broken calendar, a step that failed):
+    # the case is skipped and retried later, and admins find it by the "SLA problem" filter.
+    sla_error = models.TextField(_("SLA problem"), blank=True, db_default="")
+    sla_error_at = models.DateTimeField(_("SLA problem seen at"), null=True, blank=True)
 
     class Meta:
         ordering = ["ticket", "due_at"]
         verbose_name = _("SLA timer")
         verbose_name_plural = _("SLA timers")
-        constraints = [models.UniqueConstraint(fields=["ticket", "metric"], name="timer_unique_metric")]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "metric"], name="timer_unique_metric"),
+            # The outcomes mean one thing each (see tickets.services.timers).
+            models.CheckConstraint(
+                condition=models.Q(state__in=["running", "paused"], stopped_at__isnull=True)
+                | models.Q(state__in=["met", "not_needed", "cancelled"], stopped_at__isnull=False)
+                | models.Q(state="breached"),
+                name="timer_stopped_when_final",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(met_at__isnull=True) | models.Q(state__in=["met", "breached"]),
+                name="timer_met_is_met_or_late",
+            ),
+        ]
         indexes = [
             # The escalation sweep reads active timers by their next action time (cost follows due timers only).
             models.Index(
@@ -201,6 +271,12 @@ class Timer(models.Model):
             ),
             # Queue filters "due before" and sorting by what is due first.
             models.Index(fields=["due_at"], name="timer_due_running", condition=models.Q(state="running")),
+            # Dashboards: compliance and medians per metric over the timers that stopped in a period.
+            models.Index(
+                fields=["metric", "stopped_at"], name="timer_stopped", condition=models.Q(stopped_at__isnull=False)
+            ),
+            # The admin's "SLA problem" filter: the few timers the sweep could not work on.
+            models.Index(fields=["sla_error_at"], name="timer_sla_problem", condition=~models.Q(sla_error="")),
         ]
 
     def __str__(self):

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -262,3 +263,61 @@ class FollowUp(models.Model):
 
     def __str__(self):
         return f"{self.ticket_id} {self.status}"
+
+
+class RepairReport(models.Model):
+    """What the engineer reports on resolving a case: the repair facts the unit's 三包 history keeps (household
+    car rules Art 17) and the entitlement engine counts. Resolving again (after a reopen) updates it."""
+
+    ticket = models.OneToOneField(
+        "tickets.Ticket", verbose_name=_("case"), on_delete=models.CASCADE, related_name="repair_report"
+    )
+    problem_code = models.CharField(_("problem code"), max_length=64, blank=True)
+    quality_problem = models.BooleanField(
+        _("quality problem"), default=True, help_text=_("Not one: misuse or another excluded cause (not counted).")
+    )
+    serious_safety = models.BooleanField(_("serious safety fault"), default=False)
+    component = models.CharField(_("failed component"), max_length=64, blank=True)
+    assemblies_replaced = ArrayField(
+        models.CharField(max_length=32), verbose_name=_("assemblies replaced"), default=list, blank=True
+    )
+    main_parts_replaced = models.JSONField(
+        _("main parts replaced"), default=list, blank=True, help_text=_('A list of {"system": …, "part": …}.')
+    )
+    excluded_hours = models.DecimalField(
+        _("excluded hours"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal(0),
+        help_text=_("Transport of special parts or batteries, roadside-rescue travel: not repair time."),
+    )
+    usage = models.PositiveIntegerField(_("usage reading at the repair"), null=True, blank=True)
+    agreed_at = models.DateTimeField(_("repair agreed at"))
+    handed_in_at = models.DateTimeField(_("handed in at"), null=True, blank=True)
+    findings = models.TextField(_("findings"), blank=True)
+    work_done = models.TextField(_("work done"), blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"))
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("resolved by"), on_delete=models.PROTECT, related_name="+"
+    )
+    repair_record = models.OneToOneField(
+        "warranty.RepairRecord",
+        verbose_name=_("repair record of the unit"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("repair report")
+        verbose_name_plural = _("repair reports")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(excluded_hours__gte=0), name="repairreport_hours_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(agreed_at__lte=models.F("resolved_at")), name="repairreport_agreed_before_resolved"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.ticket_id} {self.problem_code}"

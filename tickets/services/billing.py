@@ -9,9 +9,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aftersales.dates import business_date
 from aftersales.errors import ApplicationError, ConflictError
 from tickets.models import Loaner, Quotation, Ticket
-from tickets.services.tickets import event, ticket_transition
+from tickets.services.events import event
+from tickets.services.tickets import ticket_lock, ticket_transition
 from tickets.services.timers import timers_meet
 from tickets.services.work import money
 from warranty.models import PolicyVersion
@@ -20,14 +22,13 @@ from warranty.selectors import part_price_on
 QUOTATION_OPEN = "quotation_open"
 NO_OPEN_QUOTATION = "no_open_quotation"
 LOANER_RETURNED = "loaner_returned"
+LOANER_NOT_FOUND = "loaner_not_found"
+LOANER_ALREADY_REQUESTED = "loaner_already_requested"
 
 
 def pricing_terms(ticket: Ticket) -> PolicyVersion | None:
     """The unit's policy version at intake decides out-of-warranty prices (parts at list or cost, labour)."""
-    basis = (ticket.coverage_snapshot or {}).get("basis") or {}
-    if not basis:
-        return None
-    return PolicyVersion.objects.filter(policy_id=basis["policy"]["id"], version=basis["version"]).first()
+    return ticket.coverage_policy_version
 
 
 def price_lines(ticket: Ticket, lines: list[dict], *, day) -> list[dict]:
@@ -76,17 +77,20 @@ def price_lines(ticket: Ticket, lines: list[dict], *, day) -> list[dict]:
 
 
 @transaction.atomic
-def quotation_create(*, ticket: Ticket, actor, lines: list[dict], now: datetime | None = None) -> Quotation:
+def quotation_create(
+    *, ticket: Ticket, actor, lines: list[dict], expected_version: int | None = None, now: datetime | None = None
+) -> Quotation:
     """Price the lines by the policy, make the case paid service, and wait for the customer's answer."""
     now = now or timezone.now()
-    ticket = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
+    ticket = ticket_lock(ticket, expected_version)
     if ticket.quotations.filter(status=Quotation.Status.SENT).exists():
         raise ConflictError(QUOTATION_OPEN, _("A quotation is already waiting for the customer."))
-    priced = price_lines(ticket, lines, day=timezone.localdate(now))
+    priced = price_lines(ticket, lines, day=business_date(now))
     total = money(sum((Decimal(line["amount"]) for line in priced), Decimal(0)))
     quotation = Quotation.objects.create(ticket=ticket, lines=priced, total=total, created_by=actor, created_at=now)
     ticket.chargeable = True
-    ticket.save(update_fields=["chargeable"])
+    ticket.version += 1
+    ticket.save(update_fields=["chargeable", "version"])
     event(ticket, actor=actor, kind="quotation_sent", at=now, data={"total": str(total)})
     if ticket.status in ("assigned", "in_progress", "waiting_parts"):
         ticket_transition(ticket=ticket, action="wait_customer", actor=actor, now=now, note=_("quotation sent"))
@@ -95,10 +99,17 @@ def quotation_create(*, ticket: Ticket, actor, lines: list[dict], now: datetime 
 
 @transaction.atomic
 def quotation_decide(
-    *, ticket: Ticket, actor, approved: bool, customer_name: str, now: datetime | None = None
+    *,
+    ticket: Ticket,
+    actor,
+    approved: bool,
+    customer_name: str,
+    expected_version: int | None = None,
+    now: datetime | None = None,
 ) -> Quotation:
     """The customer's answer; an approval lets work continue (and resumes a case waiting for it)."""
     now = now or timezone.now()
+    ticket = ticket_lock(ticket, expected_version)
     quotation = ticket.quotations.select_for_update().filter(status=Quotation.Status.SENT).first()
     if quotation is None:
         raise ConflictError(NO_OPEN_QUOTATION, _("No quotation is waiting for the customer."))
@@ -112,39 +123,76 @@ def quotation_decide(
         at=now,
         data={"customer": customer_name, "total": str(quotation.total)},
     )
-    ticket.refresh_from_db()
+    ticket.version += 1
+    ticket.save(update_fields=["version"])
     if approved and ticket.status == "waiting_customer":
         ticket_transition(ticket=ticket, action="resume", actor=actor, now=now)
     return quotation
 
 
 @transaction.atomic
-def loaner_issue(*, ticket: Ticket, actor, description: str, serial: str = "", now: datetime | None = None) -> Loaner:
+def loaner_request(*, ticket: Ticket, actor, reason: str = "", expected_version: int | None = None, now=None) -> Ticket:
+    """Start the substitute-unit workflow: the case shows that a unit is to be lent (an escalation step does
+    this, or a person). Once per case until a unit is lent."""
+    now = now or timezone.now()
+    ticket = ticket_lock(ticket, expected_version)
+    if ticket.loaner_requested_at is not None:
+        raise ConflictError(LOANER_ALREADY_REQUESTED, _("A substitute unit was already requested for this case."))
+    ticket.loaner_requested_at = now
+    ticket.version += 1
+    ticket.save(update_fields=["loaner_requested_at", "version"])
+    event(ticket, actor=actor, kind="loaner_requested", at=now, data={"reason": reason} if reason else {})
+    return ticket
+
+
+@transaction.atomic
+def loaner_issue(
+    *,
+    ticket: Ticket,
+    actor,
+    description: str,
+    serial: str = "",
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> Loaner:
     """Lend a substitute unit (the loaner timer is met by it)."""
     now = now or timezone.now()
+    ticket = ticket_lock(ticket, expected_version)
     loaner = Loaner.objects.create(ticket=ticket, description=description, serial=serial, lent_at=now, lent_by=actor)
     timers_meet(ticket, ("loaner",), at=now)
+    ticket.version += 1
+    ticket.save(update_fields=["version"])
     event(ticket, actor=actor, kind="loaner_issued", at=now, data={"description": description, "serial": serial})
     return loaner
 
 
 @transaction.atomic
-def loaner_return(*, loaner: Loaner, actor, now: datetime | None = None) -> Loaner:
+def loaner_return(
+    *, ticket: Ticket, loaner: int, actor, expected_version: int | None = None, now: datetime | None = None
+) -> Loaner:
+    """The substitute unit ``loaner`` (an id of this case's loaners) is back."""
     now = now or timezone.now()
-    loaner = Loaner.objects.select_for_update().get(pk=loaner.pk)
-    if loaner.returned_at is not None:
+    ticket = ticket_lock(ticket, expected_version)
+    found = Loaner.objects.select_for_update().filter(ticket=ticket, pk=loaner).first()
+    if found is None:
+        raise ApplicationError(LOANER_NOT_FOUND, _("No such substitute unit on this case."), status=404)
+    if found.returned_at is not None:
         raise ConflictError(LOANER_RETURNED, _("This substitute unit is already back."))
-    loaner.returned_at = now
-    loaner.save(update_fields=["returned_at"])
-    event(loaner.ticket, actor=actor, kind="loaner_returned", at=now, data={"description": loaner.description})
-    return loaner
+    found.returned_at = now
+    found.save(update_fields=["returned_at"])
+    ticket.version += 1
+    ticket.save(update_fields=["version"])
+    event(ticket, actor=actor, kind="loaner_returned", at=now, data={"description": found.description})
+    return found
 
 
 @transaction.atomic
-def ticket_escalate(*, ticket: Ticket, actor, plan: str, now: datetime | None = None) -> Ticket:
+def ticket_escalate(
+    *, ticket: Ticket, actor, plan: str, expected_version: int | None = None, now: datetime | None = None
+) -> Ticket:
     """Cannot fix it on site: record the emergency plan agreed with the customer and escalate."""
     now = now or timezone.now()
-    ticket = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
+    ticket = ticket_lock(ticket, expected_version)
     if ticket.status not in ("assigned", "in_progress", "waiting_customer", "waiting_parts"):
         raise ConflictError("invalid_transition", _("Only an open case can be escalated."))
     ticket.escalated_at, ticket.emergency_plan = now, plan

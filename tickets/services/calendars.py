@@ -1,4 +1,4 @@
-"""Creating and changing business calendars; every calendar is checked by the business-time module first."""
+"""Creating and changing business calendars; every calendar is checked first (tickets.calendar_check)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from aftersales.errors import ApplicationError
-from tickets import business_time
+from tickets.calendar_check import calendar_problems
 from tickets.models import BusinessCalendar, CalendarDate, CalendarWindow
 
 CALENDAR_INVALID = "calendar_invalid"
@@ -24,15 +24,15 @@ def check_calendar(
     workdays: list[date],
     makeup_weekday: int = 1,
 ) -> None:
-    calendar = business_time.Calendar(
+    """Refuse a calendar the business-time arithmetic cannot work with, listing every problem."""
+    problems = calendar_problems(
         timezone=timezone,
         always_open=always_open,
-        windows=tuple(business_time.Window(*window) for window in windows),
-        holidays=frozenset(holidays),
-        workdays=frozenset(workdays),
+        windows=windows,
+        holidays=holidays,
+        workdays=workdays,
         makeup_weekday=makeup_weekday,
     )
-    problems = business_time.calendar_problems(calendar)
     if problems:
         raise ApplicationError(
             problems[0].code,

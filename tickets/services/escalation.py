@@ -1,117 +1,48 @@
-"""Escalation: when each ladder step is due for a timer, and the sweep that fires due steps exactly once.
+"""Escalation: the sweep that fires due ladder steps exactly once, and acknowledging an escalation.
 
-The sweep reads only timers whose ``next_action_at`` has come (a partial index serves it), in batches locked
-with SKIP LOCKED so several workers share the work; the unique (timer, step) constraint is the last word on
-"exactly once" when sweeps overlap, retry or crash mid-batch. A sweep that did not run for a while fires every
-step that came due meanwhile, once.
+The sweep reads only timers whose ``next_action_at`` has come (a partial index serves it) and works on their
+cases in batches, each case locked with SKIP LOCKED so several workers share the work; the unique (timer,
+step) constraint is the last word on "exactly once" when sweeps overlap, retry or crash mid-batch. A sweep
+that did not run for a while fires every step that came due meanwhile, once. When each step comes due is the
+ladder's business (tickets.services.ladder), on the SLA clock.
 """
 
 from __future__ import annotations
 
-import math
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from aftersales.errors import ConflictError
-from tickets import business_time, sla
+from aftersales.errors import ApplicationError, ConflictError
+from aftersales.outbox import outbox_enqueue
+from tickets import business_time, calendar_check
 from tickets.models import Escalation, EscalationStep, Notification, Ticket, TicketPause, Timer
+from tickets.services.billing import loaner_request
+from tickets.services.events import event
+from tickets.services.ladder import Ladder, PolicyCache, fired_steps, ladder_for
 from tickets.services.notifications import role_members
+from tickets.services.tickets import ticket_change_severity, ticket_transition
+from tickets.services.timers import RETRY_AFTER, timers_recompute
 
+logger = logging.getLogger(__name__)
+
+DIGEST_TASK = "tickets.notification_digest"
+CHANNELS_TASK = "tickets.notification_channels"
 SWEPT_STATES = (Timer.State.RUNNING, Timer.State.BREACHED)
 ALREADY_ACKNOWLEDGED = "already_acknowledged"
-
-
-def step_applies(step: EscalationStep, timer: Timer) -> bool:
-    return step.metric_id is None or step.metric_id == timer.metric_id
-
-
-def step_due(step: EscalationStep, timer: Timer, calendar, pauses) -> datetime | None:
-    """When the step comes due: a share of the target (or a fixed delay) of business time after the start,
-    with paused time not counted. None while a pause holds it back."""
-    if step.share_percent is not None:
-        minutes = math.ceil(timer.target_minutes * step.share_percent / 100)
-    else:
-        minutes = step.delay_minutes
-    return business_time.due_at(calendar, timer.started_at, minutes, pauses)
-
-
-@dataclass
-class Ladder:
-    """A ticket's ladder context: its policy's steps, the calendar, the pause ledger and what already fired."""
-
-    steps: list[EscalationStep]
-    calendar: business_time.Calendar
-    ledger: list[TicketPause]
-    fired: dict[int, set[int]] = field(default_factory=dict)
-
-    def pauses_for(self, ticket: Ticket, timer: Timer):
-        pausing = set(ticket.sla_policy.pause_statuses.get(timer.metric.code, []))
-        return [(p.started_at, p.ended_at) for p in self.ledger if p.status in pausing]
-
-    def next_action(self, ticket: Ticket, timer: Timer, *, after: datetime | None = None) -> datetime | None:
-        pauses = self.pauses_for(ticket, timer)
-        times = []
-        for step in self.steps:
-            if step.pk in self.fired.get(timer.pk, set()) or not step_applies(step, timer):
-                continue
-            due = step_due(step, timer, self.calendar, pauses)
-            if due is not None and (after is None or due > after):
-                times.append(due)
-        return min(times, default=None)
-
-
-class PolicyCache:
-    """Ladder steps and engine calendars, loaded once per policy (and calendar and day) in a sweep."""
-
-    def __init__(self):
-        self._steps: dict[int, list[EscalationStep]] = {}
-        self._calendars: dict[tuple[int, object], business_time.Calendar] = {}
-
-    def steps(self, policy) -> list[EscalationStep]:
-        if policy.pk not in self._steps:
-            self._steps[policy.pk] = list(policy.escalation_steps.all())
-        return self._steps[policy.pk]
-
-    def calendar(self, policy, around) -> business_time.Calendar:
-        key = (policy.calendar_id, around)
-        if key not in self._calendars:
-            self._calendars[key] = sla.engine_calendar(policy.calendar, around=around)
-        return self._calendars[key]
-
-
-def ladder_for(
-    ticket: Ticket,
-    timers: list[Timer],
-    *,
-    cache: PolicyCache | None = None,
-    ledger: list[TicketPause] | None = None,
-    fired: dict[int, set[int]] | None = None,
-) -> Ladder:
-    cache = cache or PolicyCache()
-    policy = ticket.sla_policy
-    if fired is None:
-        fired = defaultdict(set)
-        for timer_id, step_id in Escalation.objects.filter(timer__in=timers).values_list("timer_id", "step_id"):
-            fired[timer_id].add(step_id)
-    if ledger is None:
-        ledger = list(TicketPause.objects.filter(ticket=ticket).order_by("started_at"))
-    return Ladder(
-        steps=cache.steps(policy),
-        calendar=cache.calendar(policy, timezone.localdate(ticket.reported_at)),
-        ledger=ledger,
-        fired=dict(fired),
-    )
 
 
 @dataclass
 class SweepResult:
     fired: int = 0
     timers: int = 0
+    failed: list[int] = field(default_factory=list)  # cases skipped because their sweep failed
     notified: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
 
 
@@ -140,14 +71,12 @@ class Recipients:
 
 def _fire(
     timer: Timer, step: EscalationStep, due: datetime, *, now: datetime, recipients: Recipients, result: SweepResult
-) -> bool:
-    from tickets.services.tickets import event
-
-    try:
-        with transaction.atomic():
-            escalation = Escalation.objects.create(timer=timer, step=step, due_at=due, fired_at=now)
-    except IntegrityError:
-        return False  # fired before (an overlapping or retried sweep): never twice
+) -> None:
+    """Record the step as fired for the timer, tell its recipients in the inbox, and write the case event."""
+    # The steps fired before were read with the case and its timers locked, so no other sweep can fire this
+    # one meanwhile; should one anyway, the unique (timer, step) constraint refuses it and the case's
+    # savepoint rolls back (the case is retried later, when the fired step is known): never twice.
+    escalation = Escalation.objects.create(timer=timer, step=step, due_at=due, fired_at=now)
     ticket = timer.ticket
     share = f"{step.share_percent}%" if step.share_percent is not None else f"+{step.delay_minutes} min"
     title = _("%(number)s: %(metric)s at %(share)s of its target") % {
@@ -186,116 +115,186 @@ def _fire(
             "notified": [n.recipient_id for n in notifications],
         },
     )
-    return True
 
 
-def _step_actions(timer: Timer, steps: list[EscalationStep], *, now: datetime) -> None:
-    """What else the fired steps do: raise the severity, reassign, start the substitute-unit workflow."""
-    from tickets.services.tickets import event, ticket_change_severity
-
-    ticket = timer.ticket
-    for step in steps:
-        if step.reassign_to_id and ticket.assigned_engineer_id != step.reassign_to_id:
-            Ticket.objects.filter(pk=ticket.pk).update(assigned_engineer_id=step.reassign_to_id)
-            event(ticket, actor=None, kind="reassigned", at=now, data={"to": step.reassign_to_id})
-        if step.open_loaner:
-            event(ticket, actor=None, kind="loaner_requested", at=now, data={"metric": timer.metric.code})
+def _step_actions(ticket: Ticket, steps: list[EscalationStep], *, now: datetime) -> list[str]:
+    """What the fired steps of one case do beyond telling people, once for the case however many of its
+    timers fired them: reassign (to the last step's engineer), raise the severity by one level, start the
+    substitute-unit workflow. Each goes through the service a person uses (event, version, deadlines); a
+    refused one is recorded on the case and reported for admins, and the others still happen."""
+    problems = []
+    reassign = next((step.reassign_to for step in reversed(steps) if step.reassign_to_id), None)
+    actions = []
+    if reassign is not None:
+        actions.append(("reassign", lambda t: _reassign(t, reassign, now=now)))
     if any(step.raise_severity for step in steps):
-        higher = ticket.sla_policy.severities.filter(rank__lt=ticket.severity.rank).order_by("-rank").first()
-        if higher is not None:
-            ticket_change_severity(ticket=ticket, severity=higher.code, actor=None, now=now)
+        actions.append(("raise_severity", lambda t: _raise_severity(t, now=now)))
+    if any(step.open_loaner for step in steps):
+        actions.append(("loaner", lambda t: loaner_request(ticket=t, actor=None, reason="escalation", now=now)))
+    for name, run in actions:
+        try:
+            with transaction.atomic():
+                ticket = run(ticket) or ticket
+        except ApplicationError as error:
+            problems.append(f"{name}: {error.code}: {error.message}")
+            event(
+                ticket,
+                actor=None,
+                kind="escalation_action_refused",
+                at=now,
+                data={"action": name, "code": error.code, "message": str(error.message)},
+            )
+    return problems
 
 
-def escalate_timer(
-    timer: Timer,
+def _reassign(ticket: Ticket, engineer, *, now: datetime) -> Ticket | None:
+    if ticket.assigned_engineer_id == engineer.pk:
+        return None
+    return ticket_transition(ticket=ticket, action="assign", actor=None, engineer=engineer, now=now)
+
+
+def _raise_severity(ticket: Ticket, *, now: datetime) -> Ticket | None:
+    higher = ticket.sla_policy.severities.filter(rank__lt=ticket.severity.rank).order_by("-rank").first()
+    if higher is None:
+        return None  # already the most severe
+    return ticket_change_severity(ticket=ticket, severity=higher.code, actor=None, now=now)
+
+
+def _sweep_ticket(
+    ticket: Ticket,
+    timers: list[Timer],
     *,
     now: datetime,
+    ladder: Ladder,
     recipients: Recipients,
     result: SweepResult,
-    cache: PolicyCache | None = None,
-    ledger: list[TicketPause] | None = None,
-    fired: set[int] | None = None,
 ) -> None:
-    """Fire every step of this timer that is due by ``now`` and not fired yet; plan the next one."""
-    ticket = timer.ticket
-    ladder = ladder_for(
-        ticket, [timer], cache=cache, ledger=ledger, fired=None if fired is None else {timer.pk: set(fired)}
-    )
-    pauses = ladder.pauses_for(ticket, timer)
+    """One case, its row and its timers locked: fire every due step of every due timer, plan each timer's next
+    step, then run the steps' actions once for the case."""
+    if any(timer.sla_error for timer in timers):
+        # A deadline could not be worked out before (a broken calendar): try again first.
+        timers_recompute(ticket, now=now, timers=timers)
     fired_steps = []
-    for step in ladder.steps:
-        if not step_applies(step, timer) or step.pk in ladder.fired.get(timer.pk, set()):
+    for timer in timers:
+        if timer.state not in SWEPT_STATES or timer.next_action_at is None or timer.next_action_at > now:
             continue
-        due = step_due(step, timer, ladder.calendar, pauses)
-        if due is None or due > now:
-            continue
-        if _fire(timer, step, due, now=now, recipients=recipients, result=result):
+        timer.ticket = ticket
+        for step, due in ladder.due_steps(timer, now=now):
+            _fire(timer, step, due, now=now, recipients=recipients, result=result)
             result.fired += 1
             fired_steps.append(step)
-        ladder.fired.setdefault(timer.pk, set()).add(step.pk)
-    if timer.state == Timer.State.RUNNING and timer.due_at and timer.due_at <= now:
-        timer.state, timer.breached_at = Timer.State.BREACHED, timer.due_at
-    timer.next_action_at = ladder.next_action(ticket, timer, after=now)
-    timer.save(update_fields=["state", "breached_at", "next_action_at"])
-    if fired_steps:
-        _step_actions(timer, fired_steps, now=now)
+            ladder.fired.setdefault(timer.pk, set()).add(step.pk)
+        if timer.state == Timer.State.RUNNING and timer.due_at and timer.due_at <= now:
+            timer.state, timer.breached_at = Timer.State.BREACHED, timer.due_at
+        timer.next_action_at = ladder.next_action(timer, after=now)
+        timer.sla_error, timer.sla_error_at = "", None
+        timer.save(update_fields=["state", "breached_at", "next_action_at", "sla_error", "sla_error_at"])
+        result.timers += 1
+    # After the timers are saved: the actions recompute deadlines from the rows, so nothing stale is written.
+    problems = _step_actions(ticket, fired_steps, now=now) if fired_steps else []
+    if problems:
+        Timer.objects.filter(ticket=ticket, pk__in=[t.pk for t in timers]).update(
+            sla_error="; ".join(problems)[:2000], sla_error_at=now
+        )
+
+
+def _due_cases(*, now: datetime, limit: int, skip: set[int]) -> list[int]:
+    """Cases with a timer whose next action has come, in the order the actions came due (partial index)."""
+    due = (
+        Timer.objects.filter(state__in=SWEPT_STATES, next_action_at__lte=now)
+        .exclude(ticket_id__in=skip)
+        .order_by("next_action_at")
+        .values_list("ticket_id", flat=True)[:limit]
+    )
+    return list(dict.fromkeys(due))
 
 
 def sla_sweep(*, now: datetime, batch_size: int = 200) -> SweepResult:
-    """Fire every ladder step due by ``now``. Cost follows the number of due timers, not of open cases."""
+    """Fire every ladder step due by ``now``. Cost follows the number of due timers, not of open cases.
+
+    Case by case, in the lock order every action of a person uses: the case row first (SKIP LOCKED: a case
+    someone is changing right now is left for the next sweep), then its timers. Each case runs in a savepoint:
+    one that fails is rolled back, logged, marked on its timers for admins (``sla_error``) and retried after
+    ``RETRY_AFTER``, never left at the head of the queue."""
     result = SweepResult()
     recipients = Recipients()
     cache = PolicyCache()
+    skip: set[int] = set()
     while True:
         with transaction.atomic():
-            batch = list(
-                Timer.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(state__in=SWEPT_STATES, next_action_at__lte=now)
-                .select_related("metric", "ticket__sla_policy__calendar", "ticket__severity", "ticket__serving_outlet")
-                .order_by("next_action_at")[:batch_size]
-            )
-            if not batch:
+            candidates = _due_cases(now=now, limit=batch_size, skip=skip)
+            if not candidates:
                 break
-            ledgers: dict[int, list[TicketPause]] = defaultdict(list)
-            for pause in TicketPause.objects.filter(ticket_id__in={t.ticket_id for t in batch}).order_by("started_at"):
-                ledgers[pause.ticket_id].append(pause)
-            fired: dict[int, set[int]] = defaultdict(set)
-            for timer_id, step_id in Escalation.objects.filter(timer__in=batch).values_list("timer_id", "step_id"):
-                fired[timer_id].add(step_id)
-            for timer in batch:
-                escalate_timer(
-                    timer,
-                    now=now,
-                    recipients=recipients,
-                    result=result,
-                    cache=cache,
-                    ledger=ledgers[timer.ticket_id],
-                    fired=fired[timer.pk],
+            locked = list(
+                Ticket.objects.select_for_update(skip_locked=True, no_key=True)
+                .filter(pk__in=candidates)
+                .values_list("pk", flat=True)
+            )
+            # Read after locking (the bare rows: a locking join could drop a row changed meanwhile).
+            tickets = {
+                ticket.pk: ticket
+                for ticket in Ticket.objects.filter(pk__in=locked).select_related(
+                    "sla_policy__calendar", "severity", "serving_outlet"
                 )
-            result.timers += len(batch)
+            }
+            skip.update(set(candidates) - set(tickets))
+            timers: dict[int, list[Timer]] = defaultdict(list)
+            for timer in (
+                Timer.objects.select_for_update(of=("self",))
+                .filter(ticket_id__in=tickets)
+                .select_related("metric")
+                .order_by("ticket_id", "id")
+            ):
+                timers[timer.ticket_id].append(timer)
+            ledgers: dict[int, list[TicketPause]] = defaultdict(list)
+            for pause in TicketPause.objects.filter(ticket_id__in=tickets).order_by("started_at"):
+                ledgers[pause.ticket_id].append(pause)
+            fired = fired_steps([timer for group in timers.values() for timer in group])
+            for pk in candidates:
+                if pk not in tickets:
+                    continue
+                ticket = tickets[pk]
+                ladder = ladder_for(ticket, timers[pk], cache=cache, ledger=ledgers[pk], fired=fired)
+                done = SweepResult()
+                try:
+                    with transaction.atomic():
+                        _sweep_ticket(ticket, timers[pk], now=now, ladder=ladder, recipients=recipients, result=done)
+                except Exception as error:  # one bad case must not stop the escalation of every other
+                    logger.exception("SLA sweep: case %s failed and is skipped", ticket.number)
+                    _mark_failed(ticket, timers[pk], error, now=now)
+                    result.failed.append(ticket.pk)
+                    continue
+                result.fired += done.fired
+                result.timers += done.timers
+                for user_id, ids in done.notified.items():
+                    result.notified[user_id].extend(ids)
             notified = {user: list(ids) for user, ids in result.notified.items()}
             result.notified.clear()
-            transaction.on_commit(lambda notified=notified: _send_digests(notified))
+            # In the batch's transaction: the outbox rows commit with the escalations they announce.
+            _send_digests(notified)
     return result
 
 
+def _mark_failed(ticket: Ticket, timers: list[Timer], error: Exception, *, now: datetime) -> None:
+    """Keep what went wrong on the case's due timers and try them again later."""
+    text = calendar_check.message(error) if isinstance(error, business_time.CalendarError) else str(error)
+    problem = f"{type(error).__name__}: {text}"[:2000]
+    Timer.objects.filter(
+        ticket=ticket, state__in=SWEPT_STATES, next_action_at__lte=now, pk__in=[t.pk for t in timers]
+    ).update(sla_error=problem, sla_error_at=now, next_action_at=now + RETRY_AFTER)
+
+
 def _send_digests(notified: dict[int, list[int]]) -> None:
-    from django.conf import settings
-
-    from aftersales.outbox import outbox_enqueue
-    from tickets.tasks import notification_channels_task, notification_digest_task
-
-    # Through the outbox: with the broker down the digests wait in the database for the beat relay.
+    """Through the outbox (tasks named, so services never import the task modules): with the broker down
+    the digests wait in the database for the beat relay."""
     for user_id, ids in notified.items():
-        outbox_enqueue(notification_digest_task, user_id, ids)
+        outbox_enqueue(DIGEST_TASK, user_id, ids)
     if settings.NOTIFICATION_CHANNELS and notified:
-        outbox_enqueue(notification_channels_task, [pk for ids in notified.values() for pk in ids])
+        outbox_enqueue(CHANNELS_TASK, [pk for ids in notified.values() for pk in ids])
 
 
 @transaction.atomic
 def escalation_acknowledge(*, escalation: Escalation, actor, now: datetime | None = None) -> Escalation:
-    from tickets.services.tickets import event
-
     now = now or timezone.now()
     escalation = Escalation.objects.select_for_update().select_related("timer__ticket").get(pk=escalation.pk)
     if escalation.acknowledged_at is not None:

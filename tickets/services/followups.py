@@ -3,7 +3,7 @@ normally reopens the case as a complaint, which must be answered within the poli
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -11,31 +11,15 @@ from django.utils.translation import gettext as _
 
 from aftersales.errors import ApplicationError, ConflictError
 from aftersales.roles import Role
-from tickets import business_time, sla
 from tickets.models import FollowUp, Notification, Ticket
+from tickets.services.clock import add_working_days, policy_calendar
+from tickets.services.events import event
 from tickets.services.notifications import role_members
+from tickets.services.tickets import ticket_lock, ticket_transition
 
 FOLLOWUP_DONE = "followup_done"
 SCORE_INVALID = "score_invalid"
 NO_COMPLAINT = "no_open_complaint"
-
-
-def add_working_days(calendar: business_time.Calendar, start: datetime, days: int) -> datetime:
-    """The same wall-clock time ``days`` working days later (the start day not counted)."""
-    zone = business_time.ZoneInfo(calendar.timezone)
-    local = start.astimezone(zone)
-    day = local.date()
-    for _step in range(days):
-        day = business_time.next_working_day(calendar, day + timedelta(days=1))
-    return datetime.combine(day, local.time(), tzinfo=zone)
-
-
-def followup_schedule(ticket: Ticket, *, now: datetime) -> FollowUp:
-    policy = ticket.sla_policy
-    calendar = sla.engine_calendar(policy.calendar, around=timezone.localdate(now))
-    return FollowUp.objects.create(
-        ticket=ticket, resolved_at=now, due_at=add_working_days(calendar, now, policy.followup_days)
-    )
 
 
 @transaction.atomic
@@ -48,27 +32,29 @@ def followup_complete(
     solved: int,
     runs_normally: bool,
     comments: str = "",
+    expected_version: int | None = None,
     now: datetime | None = None,
 ) -> FollowUp:
     """Record the survey. A score at or below the policy's threshold, or "not running normally", reopens the
     case as a complaint and tells the service managers."""
-    from tickets.services.tickets import event, ticket_transition
-
     now = now or timezone.now()
-    followup = FollowUp.objects.select_for_update().select_related("ticket__sla_policy__calendar").get(pk=followup.pk)
+    # The case first, then its follow-up: the lock order of every change of a case.
+    ticket = ticket_lock(followup.ticket, expected_version)
+    followup = FollowUp.objects.select_for_update().get(pk=followup.pk)
     if followup.status == FollowUp.Status.DONE:
         raise ConflictError(FOLLOWUP_DONE, _("This follow-up is already done."))
     scores = {"attitude": attitude, "quality": quality, "solved": solved}
     bad = {name: [_("Give a score from 1 to 5.")] for name, value in scores.items() if not 1 <= value <= 5}
     if bad:
         raise ApplicationError(SCORE_INVALID, _("Scores go from 1 to 5."), details=bad)
-    ticket = followup.ticket
     policy = ticket.sla_policy
     complaint = min(scores.values()) <= policy.followup_threshold or not runs_normally
     followup.status, followup.done_at, followup.done_by = FollowUp.Status.DONE, now, actor
     followup.attitude, followup.quality, followup.solved = attitude, quality, solved
     followup.runs_normally, followup.comments, followup.complaint = runs_normally, comments, complaint
     followup.save()
+    ticket.version += 1
+    ticket.save(update_fields=["version"])
     event(
         ticket,
         actor=actor,
@@ -78,7 +64,7 @@ def followup_complete(
     )
     if complaint:
         ticket = ticket_transition(ticket=ticket, action="reopen", actor=actor, now=now, note=_("complaint"))
-        calendar = sla.engine_calendar(policy.calendar, around=timezone.localdate(now))
+        calendar = policy_calendar(policy, around=now)
         ticket.complaint_due_at = add_working_days(calendar, now, policy.complaint_days)
         ticket.complaint_answered_at = None
         ticket.save(update_fields=["complaint_due_at", "complaint_answered_at"])
@@ -98,15 +84,17 @@ def followup_complete(
 
 
 @transaction.atomic
-def complaint_answer(*, ticket: Ticket, actor, answer: str, now: datetime | None = None) -> Ticket:
-    from tickets.services.tickets import event
-
+def complaint_answer(
+    *, ticket: Ticket, actor, answer: str, expected_version: int | None = None, now: datetime | None = None
+) -> Ticket:
+    """Answer the open complaint of a case (on time or late, as the event says)."""
     now = now or timezone.now()
-    ticket = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
+    ticket = ticket_lock(ticket, expected_version)
     if ticket.complaint_due_at is None or ticket.complaint_answered_at is not None:
         raise ConflictError(NO_COMPLAINT, _("There is no open complaint on this case."))
     ticket.complaint_answered_at = now
-    ticket.save(update_fields=["complaint_answered_at"])
+    ticket.version += 1
+    ticket.save(update_fields=["complaint_answered_at", "version"])
     event(
         ticket,
         actor=actor,

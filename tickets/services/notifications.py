@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from aftersales.models import User
+from tickets.channels import channels
 from tickets.models import Notification
 
 
@@ -46,8 +47,6 @@ def unread_count(user) -> int:
 
 
 def notification_channels_send(*, notification_ids: list[int]) -> int:
-    from tickets.channels import channels
-
     active = channels()
     if not active:
         return 0

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aftersales.dates import business_date
 from aftersales.errors import ApplicationError, ConflictError, StaleVersionError
 from aftersales.roles import Role
 from tickets import sla, transitions
-from tickets.models import SLAPolicy, Ticket, TicketEvent, TicketPause, WorkLogEntry
+from tickets.models import FollowUp, SLAPolicy, Ticket, TicketPause, WorkLogEntry
 from tickets.services import timers as timer_services
-from warranty import coverage as warranty_coverage
+from tickets.services.clock import add_working_days, policy_calendar
+from tickets.services.coverage import coverage_at_intake
+from tickets.services.events import event
+from tickets.services.repairs import RepairFacts, repair_facts_check, repair_report_write
 
 REPORTED_IN_FUTURE = "reported_in_future"
 INVALID_TRANSITION = "invalid_transition"
@@ -34,7 +36,8 @@ MEETS = {
     "contact": ("first_response",),
     "start_remote": ("first_response", "remote_response"),
     "check_in": ("first_response", "onsite_arrival"),
-    "resolve": ("first_response", "remote_response", "onsite_arrival", "resolution"),
+    # Resolving proves contact and resolution only: a visit or a remote session never made was not needed.
+    "resolve": ("first_response", "resolution"),
 }
 
 
@@ -53,26 +56,23 @@ def policy_for(*, customer, unit, on) -> SLAPolicy:
     return specific or sla.default_policy(on=on)
 
 
-def event(
-    ticket: Ticket,
-    *,
-    actor,
-    kind: str,
-    at: datetime,
-    from_state: str = "",
-    to_state: str = "",
-    data: dict | None = None,
-) -> TicketEvent:
-    return TicketEvent.objects.create(
-        ticket=ticket, actor=actor, kind=kind, from_state=from_state, to_state=to_state, data=data or {}, at=at
-    )
-
-
 def next_number(now: datetime) -> str:
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval('tickets_ticket_number_seq')")
         sequence = cursor.fetchone()[0]
-    return f"SR{timezone.localtime(now):%y%m%d}-{sequence:06d}"
+    return f"SR{business_date(now):%y%m%d}-{sequence:06d}"
+
+
+def followup_schedule(ticket: Ticket, *, now: datetime) -> FollowUp:
+    """The follow-up call (回访) of a resolved case, due the policy's working days later on its calendar. A case
+    resolved again before its call was made moves that call instead of adding a second one."""
+    policy = ticket.sla_policy
+    calendar = policy_calendar(policy, around=now)
+    due = add_working_days(calendar, now, policy.followup_days)
+    followup, _created = FollowUp.objects.update_or_create(
+        ticket=ticket, status=FollowUp.Status.PENDING, defaults={"resolved_at": now, "due_at": due}
+    )
+    return followup
 
 
 @transaction.atomic
@@ -106,7 +106,7 @@ def ticket_create(
     if unit is not None:
         customer = customer or unit.customer
         site = site or unit.site
-    on = timezone.localdate(reported_at)
+    on = business_date(reported_at)  # the coverage and policy day, whoever takes the call
     policy = sla_policy or policy_for(customer=customer, unit=unit, on=on)
     severities = {s.code: s for s in policy.severities.all()}
     if severity not in severities:
@@ -115,12 +115,9 @@ def ticket_create(
             _("Unknown severity %(code)s.") % {"code": severity},
             details={"severity": [_("Choose one of: %s.") % ", ".join(severities)]},
         )
-    snapshot = {}
-    if unit is not None:
-        answer = warranty_coverage.coverage(unit, on=on, usage=unit.usage_reading)
-        snapshot = json.loads(json.dumps(answer, cls=DjangoJSONEncoder))
+    intake = coverage_at_intake(unit, on=on) if unit is not None else None
     ticket = Ticket.objects.create(
-        chargeable=unit is not None and not snapshot.get("covered", False),
+        chargeable=intake is not None and not intake.snapshot.covered,
         number=next_number(now),
         channel=channel,
         reporter_name=reporter_name,
@@ -132,7 +129,9 @@ def ticket_create(
         site=site,
         sla_policy=policy,
         severity=severities[severity],
-        coverage_snapshot=snapshot,
+        coverage_snapshot=intake.snapshot.to_json() if intake else {},
+        coverage_policy_version=intake.policy_version if intake else None,
+        coverage_contract=intake.contract if intake else None,
         distance_km=distance_km,
         serving_outlet=serving_outlet,
         reported_at=reported_at,
@@ -151,10 +150,18 @@ def ticket_create(
     return ticket
 
 
-def _locked(ticket: Ticket, expected_version: int | None) -> Ticket:
-    locked = (
-        Ticket.objects.select_for_update(of=("self",)).select_related("sla_policy__calendar", "site").get(pk=ticket.pk)
-    )
+def ticket_lock(ticket: Ticket, expected_version: int | None = None) -> Ticket:
+    """The case row, locked for this transaction, checked against the version the caller read.
+
+    Every change of a case takes this lock first and its timers after it (the sweep does the same), so a
+    person's action and the sweep never wait on each other in opposite orders. FOR NO KEY UPDATE lets other
+    transactions add rows that point to the case (events, notes) meanwhile. ``expected_version`` None is for
+    system callers (the sweep) and steps inside a service that already checked it."""
+    # Lock the bare row: a locking query with joins would drop a row whose severity or policy a concurrent
+    # transaction just changed (PostgreSQL re-checks the join against the old related rows).
+    if not Ticket.objects.select_for_update(no_key=True).filter(pk=ticket.pk).values_list("pk", flat=True):
+        raise Ticket.DoesNotExist
+    locked = Ticket.objects.select_related("sla_policy__calendar", "site", "severity").get(pk=ticket.pk)
     if expected_version is not None and locked.version != expected_version:
         raise StaleVersionError(
             STALE_VERSION,
@@ -173,11 +180,14 @@ def ticket_transition(
     expected_version: int | None = None,
     engineer=None,
     note: str = "",
+    repair: RepairFacts | None = None,
     now: datetime | None = None,
 ) -> Ticket:
-    """Move a case by the transition table; meets the timers the work proves, keeps the pause ledger."""
+    """Move a case by the transition table; meets the timers the work proves, keeps the pause ledger.
+    Resolving takes the engineer's ``repair`` report (required for a case on a unit: its problem code) and
+    writes the unit's repair record."""
     now = now or timezone.now()
-    ticket = _locked(ticket, expected_version)
+    ticket = ticket_lock(ticket, expected_version)
     before = ticket.status
     try:
         after = transitions.next_status(action, before)
@@ -198,6 +208,8 @@ def ticket_transition(
         latest = ticket.followups.order_by("-resolved_at").first()
         if latest is None or latest.status != "done":
             raise ConflictError(FOLLOWUP_REQUIRED, _("A case is closed only after its follow-up call is done."))
+    if action == "resolve":
+        repair = repair_facts_check(ticket, repair, now=now)
     open_visits = ticket.work_log.filter(kind=WorkLogEntry.Kind.VISIT, started_at__isnull=False, ended_at__isnull=True)
     if action == "assign":
         if engineer is None or not engineer.has_role(Role.ENGINEER):
@@ -245,12 +257,12 @@ def ticket_transition(
     if action in MEETS:
         data["met"] = timer_services.timers_meet(ticket, MEETS[action], at=now)
     if action == "resolve":
-        timer_services.timers_cancel(ticket, ("loaner",))
-        from tickets.services.followups import followup_schedule
-
+        data["ended"] = timer_services.timers_end(ticket, at=now)
+        report = repair_report_write(ticket, actor=actor, facts=repair, now=now)
+        data["problem_code"] = report.problem_code
         followup_schedule(ticket, now=now)
     elif action == "cancel":
-        timer_services.timers_cancel(ticket)
+        data["ended"] = timer_services.timers_end(ticket, at=now, cancelled=True)
     event(ticket, actor=actor, kind=action, from_state=before, to_state=after, at=now, data=data)
     return ticket
 
@@ -261,7 +273,7 @@ def ticket_change_severity(
 ) -> Ticket:
     """A new severity means new targets; deadlines are recomputed from the start and the pause ledger."""
     now = now or timezone.now()
-    ticket = _locked(ticket, expected_version)
+    ticket = ticket_lock(ticket, expected_version)
     severities = {s.code: s for s in ticket.sla_policy.severities.all()}
     if severity not in severities:
         raise ApplicationError(
@@ -284,7 +296,7 @@ def ticket_change_policy(
 ) -> Ticket:
     """Move a case to another SLA policy (version); the severity keeps its code, deadlines are recomputed."""
     now = now or timezone.now()
-    ticket = _locked(ticket, expected_version)
+    ticket = ticket_lock(ticket, expected_version)
     severity = policy.severities.filter(code=ticket.severity.code).first()
     if severity is None:
         raise ApplicationError(

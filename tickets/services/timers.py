@@ -1,13 +1,34 @@
-"""SLA timers: created from the policy's targets, recomputed from the pause ledger, met by work done."""
+"""SLA timers: created from the policy's targets, recomputed from the pause ledger, stopped by what happened.
+
+How a timer ends is what dashboards count, so each outcome means one thing:
+
+- ``met`` / ``breached`` with ``met_at``: the work the metric times was done, in time or late;
+- ``breached`` without ``met_at``: it was owed and never given (a loaner due before the case was resolved);
+- ``not_needed``: the case never needed it (solved by phone or remotely, so no visit; resolved before a
+  loaner was due); if its deadline had passed meanwhile, ``breached_at`` still says when;
+- ``cancelled``: the case was cancelled, or a policy change dropped the metric.
+
+A stopped timer keeps ``stopped_at``, the business minutes it used (on the policy calendar, pauses left out)
+and, when late, the business minutes it was late by, so compliance and medians are plain SQL on columns.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+from datetime import datetime, timedelta
 
-from tickets import business_time, sla
+from tickets import business_time, calendar_check, sla
 from tickets.models import SLATarget, Ticket, Timer
+from tickets.services.clock import Clock, clock_for
+from tickets.services.ladder import ladder_for
 
+logger = logging.getLogger(__name__)
 ACTIVE = (Timer.State.RUNNING, Timer.State.PAUSED, Timer.State.BREACHED)
+# Metrics still owed once their deadline has passed, even if the case ends without them (domain.md §3: a
+# loaner is due when the case is not resolved within N hours).
+OWED_WHEN_LATE = ("loaner",)
+# A case whose deadlines or escalation could not be worked out is tried again this much later.
+RETRY_AFTER = timedelta(minutes=30)
 
 
 def minutes_for(ticket: Ticket, target: SLATarget) -> int:
@@ -48,9 +69,9 @@ def timers_retarget(ticket: Ticket, *, now: datetime) -> None:
         existing.add(timer.metric_id)
         target = targets.get(timer.metric_id)
         if target is None:
-            if timer.state in ACTIVE:
-                timer.state, timer.due_at, timer.next_action_at = Timer.State.CANCELLED, None, None
-                timer.save()
+            if timer.stopped_at is None and timer.met_at is None:
+                timer.state, timer.next_action_at, timer.stopped_at = Timer.State.CANCELLED, None, now
+                timer.save(update_fields=["state", "next_action_at", "stopped_at"])
             continue
         timer.target_minutes = minutes_for(ticket, target)
         timer.save(update_fields=["target_minutes"])
@@ -63,18 +84,33 @@ def timers_retarget(ticket: Ticket, *, now: datetime) -> None:
 
 
 def timers_recompute(ticket: Ticket, *, now: datetime, timers: list[Timer] | None = None) -> None:
-    """Deadlines from the start, the target and the pauses that apply to each metric; state from ``now``."""
+    """Deadlines from the start, the target and the pauses that apply to each metric; state from ``now``.
+
+    A calendar the arithmetic cannot work with (an admin's broken calendar) never makes the caller fail:
+    the open timers keep no deadline, carry the problem for admins, and the sweep tries them again later."""
     timers = list(ticket.timers.select_related("metric")) if timers is None else timers
     if not timers:
         return
-    from tickets.services.escalation import ladder_for
-
-    ladder = ladder_for(ticket, timers)
-    for timer in timers:
-        if timer.state in (Timer.State.MET, Timer.State.CANCELLED) or timer.met_at:
-            continue
-        pauses = ladder.pauses_for(ticket, timer)
-        due = business_time.due_at(ladder.calendar, timer.started_at, timer.target_minutes, pauses)
+    open_timers = [t for t in timers if t.stopped_at is None and t.met_at is None]
+    try:
+        ladder = ladder_for(ticket, timers)
+        planned = []
+        for timer in open_timers:
+            due = ladder.clock.due_at(timer.started_at, timer.target_minutes, timer.metric.code)
+            # The next ladder step not fired yet; steps already due are the sweep's to fire (every minute).
+            planned.append((timer, due, None if due is None else ladder.next_action(timer)))
+    except business_time.CalendarError as error:
+        logger.warning("Case %s: deadlines not computed: %s", ticket.number, error)
+        problem = f"{error.code}: {calendar_check.message(error)}"
+        for timer in open_timers:
+            timer.due_at, timer.breached_at, timer.breach_minutes = None, None, None
+            timer.state = Timer.State.RUNNING
+            timer.next_action_at = now + RETRY_AFTER
+            timer.sla_error, timer.sla_error_at = problem, now
+        fields = ["due_at", "state", "breached_at", "breach_minutes", "next_action_at", "sla_error", "sla_error_at"]
+        Timer.objects.bulk_update(open_timers, fields)
+        return
+    for timer, due, next_action in planned:
         timer.due_at = due
         if due is None:
             timer.state, timer.breached_at = Timer.State.PAUSED, None
@@ -82,32 +118,68 @@ def timers_recompute(ticket: Ticket, *, now: datetime, timers: list[Timer] | Non
             timer.state, timer.breached_at = Timer.State.BREACHED, due
         else:
             timer.state, timer.breached_at = Timer.State.RUNNING, None
-        # The next ladder step not fired yet; steps already due are the sweep's to fire (it runs every minute).
-        timer.next_action_at = None if due is None else ladder.next_action(ticket, timer)
+        timer.next_action_at = next_action
         timer.breach_minutes = None
-    Timer.objects.bulk_update(timers, ["due_at", "state", "breached_at", "breach_minutes", "next_action_at"])
+        timer.sla_error, timer.sla_error_at = "", None
+    Timer.objects.bulk_update(
+        open_timers, ["due_at", "state", "breached_at", "breach_minutes", "next_action_at", "sla_error", "sla_error_at"]
+    )
+
+
+def _stop(timer: Timer, *, at: datetime, clock: Clock, state: str | None = None, met: bool = False) -> None:
+    """Stop a timer for good at ``at``: met (in time or late), or ``state`` (not needed, cancelled, owed)."""
+    used = business_time.elapsed_business_minutes(clock.calendar, timer.started_at, at, clock.pauses(timer.metric.code))
+    late = timer.due_at is not None and at > timer.due_at
+    if met:
+        timer.met_at = at
+        state = Timer.State.BREACHED if late else Timer.State.MET
+    timer.state = state
+    timer.stopped_at = at
+    timer.business_minutes = used
+    # When the deadline passed, whatever the outcome; how late only where lateness counts (met late, owed).
+    timer.breached_at = timer.due_at if late else None
+    late_counts = state == Timer.State.BREACHED
+    timer.breach_minutes = max(used - timer.target_minutes, 0) if late_counts else None
+    timer.next_action_at = None
+
+
+STOP_FIELDS = ["state", "met_at", "stopped_at", "business_minutes", "breached_at", "breach_minutes", "next_action_at"]
+
+
+def _open(ticket: Ticket, metrics: tuple[str, ...] | None = None) -> list[Timer]:
+    timers = ticket.timers.select_related("metric").filter(stopped_at__isnull=True, met_at__isnull=True)
+    if metrics is not None:
+        timers = timers.filter(metric__code__in=metrics)
+    return list(timers.order_by("id"))
 
 
 def timers_meet(ticket: Ticket, metrics: tuple[str, ...], *, at: datetime) -> list[str]:
-    """Mark these metrics' timers met at ``at`` (late ones stay "breached", with how late)."""
-    met = []
-    for timer in ticket.timers.select_related("metric").filter(metric__code__in=metrics, met_at__isnull=True):
-        if timer.state == Timer.State.CANCELLED:
-            continue
-        timer.met_at = at
-        late = timer.due_at is not None and at > timer.due_at
-        timer.state = Timer.State.BREACHED if late else Timer.State.MET
-        timer.breached_at = timer.due_at if late else None
-        timer.breach_minutes = int((at - timer.due_at).total_seconds() // 60) if late else None
-        timer.next_action_at = None
-        timer.save()
-        met.append(timer.metric.code)
-    return met
+    """The work these metrics time was done at ``at``: met, or breached with the business minutes late."""
+    timers = _open(ticket, metrics)
+    if not timers:
+        return []
+    clock = clock_for(ticket)
+    for timer in timers:
+        _stop(timer, at=at, clock=clock, met=True)
+    Timer.objects.bulk_update(timers, STOP_FIELDS)
+    return [timer.metric.code for timer in timers]
 
 
-def timers_cancel(ticket: Ticket, metrics: tuple[str, ...] | None = None) -> None:
-    """Timers that no longer matter (a cancelled case; a loaner not needed once the case is resolved)."""
-    timers = ticket.timers.filter(met_at__isnull=True).exclude(state=Timer.State.CANCELLED)
-    if metrics is not None:
-        timers = timers.filter(metric__code__in=metrics)
-    timers.update(state=Timer.State.CANCELLED, next_action_at=None)
+def timers_end(ticket: Ticket, *, at: datetime, cancelled: bool = False) -> dict[str, str]:
+    """The case ended (resolved, or ``cancelled``): every timer still open stops. After a resolution a metric
+    not met was not needed, except one still owed once late (a loaner due before the case was resolved).
+    Returns metric code -> outcome."""
+    timers = _open(ticket)
+    if not timers:
+        return {}
+    clock = clock_for(ticket)
+    for timer in timers:
+        if cancelled:
+            state = Timer.State.CANCELLED
+        elif timer.metric.code in OWED_WHEN_LATE and timer.due_at is not None and timer.due_at < at:
+            state = Timer.State.BREACHED
+        else:
+            state = Timer.State.NOT_NEEDED
+        _stop(timer, at=at, clock=clock, state=state)
+    Timer.objects.bulk_update(timers, STOP_FIELDS)
+    return {timer.metric.code: timer.state for timer in timers}

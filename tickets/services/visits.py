@@ -7,15 +7,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftersales.errors import ApplicationError, ConflictError
 from aftersales.roles import Role
+from dealers.models import DealerMember
 from tickets import business_time, sla
 from tickets.models import BusinessCalendar, Notification, Ticket, Visit, VisitPlan
 from tickets.services.notifications import role_members
+from tickets.services.tickets import ticket_create
+from warranty.engine import add_months
 from warranty.models import PolicyVersion, ServiceContract, Unit, WarrantyPolicy
 
 BATCH = 1000
@@ -23,12 +26,6 @@ VISIT_DONE = "visit_done"
 CONFIRMATION_REQUIRED = "confirmation_required"
 CASE_EXISTS = "case_exists"
 FINDINGS_REQUIRED = "findings_required"
-
-
-def add_months(day: date, months: int) -> date:
-    from warranty.engine import add_months as engine_add_months
-
-    return engine_add_months(day, months)
 
 
 def working_calendar(*, around: date) -> business_time.Calendar | None:
@@ -176,10 +173,6 @@ def _warranty_visits(plans, calendar, *, today: date, horizon_days: int, now: da
 def assign_engineers(visits: list[Visit]) -> None:
     """Give each new visit to the serving outlet's engineer with the fewest planned visits (dealer members
     with the engineer role); visits of outlets without engineers wait for the desk to dispatch them."""
-    from django.db.models import Count
-
-    from dealers.models import DealerMember
-
     outlets = {visit.outlet_id for visit in visits if visit.outlet_id}
     if not outlets:
         return
@@ -227,8 +220,6 @@ def visit_complete(
 @transaction.atomic
 def visit_open_case(*, visit: Visit, actor, severity: str = "minor", now: datetime | None = None) -> Ticket:
     """A finding becomes a repair case in one click (once)."""
-    from tickets.services.tickets import ticket_create
-
     visit = (
         Visit.objects.select_for_update(of=("self",))
         .select_related("contract__customer", "unit__customer")

@@ -14,9 +14,12 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aftersales.dates import business_date
 from aftersales.errors import ApplicationError, ConflictError
 from tickets.models import Attachment, ChargeLine, RepairOrder, Ticket, WorkLogEntry
-from tickets.services.tickets import event, ticket_transition
+from tickets.services.events import event
+from tickets.services.repairs import repair_record_sign
+from tickets.services.tickets import ticket_lock, ticket_transition
 from warranty.selectors import part_price_on
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -132,7 +135,7 @@ def charge_line_add(
     the customer only when the case was not covered at intake."""
     now = now or timezone.now()
     if kind == ChargeLine.Kind.PART and unit_price is None:
-        listed = part_price_on(part_number=part_number, day=timezone.localdate(now))
+        listed = part_price_on(part_number=part_number, day=business_date(now))
         if listed is None:
             raise _refuse(
                 PART_UNKNOWN, _("Part %s is not on the price list; give a price.") % part_number, "part_number"
@@ -141,7 +144,8 @@ def charge_line_add(
         description = description or listed.name
     if unit_price is None:
         raise _refuse("price_required", _("Give the hourly rate."), "unit_price")
-    covered = bool(ticket.coverage_snapshot.get("covered")) if ticket.unit_id else False
+    coverage = ticket.coverage
+    covered = coverage is not None and coverage.covered
     line = ChargeLine.objects.create(
         ticket=ticket,
         kind=kind,
@@ -187,12 +191,13 @@ def repair_order_sign(
     work_done: str,
     signer_name: str,
     signature: str,
+    expected_version: int | None = None,
     now: datetime | None = None,
 ) -> RepairOrder:
     """The customer signs the repair order of a resolved case; that is the customer's confirmation."""
     now = now or timezone.now()
     image = decode_signature(signature)
-    ticket = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
+    ticket = ticket_lock(ticket, expected_version)
     if RepairOrder.objects.filter(ticket=ticket).exists():
         raise ConflictError(ORDER_EXISTS, _("The repair order is already signed."))
     if ticket.status != Ticket.Status.RESOLVED:
@@ -209,6 +214,7 @@ def repair_order_sign(
     )
     order.signature.save(f"{ticket.number}.png", ContentFile(image), save=False)
     order.save()
+    repair_record_sign(ticket, actor=actor, order=order, now=now)
     event(ticket, actor=actor, kind="repair_order_signed", at=now, data={"signer": signer_name})
     ticket_transition(ticket=ticket, action="confirm", actor=actor, now=now)
     return order

@@ -5,6 +5,7 @@ import pytest
 
 from aftersales.roles import Role
 from tickets.models import Quotation, Ticket
+from tickets.tests.helpers import act
 from warranty.models import PartPrice
 
 pytestmark = pytest.mark.django_db
@@ -40,20 +41,22 @@ def paid_case(desk_api, expired_car, engineer):
         },
         format="json",
     ).json()
-    desk_api.post(f"{URL}{ticket['id']}/assign/", {"engineer": engineer.username}, format="json")
-    desk_api.post(f"{URL}{ticket['id']}/contact/", {}, format="json")
+    act(desk_api, ticket["id"], "assign", {"engineer": engineer.username}, format="json")
+    act(desk_api, ticket["id"], "contact", {}, format="json")
     return ticket
 
 
 def test_out_of_warranty_case_needs_an_approved_quotation_before_work(desk_api, paid_case):
-    refused = desk_api.post(f"{URL}{paid_case['id']}/check-in/", {}, format="json")
+    refused = act(desk_api, paid_case["id"], "check-in", {}, format="json")
     assert refused.status_code == 409
     assert refused.json()["code"] == "quotation_required"
 
 
 def test_quotation_is_priced_by_the_policy_and_pauses_until_approved(desk_api, paid_case):
-    response = desk_api.post(
-        f"{URL}{paid_case['id']}/quotations/",
+    response = act(
+        desk_api,
+        paid_case["id"],
+        "quotations",
         {
             "lines": [
                 {"kind": "part", "part_number": "P-PUMP", "quantity": "1"},
@@ -74,32 +77,28 @@ def test_quotation_is_priced_by_the_policy_and_pauses_until_approved(desk_api, p
     case = desk_api.get(f"{URL}{paid_case['id']}/").json()
     assert case["status"] == "waiting_customer"
     assert next(t for t in case["timers"] if t["metric"] == "resolution")["state"] == "paused"
-    second = desk_api.post(
-        f"{URL}{paid_case['id']}/quotations/", {"lines": [{"kind": "labour", "quantity": "1"}]}, format="json"
+    second = act(
+        desk_api, paid_case["id"], "quotations", {"lines": [{"kind": "labour", "quantity": "1"}]}, format="json"
     )
     assert second.status_code == 409
 
-    approved = desk_api.post(
-        f"{URL}{paid_case['id']}/quotation-decision/", {"approved": True, "customer_name": "李娜"}, format="json"
+    approved = act(
+        desk_api, paid_case["id"], "quotation-decision", {"approved": True, "customer_name": "李娜"}, format="json"
     )
     assert approved.status_code == 200
     assert approved.json()["status"] == "in_progress"
-    assert desk_api.post(f"{URL}{paid_case['id']}/check-in/", {}, format="json").status_code == 200
+    assert act(desk_api, paid_case["id"], "check-in", {}, format="json").status_code == 200
 
 
 def test_rejected_quotation_keeps_work_blocked(desk_api, paid_case):
-    desk_api.post(
-        f"{URL}{paid_case['id']}/quotations/", {"lines": [{"kind": "labour", "quantity": "1"}]}, format="json"
-    )
-    desk_api.post(
-        f"{URL}{paid_case['id']}/quotation-decision/", {"approved": False, "customer_name": "李娜"}, format="json"
-    )
+    act(desk_api, paid_case["id"], "quotations", {"lines": [{"kind": "labour", "quantity": "1"}]}, format="json")
+    act(desk_api, paid_case["id"], "quotation-decision", {"approved": False, "customer_name": "李娜"}, format="json")
     assert Quotation.objects.get().status == "rejected"
-    desk_api.post(f"{URL}{paid_case['id']}/resume/", {}, format="json")
-    assert desk_api.post(f"{URL}{paid_case['id']}/check-in/", {}, format="json").status_code == 409
+    act(desk_api, paid_case["id"], "resume", {}, format="json")
+    assert act(desk_api, paid_case["id"], "check-in", {}, format="json").status_code == 409
     assert (
-        desk_api.post(
-            f"{URL}{paid_case['id']}/quotation-decision/", {"approved": True, "customer_name": "x"}, format="json"
+        act(
+            desk_api, paid_case["id"], "quotation-decision", {"approved": True, "customer_name": "x"}, format="json"
         ).status_code
         == 409
     )
@@ -112,7 +111,7 @@ def test_quotation_bad_lines_are_400(desk_api, paid_case):
         {"lines": [{"kind": "labour", "quantity": "-1"}]},
         {"lines": [{"kind": "gift", "quantity": "1"}]},
     ):
-        assert desk_api.post(f"{URL}{paid_case['id']}/quotations/", body, format="json").status_code == 400
+        assert act(desk_api, paid_case["id"], "quotations", body, format="json").status_code == 400
     assert not Quotation.objects.exists()
 
 
@@ -120,16 +119,14 @@ def test_loaner_meets_the_loaner_timer_and_is_tracked_until_returned(desk_api, e
     ticket = desk_api.post(
         URL, {"channel": "phone", "reporter_name": "x", "description": "y", "severity": "critical"}, format="json"
     ).json()
-    lent = desk_api.post(
-        f"{URL}{ticket['id']}/loaners/", {"description": "同型号备用UPS", "serial": "BK-01"}, format="json"
-    )
+    lent = act(desk_api, ticket["id"], "loaners", {"description": "同型号备用UPS", "serial": "BK-01"}, format="json")
     assert lent.status_code == 201
     case = desk_api.get(f"{URL}{ticket['id']}/").json()
     assert next(t for t in case["timers"] if t["metric"] == "loaner")["state"] == "met"
-    back = desk_api.post(f"{URL}{ticket['id']}/loaner-return/", {"loaner": lent.json()["id"]}, format="json")
+    back = act(desk_api, ticket["id"], "loaner-return", {"loaner": lent.json()["id"]}, format="json")
     assert back.status_code == 200
     assert desk_api.get(f"{URL}{ticket['id']}/loaners/").json()[0]["returned_at"]
-    again = desk_api.post(f"{URL}{ticket['id']}/loaner-return/", {"loaner": lent.json()["id"]}, format="json")
+    again = act(desk_api, ticket["id"], "loaner-return", {"loaner": lent.json()["id"]}, format="json")
     assert again.status_code == 409
 
 
@@ -137,11 +134,9 @@ def test_escalation_records_the_emergency_plan(desk_api, engineer):
     ticket = desk_api.post(
         URL, {"channel": "phone", "reporter_name": "x", "description": "y", "severity": "major"}, format="json"
     ).json()
-    assert desk_api.post(f"{URL}{ticket['id']}/escalate/", {"plan": "x"}, format="json").status_code == 409  # new
-    desk_api.post(f"{URL}{ticket['id']}/assign/", {"engineer": engineer.username}, format="json")
-    response = desk_api.post(
-        f"{URL}{ticket['id']}/escalate/", {"plan": "先启用备用机房，厂家工程师明早到场"}, format="json"
-    )
+    assert act(desk_api, ticket["id"], "escalate", {"plan": "x"}, format="json").status_code == 409  # new
+    act(desk_api, ticket["id"], "assign", {"engineer": engineer.username}, format="json")
+    response = act(desk_api, ticket["id"], "escalate", {"plan": "先启用备用机房，厂家工程师明早到场"}, format="json")
     assert response.status_code == 200
     stored = Ticket.objects.get()
     assert stored.escalated_at and stored.emergency_plan.startswith("先启用")

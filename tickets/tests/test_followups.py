@@ -100,7 +100,14 @@ def test_followups_page_lists_and_records_the_call(client, desk_user, engineer):
     assert [f.ticket for f in page.context["followups"]] == [ticket]
     client.post(
         f"/cases/followups/{ticket.followups.get().pk}/done/",
-        {"attitude": "5", "quality": "4", "solved": "5", "runs_normally": "yes", "comments": "满意"},
+        {
+            "attitude": "5",
+            "quality": "4",
+            "solved": "5",
+            "runs_normally": "yes",
+            "comments": "满意",
+            "version": ticket.version,
+        },
     )
     assert ticket.followups.get().status == "done"
     assert list(client.get("/cases/followups/", {"when": "all"}).context["followups"]) == []
@@ -117,12 +124,14 @@ def test_followup_api_complete_validates_scores(desk_api, desk_user, engineer):
         format="json",
     )
     assert bad.status_code == 400 and "attitude" in bad.json()["details"]
+    version = desk_api.get(f"/api/v1/followups/{followup.pk}/").json()["ticket_version"]
     ok = desk_api.post(
         f"/api/v1/followups/{followup.pk}/complete/",
-        {"attitude": 5, "quality": 5, "solved": 5, "runs_normally": True},
+        {"attitude": 5, "quality": 5, "solved": 5, "runs_normally": True, "version": version},
         format="json",
     )
     assert ok.status_code == 200 and ok.json()["status"] == "done"
+    assert ok.json()["ticket_version"] == version + 1
     assert desk_api.get("/api/v1/followups/", {"status": "pending"}).json()["count"] == 0
 
 

@@ -4,10 +4,16 @@ import pytest
 
 from aftersales.roles import Role
 from aftersales.testing import QueryCounter
+from tickets.models import Ticket
 from tickets.services.tickets import ticket_create, ticket_transition
 from tickets.services.work import charge_line_add, worklog_add
 
 pytestmark = pytest.mark.django_db
+
+
+def version(ticket) -> int:
+    """The version the case page would show now (its forms send it back)."""
+    return Ticket.objects.values_list("version", flat=True).get(pk=ticket.pk)
 
 
 @pytest.fixture
@@ -65,7 +71,7 @@ def test_action_form_moves_the_case_and_shows_refusals(client, desk_user, engine
     assert response.status_code == 302
     ticket.refresh_from_db()
     assert ticket.status == "assigned" and ticket.assigned_engineer == engineer
-    refused = client.post(f"/cases/{ticket.pk}/action/close/", {}, follow=True)
+    refused = client.post(f"/cases/{ticket.pk}/action/close/", {"version": version(ticket)}, follow=True)
     assert any("close" in str(message) for message in refused.context["messages"])
     ticket.refresh_from_db()
     assert ticket.status == "assigned"
@@ -112,19 +118,23 @@ def test_quotation_loaner_and_escalation_from_the_case_page(client, desk_user, e
     client.force_login(desk_user)
     client.post(
         f"/cases/{ticket.pk}/add/quotation/",
-        {"kind_1": "labour", "description_1": "检测", "quantity_1": "2", "kind_2": "part"},
+        {"kind_1": "labour", "description_1": "检测", "quantity_1": "2", "kind_2": "part", "version": version(ticket)},
     )
     quotation = ticket.quotations.get()
     assert (quotation.status, len(quotation.lines)) == ("sent", 1)
-    client.post(f"/cases/{ticket.pk}/add/decision/", {"approved": "yes", "customer_name": "陈先生"})
+    client.post(
+        f"/cases/{ticket.pk}/add/decision/", {"approved": "yes", "customer_name": "陈先生", "version": version(ticket)}
+    )
     quotation.refresh_from_db()
     assert quotation.status == "approved"
-    client.post(f"/cases/{ticket.pk}/add/loaner/", {"description": "备用机", "serial": "B1"})
+    client.post(
+        f"/cases/{ticket.pk}/add/loaner/", {"description": "备用机", "serial": "B1", "version": version(ticket)}
+    )
     loaner = ticket.loaners.get()
-    client.post(f"/cases/{ticket.pk}/loaners/{loaner.pk}/return/")
+    client.post(f"/cases/{ticket.pk}/loaners/{loaner.pk}/return/", {"version": version(ticket)})
     loaner.refresh_from_db()
     assert loaner.returned_at is not None
-    client.post(f"/cases/{ticket.pk}/add/escalate/", {"plan": "启用备用设备"})
+    client.post(f"/cases/{ticket.pk}/add/escalate/", {"plan": "启用备用设备", "version": version(ticket)})
     ticket.refresh_from_db()
     assert ticket.emergency_plan == "启用备用设备"
     page = client.get(f"/cases/{ticket.pk}/").content.decode()

@@ -151,3 +151,32 @@ def test_four_level_severity_scheme_is_expressible(desk_api):
     assert response.json()["targets"] == [
         {"metric": "first_response", "minutes": 60, "due_at": "2026-01-02T00:00:00+08:00"}
     ]
+
+
+@pytest.mark.parametrize("end", ["00:00", "24:00"])
+def test_calendar_night_shift_window_ending_at_midnight_is_saved(admin_api, end):
+    body = {
+        "name": "night shift",
+        "windows": [{"weekday": 1, "start": "22:00", "end": end}, {"weekday": 2, "start": "00:00", "end": "06:00"}],
+    }
+    response = admin_api.post("/api/v1/calendars/", body, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["windows"][0] == {"weekday": 1, "start": "22:00", "end": "00:00"}
+    calendar = BusinessCalendar.objects.get(name="night shift")
+    policy = SLAPolicy.objects.get(is_default=True)
+    policy.calendar = calendar
+    policy.save()
+    # Monday 2026-03-02 23:00 + 3 business hours: 1 h to midnight, then 00:00–02:00 on Tuesday.
+    preview = admin_api.post(PREVIEW, {"severity": "critical", "start": "2026-03-02T23:00:00+08:00"}, format="json")
+    assert due(preview, "remote_response")["due_at"] == "2026-03-03T02:00:00+08:00"
+
+
+def test_calendar_overlapping_windows_message_names_them_in_the_users_language(admin_api):
+    body = {
+        "name": "bad",
+        "windows": [{"weekday": 1, "start": "08:00", "end": "12:00"}, {"weekday": 1, "start": "11:00", "end": "13:00"}],
+    }
+    english = admin_api.post("/api/v1/calendars/", body, format="json", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert english["details"]["calendar"] == ["The windows Monday 08:00–12:00 and Monday 11:00–13:00 overlap."]
+    chinese = admin_api.post("/api/v1/calendars/", body, format="json", HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    assert chinese["details"]["calendar"] == ["工作时段 星期一 08:00–12:00 与 星期一 11:00–13:00 重叠。"]

@@ -90,7 +90,10 @@ def test_full_lifecycle_meets_timers_and_pauses_resolution(desk, engineer):
     ticket = ticket_transition(ticket=ticket, action="resolve", actor=engineer, now=T0 + timedelta(hours=6))
     final = timers(ticket)
     assert final["resolution"].state == "met"
-    assert final["loaner"].state == "cancelled"
+    assert final["loaner"].state == "not_needed"  # resolved before a loaner was due
+    assert final["remote_response"].state == "not_needed"  # no remote session: it went on site
+    assert final["remote_response"].met_at is None
+    assert final["onsite_arrival"].state == "met"
     ticket = ticket_transition(ticket=ticket, action="confirm", actor=desk, now=T0 + timedelta(hours=7))
     with pytest.raises(ConflictError) as refused:
         ticket_transition(ticket=ticket, action="close", actor=desk, now=T0 + timedelta(hours=8))

@@ -6,6 +6,7 @@ from django.utils import timezone
 from aftersales.roles import Role
 from aftersales.testing import QueryCounter
 from tickets.models import Ticket, TicketEvent
+from tickets.tests.helpers import act
 from warranty.tests.factories import UnitFactory
 
 pytestmark = pytest.mark.django_db
@@ -65,7 +66,7 @@ def test_create_bad_input_is_400_and_writes_nothing(desk_api, overrides, field, 
 
 def test_invalid_transition_is_409_with_allowed_actions_and_changes_nothing(desk_api):
     ticket = create(desk_api).json()
-    response = desk_api.post(f"{URL}{ticket['id']}/resolve/", {}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    response = act(desk_api, ticket["id"], "resolve", {}, format="json", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 409
     assert response.json()["code"] == "invalid_transition"
     assert response.json()["details"]["allowed"] == ["assign", "cancel"]
@@ -76,9 +77,9 @@ def test_invalid_transition_is_409_with_allowed_actions_and_changes_nothing(desk
 
 def test_second_check_in_is_409(desk_api, engineer):
     ticket = create(desk_api).json()
-    desk_api.post(f"{URL}{ticket['id']}/assign/", {"engineer": engineer.username}, format="json")
-    assert desk_api.post(f"{URL}{ticket['id']}/check-in/", {}, format="json").status_code == 200
-    second = desk_api.post(f"{URL}{ticket['id']}/check-in/", {}, format="json")
+    act(desk_api, ticket["id"], "assign", {"engineer": engineer.username}, format="json")
+    assert act(desk_api, ticket["id"], "check-in", {}, format="json").status_code == 200
+    second = act(desk_api, ticket["id"], "check-in", {}, format="json")
     assert second.status_code == 409
     assert second.json()["code"] == "already_checked_in"
     assert TicketEvent.objects.filter(kind="check_in").count() == 1
@@ -86,26 +87,24 @@ def test_second_check_in_is_409(desk_api, engineer):
 
 def test_stale_version_is_412(desk_api, engineer):
     ticket = create(desk_api).json()
-    first = desk_api.post(f"{URL}{ticket['id']}/assign/", {"engineer": engineer.username, "version": 1}, format="json")
+    first = act(desk_api, ticket["id"], "assign", {"engineer": engineer.username, "version": 1}, format="json")
     assert first.status_code == 200 and first.json()["version"] == 2
-    stale = desk_api.post(f"{URL}{ticket['id']}/cancel/", {"version": 1}, format="json")
+    stale = act(desk_api, ticket["id"], "cancel", {"version": 1}, format="json")
     assert stale.status_code == 412
     assert Ticket.objects.get().status == "assigned"
 
 
 def test_assign_requires_an_engineer(desk_api, make_user):
     ticket = create(desk_api).json()
-    response = desk_api.post(
-        f"{URL}{ticket['id']}/assign/", {"engineer": make_user(Role.FINANCE).username}, format="json"
-    )
+    response = act(desk_api, ticket["id"], "assign", {"engineer": make_user(Role.FINANCE).username}, format="json")
     assert response.status_code == 400
     assert response.json()["code"] == "engineer_required"
 
 
 def test_events_endpoint_lists_history_in_order(desk_api, engineer):
     ticket = create(desk_api).json()
-    desk_api.post(f"{URL}{ticket['id']}/assign/", {"engineer": engineer.username}, format="json")
-    desk_api.post(f"{URL}{ticket['id']}/contact/", {"note": "已电话联系"}, format="json")
+    act(desk_api, ticket["id"], "assign", {"engineer": engineer.username}, format="json")
+    act(desk_api, ticket["id"], "contact", {"note": "已电话联系"}, format="json")
     events = desk_api.get(f"{URL}{ticket['id']}/events/").json()["results"]
     assert [(e["kind"], e["to_state"]) for e in events] == [
         ("created", "new"),
@@ -119,7 +118,7 @@ def test_events_endpoint_lists_history_in_order(desk_api, engineer):
 def test_list_filters_by_status_and_sla_state(desk_api, engineer):
     first = create(desk_api).json()
     create(desk_api, severity="minor")
-    desk_api.post(f"{URL}{first['id']}/assign/", {"engineer": engineer.username}, format="json")
+    act(desk_api, first["id"], "assign", {"engineer": engineer.username}, format="json")
     assert [t["id"] for t in desk_api.get(URL, {"status": "assigned"}).json()["results"]] == [first["id"]]
     assert desk_api.get(URL, {"severity": "minor"}).json()["count"] == 1
     assert desk_api.get(URL, {"engineer": engineer.username}).json()["count"] == 1
@@ -211,13 +210,13 @@ def test_dealer_sees_only_cases_of_own_outlet_or_units(
     ids = {t["id"] for t in api_client.get(URL).json()["results"]}
     assert ids == {own.pk, sold.pk}
     assert api_client.get(f"{URL}{theirs.pk}/").status_code == 404
-    assert api_client.post(f"{URL}{theirs.pk}/cancel/", {}, format="json").status_code == 404
+    assert act(api_client, theirs.pk, "cancel", {}, format="json").status_code == 404
 
 
 def test_severity_change_refuses_fields_it_would_drop(desk_api):
     ticket = create(desk_api).json()
-    response = desk_api.post(f"{URL}{ticket['id']}/severity/", {"severity": "critical", "note": "x"}, format="json")
+    response = act(desk_api, ticket["id"], "severity", {"severity": "critical", "note": "x"}, format="json")
     assert response.status_code == 400
     assert "note" in response.json()["details"]
-    ok = desk_api.post(f"{URL}{ticket['id']}/severity/", {"severity": "critical"}, format="json")
+    ok = act(desk_api, ticket["id"], "severity", {"severity": "critical"}, format="json")
     assert ok.json()["severity"] == "critical"

@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from aftersales.roles import Role
 from tickets.models import Attachment, ChargeLine, RepairOrder, Ticket
+from tickets.tests.helpers import act
 from warranty.models import PartPrice
 
 pytestmark = pytest.mark.django_db
@@ -28,9 +29,9 @@ def ticket(desk_api):
 
 
 def resolve(client, ticket, engineer):
-    client.post(f"{URL}{ticket['id']}/assign/", {"engineer": engineer.username}, format="json")
-    client.post(f"{URL}{ticket['id']}/check-in/", {}, format="json")
-    assert client.post(f"{URL}{ticket['id']}/resolve/", {}, format="json").status_code == 200
+    act(client, ticket["id"], "assign", {"engineer": engineer.username}, format="json")
+    act(client, ticket["id"], "check-in", {}, format="json")
+    assert act(client, ticket["id"], "resolve", {}, format="json").status_code == 200
 
 
 def test_photo_attachment_is_stored(desk_api, ticket):
@@ -103,8 +104,10 @@ def test_parts_on_a_covered_unit_are_not_charged(desk_api, car):
 
 
 def test_repair_order_is_signed_after_resolution_and_confirms_the_case(desk_api, ticket, engineer):
-    too_early = desk_api.post(
-        f"{URL}{ticket['id']}/repair-order/",
+    too_early = act(
+        desk_api,
+        ticket["id"],
+        "repair-order",
         {"findings": "a", "work_done": "b", "signer_name": "周先生", "signature": SIGNATURE},
         format="json",
     )
@@ -115,8 +118,10 @@ def test_repair_order_is_signed_after_resolution_and_confirms_the_case(desk_api,
         {"kind": "labour", "description": "检修", "quantity": "2", "unit_price": "10"},
         format="json",
     )
-    signed = desk_api.post(
-        f"{URL}{ticket['id']}/repair-order/",
+    signed = act(
+        desk_api,
+        ticket["id"],
+        "repair-order",
         {"findings": "电容损坏", "work_done": "更换电容", "signer_name": "周先生", "signature": SIGNATURE},
         format="json",
     )
@@ -125,8 +130,10 @@ def test_repair_order_is_signed_after_resolution_and_confirms_the_case(desk_api,
     assert Ticket.objects.get().status == "confirmed"
     order = RepairOrder.objects.get()
     assert order.signature.read().startswith(b"\x89PNG")
-    again = desk_api.post(
-        f"{URL}{ticket['id']}/repair-order/",
+    again = act(
+        desk_api,
+        ticket["id"],
+        "repair-order",
         {"findings": "x", "work_done": "y", "signer_name": "z", "signature": SIGNATURE},
         format="json",
     )
@@ -143,8 +150,10 @@ def test_repair_order_is_signed_after_resolution_and_confirms_the_case(desk_api,
 )
 def test_bad_signature_is_400(desk_api, ticket, engineer, signature):
     resolve(desk_api, ticket, engineer)
-    response = desk_api.post(
-        f"{URL}{ticket['id']}/repair-order/",
+    response = act(
+        desk_api,
+        ticket["id"],
+        "repair-order",
         {"findings": "x", "work_done": "y", "signer_name": "z", "signature": signature},
         format="json",
     )
@@ -155,10 +164,10 @@ def test_bad_signature_is_400(desk_api, ticket, engineer, signature):
 
 
 def test_check_out_closes_the_visit_and_a_second_check_out_is_409(desk_api, ticket, engineer):
-    desk_api.post(f"{URL}{ticket['id']}/assign/", {"engineer": engineer.username}, format="json")
-    desk_api.post(f"{URL}{ticket['id']}/check-in/", {}, format="json")
-    assert desk_api.post(f"{URL}{ticket['id']}/check-out/", {}, format="json").status_code == 200
+    act(desk_api, ticket["id"], "assign", {"engineer": engineer.username}, format="json")
+    act(desk_api, ticket["id"], "check-in", {}, format="json")
+    assert act(desk_api, ticket["id"], "check-out", {}, format="json").status_code == 200
     visits = desk_api.get(f"{URL}{ticket['id']}/work-log/").json()
     assert visits[0]["kind"] == "visit" and visits[0]["ended_at"]
-    assert desk_api.post(f"{URL}{ticket['id']}/check-out/", {}, format="json").status_code == 409
+    assert act(desk_api, ticket["id"], "check-out", {}, format="json").status_code == 409
     assert ChargeLine.objects.count() == 0

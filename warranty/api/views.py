@@ -1,4 +1,3 @@
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -8,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from aftersales.api.permissions import roles_may_write
+from aftersales.dates import business_date
 from aftersales.errors import ApplicationError
 from aftersales.roles import Role
 from aftersales.scoping import scope_for
@@ -109,7 +109,7 @@ class UnitCoverageView(APIView):
         query = serializers.CoverageQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         unit = unit_get(user=request.user, serial=serial)
-        on = query.validated_data.get("on") or timezone.localdate()
+        on = query.validated_data.get("on") or business_date()
         usage = query.validated_data.get("usage", unit.usage_reading)
         answer = coverage_module.coverage(unit, on=on, usage=usage, component=query.validated_data.get("component", ""))
         return Response(serializers.CoverageSerializer(answer).data)

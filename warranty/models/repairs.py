@@ -20,6 +20,16 @@ class RepairRecord(models.Model):
 
     unit = models.ForeignKey("warranty.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="repairs")
     source = models.CharField(_("source"), max_length=16, choices=Source.choices, default=Source.MANUAL)
+    # One record per repair, whatever reports it: a case writes "ticket:<id>", and a dealer claim made from a
+    # case uses its case's key, so the repair is counted once (a claim without a case has a key of its own).
+    source_key = models.CharField(
+        _("source reference"),
+        max_length=64,
+        blank=True,
+        db_default="",
+        default="",
+        help_text=_('Which repair case or claim wrote it, e.g. "ticket:42"; empty for records entered by hand.'),
+    )
     # What the entitlement engine counts.
     confirmed_at = models.DateTimeField(_("repair agreed at"))
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
@@ -70,6 +80,9 @@ class RepairRecord(models.Model):
             models.Index(fields=["unit", "confirmed_at"], name="repair_unit_confirmed"),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["source_key"], condition=~models.Q(source_key=""), name="repair_once_per_source"
+            ),
             models.CheckConstraint(
                 condition=models.Q(completed_at__isnull=True) | models.Q(completed_at__gte=models.F("confirmed_at")),
                 name="repair_completed_after_confirmed",

@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aftersales.dates import business_date
 from aftersales.errors import ApplicationError
 from aftersales.scoping import viewer
 from dealers.models import Dealer
@@ -319,7 +320,7 @@ def _run(import_id: int, now: datetime) -> UnitImport:
         total = sum(1 for _row in read_rows(job))
         UnitImport.objects.filter(pk=job.pk).update(total_rows=total)
         lookups = Lookups(dealer_id=job.dealer_id)
-        today = timezone.localdate(now)
+        today = business_date(now)
         seen: dict[str, int] = {}
         batch: list[tuple[int, dict]] = []
         for number, cells in read_rows(job):

@@ -9,9 +9,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aftersales.dates import business_date
 from aftersales.errors import ApplicationError, ConflictError, StaleVersionError
 from aftersales.scoping import dealer_id_of, viewer
 from dealers.selectors import own_dealer
+from warranty.engine.presets import CAR_ASSEMBLIES, CAR_MAIN_PART_SYSTEMS
 from warranty.models import RepairRecord, Unit
 from warranty.models.units import REGISTRATION_DAYS
 from warranty.selectors import normalize_serial
@@ -110,7 +112,7 @@ def unit_register(*, actor, serial: str, now: datetime | None = None, **fields) 
     unknown = set(fields) - set(UNIT_FIELDS)
     if unknown:
         raise TypeError(f"unknown unit fields: {sorted(unknown)}")
-    today = timezone.localdate(now)
+    today = business_date(now)
     check_unit_dates(fields, today=today)
     if fields.get("selling_dealer") is None:
         # A dealer registers what it sold: its own dealer unless it says so.
@@ -159,12 +161,12 @@ def unit_update(*, actor, unit: Unit, expected_version: int, now: datetime | Non
     if changes.get("replaces") is not None:
         check_exchange_access(actor=actor, replaces=changes["replaces"])
     merged = {name: getattr(locked, name) for name in UNIT_FIELDS} | changes
-    check_unit_dates(merged, today=timezone.localdate(now))
+    check_unit_dates(merged, today=business_date(now))
     for name, value in changes.items():
         setattr(locked, name, value)
     if "invoice_date" in changes:
         locked.registered_late = is_registered_late(
-            invoice_date=locked.invoice_date, registered_on=timezone.localdate(locked.registered_at)
+            invoice_date=locked.invoice_date, registered_on=business_date(locked.registered_at)
         )
     locked.version += 1
     locked.save()
@@ -198,16 +200,13 @@ REPAIR_FIELDS = (
     "customer_signature",
     "repairer_signature",
 )
+# The assemblies and main-part systems the 三包 rules count (every car regime's); any other code is a typo.
+REPAIR_ASSEMBLIES = tuple(dict.fromkeys(code for codes in CAR_ASSEMBLIES.values() for code in codes))
+REPAIR_SYSTEMS = tuple(dict.fromkeys(code for codes in CAR_MAIN_PART_SYSTEMS.values() for code in codes))
 
 
-@transaction.atomic
-def repair_record_create(*, actor, unit: Unit, now: datetime | None = None, **fields) -> RepairRecord:
-    """Add a repair to a unit's history (later issues call this from repair cases and claims)."""
-    now = now or timezone.now()
-    unknown = set(fields) - set(REPAIR_FIELDS)
-    if unknown:
-        raise TypeError(f"unknown repair fields: {sorted(unknown)}")
-    check_dealer_access(actor=actor, selling_dealer=unit.selling_dealer)
+def repair_problems(fields: dict, *, now: datetime) -> dict[str, list[str]]:
+    """What makes a repair record impossible, per field (all at once)."""
     errors: dict[str, list[str]] = {}
     confirmed, completed = fields.get("confirmed_at"), fields.get("completed_at")
     if confirmed and confirmed > now:
@@ -217,12 +216,59 @@ def repair_record_create(*, actor, unit: Unit, now: datetime | None = None, **fi
     if completed and completed > now:
         errors.setdefault("completed_at", []).append(_("This time is in the future."))
     for name in ("excluded_hours", "parts_wait_hours"):
-        if fields.get(name, Decimal(0)) < 0:
+        if (fields.get(name) or Decimal(0)) < 0:
             errors.setdefault(name, []).append(_("Hours cannot be negative."))
     if completed and confirmed and fields.get("excluded_hours"):
         span = Decimal((completed - confirmed).total_seconds()) / 3600
         if fields["excluded_hours"] > span:
             errors.setdefault("excluded_hours", []).append(_("More hours excluded than the repair lasted."))
+    for code in fields.get("assemblies_replaced") or ():
+        if code not in REPAIR_ASSEMBLIES:
+            errors.setdefault("assemblies_replaced", []).append(
+                _("Unknown assembly %(code)s; choose from: %(known)s.")
+                % {"code": code, "known": ", ".join(REPAIR_ASSEMBLIES)}
+            )
+    for item in fields.get("main_parts_replaced") or ():
+        system = item.get("system", "") if isinstance(item, dict) else ""
+        part = item.get("part", "") if isinstance(item, dict) else ""
+        if system not in REPAIR_SYSTEMS:
+            errors.setdefault("main_parts_replaced", []).append(
+                _("Unknown main-part system %(code)s; choose from: %(known)s.")
+                % {"code": system, "known": ", ".join(REPAIR_SYSTEMS)}
+            )
+        elif not str(part).strip():
+            errors.setdefault("main_parts_replaced", []).append(_("Name the main part replaced."))
+    return errors
+
+
+@transaction.atomic
+def repair_record_create(
+    *, actor, unit: Unit, source_key: str = "", now: datetime | None = None, **fields
+) -> RepairRecord:
+    """Add a repair to a unit's history (the 三包 history the entitlement engine counts).
+
+    With ``source_key`` ("ticket:42") it writes the one record of that source: a case resolved again, or
+    signed later, updates its record instead of adding another, so a repair is counted once; a dealer claim
+    made from a case passes its case's key. Records entered by hand are limited to the dealer's own units;
+    for a source, that source's own rules decided who may report it."""
+    now = now or timezone.now()
+    unknown = set(fields) - set(REPAIR_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown repair fields: {sorted(unknown)}")
+    existing = None
+    if source_key:
+        existing = RepairRecord.objects.select_for_update().filter(source_key=source_key).first()
+        if existing is not None and existing.unit_id != unit.pk:
+            raise ConflictError(REPAIR_INVALID, _("This repair is already recorded on another unit."))
+    else:
+        check_dealer_access(actor=actor, selling_dealer=unit.selling_dealer)
+    merged = ({name: getattr(existing, name) for name in REPAIR_FIELDS} if existing else {}) | fields
+    errors = repair_problems(merged, now=now)
     if errors:
         raise ApplicationError(REPAIR_INVALID, _("The repair record is not possible."), details=errors)
-    return RepairRecord.objects.create(unit=unit, created_at=now, **fields)
+    if existing is not None:
+        for name, value in fields.items():
+            setattr(existing, name, value)
+        existing.save()
+        return existing
+    return RepairRecord.objects.create(unit=unit, source_key=source_key, created_at=now, **fields)

@@ -1,0 +1,21 @@
+"""Business dates: the calendar day an instant falls on in the zone of what it belongs to.
+
+Coverage on a day, price-list days, follow-up and visit days, ticket numbers and registration lateness are
+facts of a calendar, a policy or a site, so they are taken in that zone (default ``settings.TIME_ZONE``) and
+never in the zone activated for the person asking: an agent in Berlin and one in Shanghai get the same answer.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import timezone
+
+
+def business_date(moment: datetime | None = None, *, zone: str | None = None) -> date:
+    """The date of ``moment`` (default: now) in ``zone`` (a calendar's, policy's or site's; default
+    ``settings.TIME_ZONE``), whatever zone is active for the request."""
+    moment = moment or timezone.now()
+    return moment.astimezone(ZoneInfo(zone or settings.TIME_ZONE)).date()
