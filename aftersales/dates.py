@@ -14,8 +14,14 @@ from django.conf import settings
 from django.utils import timezone
 
 
+def business_zone(zone: str | None = None) -> ZoneInfo:
+    """The zone business dates are taken in: ``zone`` (a calendar's), else ``settings.TIME_ZONE`` —
+    policies and sites carry no zone of their own; never the viewer's activated zone."""
+    return ZoneInfo(zone or settings.TIME_ZONE)
+
+
 def business_date(moment: datetime | None = None, *, zone: str | None = None) -> date:
     """The date of ``moment`` (default: now) in ``zone`` (a calendar's, policy's or site's; default
     ``settings.TIME_ZONE``), whatever zone is active for the request."""
     moment = moment or timezone.now()
-    return moment.astimezone(ZoneInfo(zone or settings.TIME_ZONE)).date()
+    return moment.astimezone(business_zone(zone)).date()

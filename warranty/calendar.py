@@ -1,13 +1,15 @@
 """Working days for period ends (sanbao.md option 4), from the maintained Chinese holiday library, and the
-zone warranty dates are taken in."""
+zone warranty dates are taken in (``aftersales.dates.business_zone``, the product's one rule)."""
 
 from __future__ import annotations
 
-import zoneinfo
-from datetime import date, tzinfo
+from datetime import date
 
 import chinese_calendar
-from django.conf import settings
+
+from aftersales.dates import business_zone
+
+__all__ = ["business_zone", "is_working_day"]
 
 
 def is_working_day(day: date) -> bool:
@@ -16,9 +18,3 @@ def is_working_day(day: date) -> bool:
     except NotImplementedError:
         # A year the installed library does not know yet: fall back to Monday–Friday.
         return day.weekday() < 5
-
-
-def business_zone() -> tzinfo:
-    """The zone a policy's dates are taken in (the hand-in day, the day a repair began): the product's
-    ``TIME_ZONE``, since policies carry no zone of their own; never the viewer's activated zone."""
-    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
