@@ -31,6 +31,19 @@ def api_client():
 
 
 @pytest.fixture
+def manager_user(make_user):
+    return make_user(Role.SERVICE_MANAGER)
+
+
+@pytest.fixture
+def manager_api(manager_user):
+    """A service manager's client: may do every action on every case (tickets.permissions)."""
+    client = APIClient()
+    client.force_authenticate(manager_user)
+    return client
+
+
+@pytest.fixture
 def desk_api(api_client, desk_user):
     api_client.force_authenticate(desk_user)
     return api_client

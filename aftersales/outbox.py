@@ -93,6 +93,10 @@ class _Publisher:
 
     def publish(self, message: OutboxMessage) -> None:
         task = self.app.tasks.get(message.task)
+        if task is None:
+            # Services name tasks instead of importing them; the apps' task modules load on first need.
+            self.app.loader.import_default_modules()
+            task = self.app.tasks.get(message.task)
         if self.app.conf.task_always_eager and task is not None:
             task.apply_async(args=message.args, kwargs=message.kwargs)
             return

@@ -50,6 +50,12 @@ def test_intake_to_signed_printable_repair_order(page, live_server, login, unit)
     page.select_option("select[name=engineer]", label="王建国")
     page.click("button[data-action=assign]")
     expect(page.get_by_test_id("engineer")).to_have_text("王建国")
+    # The desk has no field work (tickets.permissions): the assigned engineer takes over on his own login.
+    expect(page.locator("button[data-action=check_in]")).to_have_count(0)
+    case_url = page.url
+    page.context.clear_cookies()
+    login("engineer", password("engineer"))
+    page.goto(case_url)
     page.click("button[data-action=check_in]")
     expect(page.get_by_test_id("status")).to_have_text("处理中")
     page.fill("[data-testid=resolve-form] #id_problem_code", "battery_terminal")
@@ -94,7 +100,7 @@ def test_signing_without_drawing_is_refused(page, live_server, login, unit, djan
     ticket = ticket_create(actor=desk, channel="phone", reporter_name="x", description="y", severity="minor")
     for action in ("assign", "check_in", "resolve"):
         ticket = ticket_transition(ticket=ticket, action=action, actor=desk, engineer=engineer)
-    login("desk", password("desk"))
+    login("engineer", password("engineer"))
     page.goto(f"{live_server.url}/cases/{ticket.pk}/sign/")
     page.fill("#id_findings", "a")
     page.fill("#id_work_done", "b")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404
@@ -36,6 +37,7 @@ from tickets.forms import (
     WorkLogForm,
 )
 from tickets.models import Escalation, FollowUp, Notification, RepairOrder, Ticket, Timer, Visit
+from tickets.permissions import CREATORS, case_actions, may_act
 from tickets.roles import CASE_READERS, CASE_WRITERS
 from tickets.selectors import by_next_deadline, ticket_get, ticket_scope, visit_scope, with_related
 from tickets.services import billing
@@ -89,7 +91,7 @@ def my_cases(request):
     return render(request, "tickets/my_cases.html", {"entries": rows(by_next_deadline(tickets))})
 
 
-@role_required(Role.ADMIN, Role.SERVICE_DESK, Role.SERVICE_MANAGER, Role.DEALER_STAFF)
+@role_required(*CREATORS)
 @require_http_methods(["GET", "POST"])
 def intake(request):
     policy = sla.default_policy(on=business_date())
@@ -117,20 +119,39 @@ def intake(request):
     return render(request, "tickets/intake.html", {"form": form})
 
 
-def _case(request, pk) -> Ticket:
+def _case(request, pk, action: str | None = None) -> Ticket:
+    """The case among those the user may see (404 otherwise); with ``action``, the user's roles must also
+    allow it on this case (tickets.permissions; PermissionDenied shows the 403 page)."""
     try:
-        return ticket_get(user=request.user, pk=pk)
+        ticket = ticket_get(user=request.user, pk=pk)
     except ApplicationError:
         raise Http404 from None
+    if action is not None and not may_act(request.user, ticket, action):
+        raise PermissionDenied
+    return ticket
+
+
+# Page forms -> the case action they are (tickets.permissions).
+WORK_ACTIONS = {
+    "quotation": "quotations",
+    "decision": "quotation_decision",
+    "loaner": "loaners",
+    "escalate": "escalate",
+    "worklog": "work_log",
+    "charge": "charges",
+    "attachment": "attachments",
+}
 
 
 @role_required(*CASE_READERS)
 def detail(request, pk):
     ticket = _case(request, pk)
+    permitted = case_actions(request.user, ticket)
     context = {
         "ticket": ticket,
         "timers": list(ticket.timers.all()),
-        "allowed": transitions.allowed_actions(ticket.status),
+        "allowed": [action for action in transitions.allowed_actions(ticket.status) if action in permitted],
+        "permitted": permitted,
         "assign_form": AssignForm(user=request.user),
         "resolve_form": ResolveForm(initial={"usage": ticket.unit.usage_reading if ticket.unit_id else None}),
         "worklog_form": WorkLogForm(),
@@ -200,9 +221,9 @@ def _posted_version(request) -> int:
 @role_required(*CASE_WRITERS)
 @require_POST
 def act(request, pk, action):
-    ticket = _case(request, pk)
     if action not in transitions.TRANSITIONS:
         raise Http404
+    ticket = _case(request, pk, action)
     extra = {}
     if action == "assign":
         form = AssignForm(request.POST, user=request.user)
@@ -233,7 +254,9 @@ def act(request, pk, action):
 @role_required(*CASE_WRITERS)
 @require_POST
 def add_work(request, pk, what):
-    ticket = _case(request, pk)
+    if what not in WORK_ACTIONS:
+        raise Http404
+    ticket = _case(request, pk, WORK_ACTIONS[what])
     forms_and_services = {
         "quotation": (QuotationForm, _quote, "#billing"),
         "decision": (DecisionForm, billing.quotation_decide, "#billing"),
@@ -278,7 +301,7 @@ def _quote(*, ticket, actor, expected_version, **fields):
 @role_required(*CASE_WRITERS)
 @require_POST
 def loaner_return(request, pk, loaner_pk):
-    ticket = _case(request, pk)
+    ticket = _case(request, pk, "loaner_return")
     try:
         billing.loaner_return(
             ticket=ticket, loaner=loaner_pk, actor=request.user, expected_version=_posted_version(request)
@@ -291,7 +314,7 @@ def loaner_return(request, pk, loaner_pk):
 @role_required(*CASE_WRITERS)
 @require_http_methods(["GET", "POST"])
 def sign(request, pk):
-    ticket = _case(request, pk)
+    ticket = _case(request, pk, "repair_order")
     form = SignForm(request.POST or None, initial={"signer_name": ticket.reporter_name})
     if request.method == "POST" and form.is_valid():
         try:
@@ -384,6 +407,8 @@ def followup_done(request, pk):
     followup = FollowUp.objects.filter(pk=pk, ticket__in=ticket_scope(user=request.user)).first()
     if followup is None:
         raise Http404
+    if not may_act(request.user, followup.ticket, "followup"):
+        raise PermissionDenied
     form = FollowUpForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Fill in every score."))

@@ -26,6 +26,7 @@ from tickets.models import (
     Timer,
     WorkLogEntry,
 )
+from tickets.permissions import case_actions
 from tickets.services.repairs import RepairFacts
 from warranty.api.serializers import UnitSerialRelatedField
 from warranty.models import Customer, Site
@@ -261,7 +262,13 @@ class TicketSerializer(serializers.ModelSerializer):
         ]
 
     def get_allowed_actions(self, ticket) -> list[str]:
-        return transitions.allowed_actions(ticket.status)
+        """What the case's status allows and, when the requester is known, the requester's roles too."""
+        allowed = transitions.allowed_actions(ticket.status)
+        request = self.context.get("request")
+        if request is None:
+            return allowed
+        permitted = case_actions(request.user, ticket)
+        return [action for action in allowed if action in permitted]
 
 
 class TicketCreateSerializer(StrictSerializer):

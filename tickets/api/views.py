@@ -1,4 +1,5 @@
 import django_filters
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
@@ -15,6 +16,7 @@ from tickets import sla
 from tickets.api import serializers
 from tickets.filters import TicketFilter
 from tickets.models import BusinessCalendar, FollowUp, RepairOrder, SLAPolicy, Ticket
+from tickets.permissions import EVERY_ACTION, case_actions, may_act, may_create_case
 from tickets.roles import CASE_WRITERS
 from tickets.selectors import ticket_get, ticket_scope, with_related
 from tickets.services import billing
@@ -133,10 +135,17 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         return with_related(ticket_scope(user=self.request.user)).order_by("-reported_at", "-id")
 
     def get_object(self):
-        return ticket_get(user=self.request.user, pk=self.kwargs["pk"])
+        """The case named in the URL, among those the user may see (404 otherwise); a change also needs the
+        user's role to allow this action on this case (tickets.permissions, 403 otherwise)."""
+        ticket = ticket_get(user=self.request.user, pk=self.kwargs["pk"])
+        if self.request.method not in permissions.SAFE_METHODS:
+            check_case_action(self.request.user, ticket, self.action)
+        return ticket
 
     @extend_schema(request=serializers.TicketCreateSerializer, responses={201: serializers.TicketSerializer})
     def create(self, request, *args, **kwargs):
+        if not may_create_case(request.user):
+            raise ApplicationError(CASE_ACTION_FORBIDDEN, _("Your role does not allow opening cases."), status=403)
         data = serializers.TicketCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
@@ -144,7 +153,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         values["serving_outlet"] = values.get("serving_outlet") or own_dealer(request.user)
         ticket = ticket_services.ticket_create(actor=request.user, **values)
         return Response(
-            serializers.TicketSerializer(ticket_get(user=request.user, pk=ticket.pk)).data,
+            case_data(request, ticket),
             status=status.HTTP_201_CREATED,
         )
 
@@ -161,7 +170,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
             **values,
             **extra,
         )
-        return Response(serializers.TicketSerializer(ticket_get(user=request.user, pk=ticket.pk)).data)
+        return Response(case_data(request, ticket))
 
     @extend_schema(request=serializers.AssignSerializer, responses=serializers.TicketSerializer)
     @action(detail=True, methods=["post"])
@@ -186,7 +195,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
             actor=request.user,
             expected_version=data.validated_data["version"],
         )
-        return Response(serializers.TicketSerializer(ticket_get(user=request.user, pk=ticket.pk)).data)
+        return Response(case_data(request, ticket))
 
     @extend_schema(responses=serializers.TicketEventSerializer(many=True))
     @action(detail=True, methods=["get"])
@@ -194,6 +203,25 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         ticket = self.get_object()
         page = self.paginate_queryset(ticket.events.select_related("actor").order_by("at", "id"))
         return self.get_paginated_response(serializers.TicketEventSerializer(page, many=True).data)
+
+
+CASE_ACTION_FORBIDDEN = "case_action_forbidden"
+
+
+def check_case_action(user, ticket, action: str) -> None:
+    """403 unless the user's roles allow ``action`` on this case (an engineer: only on his own cases)."""
+    if action in EVERY_ACTION and not may_act(user, ticket, action):
+        raise ApplicationError(
+            CASE_ACTION_FORBIDDEN,
+            _("Your role does not allow this action on this case."),
+            details={"allowed": sorted(case_actions(user, ticket))},
+            status=403,
+        )
+
+
+def case_data(request, ticket) -> dict:
+    """The case as the API shows it to this user (its allowed actions are the user's own)."""
+    return serializers.TicketSerializer(ticket_get(user=request.user, pk=ticket.pk), context={"request": request}).data
 
 
 def service_input(validated: dict) -> dict:
@@ -304,7 +332,7 @@ def _case_action(url_path: str, input_serializer, run):
         data = input_serializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         run(ticket=ticket, actor=request.user, **service_input(data.validated_data))
-        return Response(serializers.TicketSerializer(ticket_get(user=request.user, pk=ticket.pk)).data)
+        return Response(case_data(request, ticket))
 
     handler.__name__ = url_path.replace("-", "_")
     handler.__doc__ = run.__doc__
@@ -373,6 +401,7 @@ class FollowUpViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
         followup = self.get_object()
+        check_case_action(request.user, followup.ticket, "followup")
         data = serializers.FollowUpCompleteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         followup = followup_services.followup_complete(

@@ -26,7 +26,7 @@ from tickets.models import Escalation, EscalationStep, Notification, Ticket, Tic
 from tickets.services.billing import loaner_request
 from tickets.services.events import event
 from tickets.services.ladder import Ladder, PolicyCache, fired_steps, ladder_for
-from tickets.services.notifications import role_members
+from tickets.services.notifications import audience_for, role_audience, ticket_dealers
 from tickets.services.tickets import ticket_change_severity, ticket_transition
 from tickets.services.timers import RETRY_AFTER, timers_recompute
 
@@ -50,23 +50,26 @@ class Recipients:
     """Who a step tells, with role members looked up once per sweep."""
 
     def __init__(self):
-        self._roles: dict[str, list[int]] = {}
+        self._roles: dict[str, list[tuple[int, int | None]]] = {}
 
     def for_step(self, step: EscalationStep, ticket: Ticket) -> list[int]:
         if step.recipient == EscalationStep.Recipient.ASSIGNEE:
-            return [ticket.assigned_engineer_id] if ticket.assigned_engineer_id else self.role("service_desk")
+            return [ticket.assigned_engineer_id] if ticket.assigned_engineer_id else self.role("service_desk", ticket)
         if step.recipient == EscalationStep.Recipient.OUTLET and ticket.serving_outlet_id:
             return list(ticket.serving_outlet.members.values_list("user_id", flat=True))
         if step.recipient == EscalationStep.Recipient.ROLE:
-            return self.role(step.role)
+            return self.role(step.role, ticket)
         if step.recipient == EscalationStep.Recipient.USER and step.user_id:
             return [step.user_id]
         return []
 
-    def role(self, role: str) -> list[int]:
+    def role(self, role: str, ticket: Ticket) -> list[int]:
+        """The role's members who may see this case (a dealer's people only for their dealer's cases)."""
         if role not in self._roles:
-            self._roles[role] = role_members(role)
-        return self._roles[role]
+            self._roles[role] = role_audience(role)
+        audience = self._roles[role]
+        dealers = ticket_dealers(ticket) if any(dealer for _user, dealer in audience) else ()
+        return audience_for(audience, dealers)
 
 
 def _fire(

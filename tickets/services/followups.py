@@ -14,7 +14,7 @@ from aftersales.roles import Role
 from tickets.models import FollowUp, Notification, Ticket
 from tickets.services.clock import add_working_days, policy_calendar
 from tickets.services.events import event
-from tickets.services.notifications import role_members
+from tickets.services.notifications import audience_for, role_audience, role_members, ticket_dealers
 from tickets.services.tickets import ticket_lock, ticket_transition
 
 FOLLOWUP_DONE = "followup_done"
@@ -77,7 +77,7 @@ def followup_complete(
                 title=_("%(number)s: complaint after the follow-up call") % {"number": ticket.number},
                 body=comments[:500],
             )
-            for user_id in role_members(Role.SERVICE_MANAGER)
+            for user_id in role_members(Role.SERVICE_MANAGER, dealers=ticket_dealers(ticket))
         )
         event(ticket, actor=actor, kind="complaint", at=now, data={"answer_by": ticket.complaint_due_at.isoformat()})
     return followup
@@ -110,9 +110,10 @@ def complaints_notify_overdue(*, now: datetime) -> int:
     overdue = list(
         Ticket.objects.filter(complaint_due_at__lte=now, complaint_answered_at__isnull=True)
         .exclude(pk__in=Notification.objects.filter(kind="complaint_overdue").values("object_id"))
-        .only("id", "number", "complaint_due_at")[:1000]
+        .select_related("unit")
+        .only("id", "number", "complaint_due_at", "serving_outlet_id", "unit_id", "unit__selling_dealer_id")[:1000]
     )
-    recipients = role_members(Role.DEPARTMENT_MANAGER)
+    audience = role_audience(Role.DEPARTMENT_MANAGER)
     Notification.objects.bulk_create(
         Notification(
             recipient_id=user_id,
@@ -124,6 +125,6 @@ def complaints_notify_overdue(*, now: datetime) -> int:
             % {"number": ticket.number, "due": timezone.localtime(ticket.complaint_due_at).strftime("%Y-%m-%d %H:%M")},
         )
         for ticket in overdue
-        for user_id in recipients
+        for user_id in audience_for(audience, ticket_dealers(ticket))
     )
     return len(overdue)

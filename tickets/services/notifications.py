@@ -58,6 +58,28 @@ def notification_channels_send(*, notification_ids: list[int]) -> int:
     return len(notifications)
 
 
-def role_members(role: str) -> list[int]:
-    """Ids of the active users in a role (its auth group)."""
-    return list(User.objects.filter(groups__name=role, is_active=True).values_list("id", flat=True))
+def role_audience(role: str) -> list[tuple[int, int | None]]:
+    """(user id, dealer id or None) of the active users in a role (its auth group)."""
+    return list(
+        User.objects.filter(groups__name=role, is_active=True).values_list("id", "dealer_membership__dealer_id")
+    )
+
+
+def role_members(role: str, *, dealers=()) -> list[int]:
+    """Ids of the active users in a role who may see what is announced: the manufacturer's staff, and a
+    dealer's people only when it is about their dealer's object (``dealers``: the ids it belongs to) — a
+    dealer's engineer in the engineer role hears of its own dealer's cases, never of another's."""
+    return audience_for(role_audience(role), dealers)
+
+
+def audience_for(audience: list[tuple[int, int | None]], dealers) -> list[int]:
+    owners = {dealer for dealer in dealers if dealer}
+    return [user_id for user_id, dealer_id in audience if dealer_id is None or dealer_id in owners]
+
+
+def ticket_dealers(ticket) -> set[int]:
+    """The dealers a case belongs to (aftersales.scoping's rule for tickets): its outlet, its unit's seller."""
+    owners = {ticket.serving_outlet_id}
+    if ticket.unit_id:
+        owners.add(ticket.unit.selling_dealer_id)
+    return {owner for owner in owners if owner}

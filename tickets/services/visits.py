@@ -16,7 +16,7 @@ from aftersales.roles import Role
 from dealers.models import DealerMember
 from tickets import business_time, sla
 from tickets.models import BusinessCalendar, Notification, Ticket, Visit, VisitPlan
-from tickets.services.notifications import role_members
+from tickets.services.notifications import audience_for, role_audience
 from tickets.services.tickets import ticket_create
 from warranty.engine import add_months
 from warranty.models import PolicyVersion, ServiceContract, Unit, WarrantyPolicy
@@ -255,7 +255,7 @@ def visits_notify_overdue(*, today: date, now: datetime | None = None) -> int:
         .exclude(pk__in=Notification.objects.filter(kind="visit_overdue").values("object_id"))
         .select_related("contract")[:BATCH]
     )
-    recipients = role_members(Role.SERVICE_MANAGER)
+    audience = role_audience(Role.SERVICE_MANAGER)
     Notification.objects.bulk_create(
         Notification(
             recipient_id=user_id,
@@ -266,6 +266,6 @@ def visits_notify_overdue(*, today: date, now: datetime | None = None) -> int:
             % {"contract": visit.subject, "due": visit.due_on.isoformat()},
         )
         for visit in overdue
-        for user_id in recipients
+        for user_id in audience_for(audience, (visit.outlet_id,))
     )
     return len(overdue)

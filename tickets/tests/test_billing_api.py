@@ -29,8 +29,8 @@ def expired_car(car, car_policy):
 
 
 @pytest.fixture
-def paid_case(desk_api, expired_car, engineer):
-    ticket = desk_api.post(
+def paid_case(manager_api, expired_car, engineer):
+    ticket = manager_api.post(
         URL,
         {
             "channel": "phone",
@@ -41,20 +41,20 @@ def paid_case(desk_api, expired_car, engineer):
         },
         format="json",
     ).json()
-    act(desk_api, ticket["id"], "assign", {"engineer": engineer.username}, format="json")
-    act(desk_api, ticket["id"], "contact", {}, format="json")
+    act(manager_api, ticket["id"], "assign", {"engineer": engineer.username}, format="json")
+    act(manager_api, ticket["id"], "contact", {}, format="json")
     return ticket
 
 
-def test_out_of_warranty_case_needs_an_approved_quotation_before_work(desk_api, paid_case):
-    refused = act(desk_api, paid_case["id"], "check-in", {}, format="json")
+def test_out_of_warranty_case_needs_an_approved_quotation_before_work(manager_api, paid_case):
+    refused = act(manager_api, paid_case["id"], "check-in", {}, format="json")
     assert refused.status_code == 409
     assert refused.json()["code"] == "quotation_required"
 
 
-def test_quotation_is_priced_by_the_policy_and_pauses_until_approved(desk_api, paid_case):
+def test_quotation_is_priced_by_the_policy_and_pauses_until_approved(manager_api, paid_case):
     response = act(
-        desk_api,
+        manager_api,
         paid_case["id"],
         "quotations",
         {
@@ -74,69 +74,69 @@ def test_quotation_is_priced_by_the_policy_and_pauses_until_approved(desk_api, p
         (quotation["lines"][2]["description"], "-5.00"),
     ]
     assert quotation["total"] == "345.00"
-    case = desk_api.get(f"{URL}{paid_case['id']}/").json()
+    case = manager_api.get(f"{URL}{paid_case['id']}/").json()
     assert case["status"] == "waiting_customer"
     assert next(t for t in case["timers"] if t["metric"] == "resolution")["state"] == "paused"
     second = act(
-        desk_api, paid_case["id"], "quotations", {"lines": [{"kind": "labour", "quantity": "1"}]}, format="json"
+        manager_api, paid_case["id"], "quotations", {"lines": [{"kind": "labour", "quantity": "1"}]}, format="json"
     )
     assert second.status_code == 409
 
     approved = act(
-        desk_api, paid_case["id"], "quotation-decision", {"approved": True, "customer_name": "李娜"}, format="json"
+        manager_api, paid_case["id"], "quotation-decision", {"approved": True, "customer_name": "李娜"}, format="json"
     )
     assert approved.status_code == 200
     assert approved.json()["status"] == "in_progress"
-    assert act(desk_api, paid_case["id"], "check-in", {}, format="json").status_code == 200
+    assert act(manager_api, paid_case["id"], "check-in", {}, format="json").status_code == 200
 
 
-def test_rejected_quotation_keeps_work_blocked(desk_api, paid_case):
-    act(desk_api, paid_case["id"], "quotations", {"lines": [{"kind": "labour", "quantity": "1"}]}, format="json")
-    act(desk_api, paid_case["id"], "quotation-decision", {"approved": False, "customer_name": "李娜"}, format="json")
+def test_rejected_quotation_keeps_work_blocked(manager_api, paid_case):
+    act(manager_api, paid_case["id"], "quotations", {"lines": [{"kind": "labour", "quantity": "1"}]}, format="json")
+    act(manager_api, paid_case["id"], "quotation-decision", {"approved": False, "customer_name": "李娜"}, format="json")
     assert Quotation.objects.get().status == "rejected"
-    act(desk_api, paid_case["id"], "resume", {}, format="json")
-    assert act(desk_api, paid_case["id"], "check-in", {}, format="json").status_code == 409
+    act(manager_api, paid_case["id"], "resume", {}, format="json")
+    assert act(manager_api, paid_case["id"], "check-in", {}, format="json").status_code == 409
     assert (
         act(
-            desk_api, paid_case["id"], "quotation-decision", {"approved": True, "customer_name": "x"}, format="json"
+            manager_api, paid_case["id"], "quotation-decision", {"approved": True, "customer_name": "x"}, format="json"
         ).status_code
         == 409
     )
 
 
-def test_quotation_bad_lines_are_400(desk_api, paid_case):
+def test_quotation_bad_lines_are_400(manager_api, paid_case):
     for body in (
         {"lines": []},
         {"lines": [{"kind": "part", "quantity": "1"}]},
         {"lines": [{"kind": "labour", "quantity": "-1"}]},
         {"lines": [{"kind": "gift", "quantity": "1"}]},
     ):
-        assert act(desk_api, paid_case["id"], "quotations", body, format="json").status_code == 400
+        assert act(manager_api, paid_case["id"], "quotations", body, format="json").status_code == 400
     assert not Quotation.objects.exists()
 
 
-def test_loaner_meets_the_loaner_timer_and_is_tracked_until_returned(desk_api, engineer):
-    ticket = desk_api.post(
+def test_loaner_meets_the_loaner_timer_and_is_tracked_until_returned(manager_api, engineer):
+    ticket = manager_api.post(
         URL, {"channel": "phone", "reporter_name": "x", "description": "y", "severity": "critical"}, format="json"
     ).json()
-    lent = act(desk_api, ticket["id"], "loaners", {"description": "同型号备用UPS", "serial": "BK-01"}, format="json")
+    lent = act(manager_api, ticket["id"], "loaners", {"description": "同型号备用UPS", "serial": "BK-01"}, format="json")
     assert lent.status_code == 201
-    case = desk_api.get(f"{URL}{ticket['id']}/").json()
+    case = manager_api.get(f"{URL}{ticket['id']}/").json()
     assert next(t for t in case["timers"] if t["metric"] == "loaner")["state"] == "met"
-    back = act(desk_api, ticket["id"], "loaner-return", {"loaner": lent.json()["id"]}, format="json")
+    back = act(manager_api, ticket["id"], "loaner-return", {"loaner": lent.json()["id"]}, format="json")
     assert back.status_code == 200
-    assert desk_api.get(f"{URL}{ticket['id']}/loaners/").json()[0]["returned_at"]
-    again = act(desk_api, ticket["id"], "loaner-return", {"loaner": lent.json()["id"]}, format="json")
+    assert manager_api.get(f"{URL}{ticket['id']}/loaners/").json()[0]["returned_at"]
+    again = act(manager_api, ticket["id"], "loaner-return", {"loaner": lent.json()["id"]}, format="json")
     assert again.status_code == 409
 
 
-def test_escalation_records_the_emergency_plan(desk_api, engineer):
-    ticket = desk_api.post(
+def test_escalation_records_the_emergency_plan(manager_api, engineer):
+    ticket = manager_api.post(
         URL, {"channel": "phone", "reporter_name": "x", "description": "y", "severity": "major"}, format="json"
     ).json()
-    assert act(desk_api, ticket["id"], "escalate", {"plan": "x"}, format="json").status_code == 409  # new
-    act(desk_api, ticket["id"], "assign", {"engineer": engineer.username}, format="json")
-    response = act(desk_api, ticket["id"], "escalate", {"plan": "先启用备用机房，厂家工程师明早到场"}, format="json")
+    assert act(manager_api, ticket["id"], "escalate", {"plan": "x"}, format="json").status_code == 409  # new
+    act(manager_api, ticket["id"], "assign", {"engineer": engineer.username}, format="json")
+    response = act(manager_api, ticket["id"], "escalate", {"plan": "先启用备用机房，厂家工程师明早到场"}, format="json")
     assert response.status_code == 200
     stored = Ticket.objects.get()
     assert stored.escalated_at and stored.emergency_plan.startswith("先启用")

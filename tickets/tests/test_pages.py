@@ -113,9 +113,9 @@ def test_intake_page_opens_a_case_for_a_unit(client, desk_user, car):
     assert unknown.status_code == 200 and "serial" in unknown.context["form"].errors
 
 
-def test_quotation_loaner_and_escalation_from_the_case_page(client, desk_user, engineer):
+def test_quotation_loaner_and_escalation_from_the_case_page(client, desk_user, manager_user, engineer):
     ticket = ticket_transition(ticket=new(desk_user), action="assign", actor=desk_user, engineer=engineer)
-    client.force_login(desk_user)
+    client.force_login(manager_user)
     client.post(
         f"/cases/{ticket.pk}/add/quotation/",
         {"kind_1": "labour", "description_1": "检测", "quantity_1": "2", "kind_2": "part", "version": version(ticket)},

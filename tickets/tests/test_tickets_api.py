@@ -64,9 +64,9 @@ def test_create_bad_input_is_400_and_writes_nothing(desk_api, overrides, field, 
     assert not TicketEvent.objects.exists()
 
 
-def test_invalid_transition_is_409_with_allowed_actions_and_changes_nothing(desk_api):
-    ticket = create(desk_api).json()
-    response = act(desk_api, ticket["id"], "resolve", {}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+def test_invalid_transition_is_409_with_allowed_actions_and_changes_nothing(manager_api):
+    ticket = create(manager_api).json()
+    response = act(manager_api, ticket["id"], "resolve", {}, format="json", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 409
     assert response.json()["code"] == "invalid_transition"
     assert response.json()["details"]["allowed"] == ["assign", "cancel"]
@@ -75,11 +75,11 @@ def test_invalid_transition_is_409_with_allowed_actions_and_changes_nothing(desk
     assert TicketEvent.objects.count() == 1
 
 
-def test_second_check_in_is_409(desk_api, engineer):
-    ticket = create(desk_api).json()
-    act(desk_api, ticket["id"], "assign", {"engineer": engineer.username}, format="json")
-    assert act(desk_api, ticket["id"], "check-in", {}, format="json").status_code == 200
-    second = act(desk_api, ticket["id"], "check-in", {}, format="json")
+def test_second_check_in_is_409(manager_api, engineer):
+    ticket = create(manager_api).json()
+    act(manager_api, ticket["id"], "assign", {"engineer": engineer.username}, format="json")
+    assert act(manager_api, ticket["id"], "check-in", {}, format="json").status_code == 200
+    second = act(manager_api, ticket["id"], "check-in", {}, format="json")
     assert second.status_code == 409
     assert second.json()["code"] == "already_checked_in"
     assert TicketEvent.objects.filter(kind="check_in").count() == 1

@@ -27,9 +27,9 @@ def post_actions(viewset) -> list[str]:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", post_actions(TicketViewSet))
-def test_api_case_change_without_version_is_400(desk_api, desk_user, path):
+def test_api_case_change_without_version_is_400(manager_api, desk_user, path):
     ticket = CaseFactory(actor=desk_user)
-    response = desk_api.post(f"{URL}{ticket.pk}/{path}/", {}, format="json")
+    response = manager_api.post(f"{URL}{ticket.pk}/{path}/", {}, format="json")
     assert response.status_code == 400, response.json()
     assert "version" in response.json()["details"]
     assert Ticket.objects.get(pk=ticket.pk).version == ticket.version
@@ -37,7 +37,7 @@ def test_api_case_change_without_version_is_400(desk_api, desk_user, path):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", post_actions(FollowUpViewSet))
-def test_api_followup_change_without_version_is_400(desk_api, desk_user, make_user, path):
+def test_api_followup_change_without_version_is_400(manager_api, desk_user, make_user, path):
     from tickets.services.tickets import ticket_transition
 
     engineer = make_user(Role.ENGINEER)
@@ -45,14 +45,16 @@ def test_api_followup_change_without_version_is_400(desk_api, desk_user, make_us
     for action in ("assign", "contact", "resolve"):
         ticket = ticket_transition(ticket=ticket, action=action, actor=desk_user, engineer=engineer)
     body = {"attitude": 5, "quality": 5, "solved": 5, "runs_normally": True}
-    response = desk_api.post(f"/api/v1/followups/{ticket.followups.get().pk}/{path}/", body, format="json")
+    response = manager_api.post(f"/api/v1/followups/{ticket.followups.get().pk}/{path}/", body, format="json")
     assert response.status_code == 400 and "version" in response.json()["details"]
 
 
 @pytest.mark.django_db
-def test_api_stale_version_is_412_and_changes_nothing(desk_api, desk_user):
+def test_api_stale_version_is_412_and_changes_nothing(manager_api, desk_user):
     ticket = CaseFactory(actor=desk_user)
-    response = desk_api.post(f"{URL}{ticket.pk}/escalate/", {"plan": "x", "version": ticket.version + 1}, format="json")
+    response = manager_api.post(
+        f"{URL}{ticket.pk}/escalate/", {"plan": "x", "version": ticket.version + 1}, format="json"
+    )
     assert response.status_code == 412 and response.json()["code"] == "stale_version"
     assert Ticket.objects.get(pk=ticket.pk).emergency_plan == ""
 
@@ -107,11 +109,11 @@ def test_api_concurrent_changes_of_one_version_one_wins_the_rest_412(desk_user):
 
 
 @pytest.mark.django_db
-def test_page_form_stale_version_says_so_and_changes_nothing(client, desk_user):
+def test_page_form_stale_version_says_so_and_changes_nothing(client, desk_user, manager_user):
     ticket = CaseFactory(actor=desk_user)
-    desk_user.language = "en"
-    desk_user.save()
-    client.force_login(desk_user)
+    manager_user.language = "en"
+    manager_user.save()
+    client.force_login(manager_user)
     stale = client.post(f"/cases/{ticket.pk}/add/escalate/", {"plan": "x", "version": 99}, follow=True)
     assert "Someone else changed this case meanwhile" in stale.content.decode()
     missing = client.post(f"/cases/{ticket.pk}/action/cancel/", {}, follow=True)
