@@ -163,7 +163,7 @@ class DashboardFilterForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("start"), cleaned.get("end")
-        if self.errors:
+        if "start" in self.errors or "end" in self.errors:
             return cleaned
         end = end or (self.today if start is None else min(self.today, start + timedelta(days=DEFAULT_DAYS - 1)))
         start = start or end - timedelta(days=DEFAULT_DAYS - 1)
@@ -180,7 +180,8 @@ class DashboardFilterForm(forms.Form):
                 }
             )
         cleaned["start"], cleaned["end"] = start, end
-        cleaned["by"] = cleaned.get("by") or default_granularity(start, end)
+        if "by" not in self.errors:
+            cleaned["by"] = cleaned.get("by") or default_granularity(start, end)
         return cleaned
 
     def filters(self) -> DashboardFilters:
