@@ -274,6 +274,9 @@ SPECTACULAR_SETTINGS = {
         "AttachmentKindEnum": "tickets.models.Attachment.Kind",
         "WorkLogKindEnum": "tickets.models.WorkLogEntry.Kind",
         "ChargeLineKindEnum": "tickets.models.ChargeLine.Kind",
+        "EarlyWarningStatusEnum": "tickets.models.EarlyWarning.Status",
+        "EarlyWarningRouteEnum": "tickets.models.EarlyWarning.Route",
+        "WarningRouteEnum": ["rd", "training"],
     },
 }
 

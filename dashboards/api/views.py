@@ -176,6 +176,7 @@ class WarningViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     permission_classes = [roles_only(access.WARNING_VIEWERS)]
     filter_backends = []
+    queryset = EarlyWarning.objects.all()  # narrowed to the viewer's scope in get_queryset
 
     def get_queryset(self):
         warnings = warning_scope(user=self.request.user).order_by("status", "-period_start", "-count", "id")

@@ -33,6 +33,8 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from tickets.dashboards import quality, sla, warnings
 from tickets.dashboards.filters import MAX_RISK_HOURS, period_filters
@@ -196,6 +198,7 @@ def cases_behind(tickets: QuerySet[Ticket], value: Figure) -> QuerySet[Ticket]:
     raise ValueError(kind)  # the grammar has no other kinds
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class FigureFilter(django_filters.Filter):
     """The case queue's ``figure`` filter (see the module docstring)."""
 
