@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.roles import INTERNAL_ROLES, Role
+from aftersales.roles import INTERNAL_ROLES, MANAGER_ROLES, Role
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,11 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Home"), "home"),
     NavItem(_("Today"), "tickets:today", INTERNAL_ROLES | {Role.DEALER_STAFF}),
     NavItem(_("Cases"), "tickets:queue", INTERNAL_ROLES | {Role.DEALER_STAFF}),
+    NavItem(
+        _("Dashboards"),
+        "dashboards:home",
+        MANAGER_ROLES | {Role.QUALITY_MANAGER, Role.ADMIN, Role.SERVICE_DESK, Role.CLAIMS_REVIEWER, Role.DEALER_STAFF},
+    ),
     NavItem(_("My cases"), "tickets:mine", frozenset({Role.ENGINEER})),
     NavItem(
         _("New case"),

@@ -17,6 +17,8 @@ class Role(models.TextChoices):
     SERVICE_MANAGER = "service_manager", _("Service manager")
     DEPARTMENT_MANAGER = "department_manager", _("Department manager")
     GENERAL_MANAGER = "general_manager", _("General manager")
+    # Receives the recurring-fault early warnings (层层预警) and routes them to R&D or training.
+    QUALITY_MANAGER = "quality_manager", _("Quality manager")
     CLAIMS_REVIEWER = "claims_reviewer", _("Claims reviewer")
     FINANCE = "finance", _("Finance")
     DEALER_STAFF = "dealer_staff", _("Dealer staff")
@@ -34,6 +36,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.SERVICE_MANAGER: {"aftersales.view_user", "aftersales.view_userevent"},
     Role.DEPARTMENT_MANAGER: {"aftersales.view_user", "aftersales.view_userevent"},
     Role.GENERAL_MANAGER: {"aftersales.view_user", "aftersales.view_userevent"},
+    Role.QUALITY_MANAGER: set(),
     Role.CLAIMS_REVIEWER: set(),
     Role.FINANCE: set(),
     Role.DEALER_STAFF: set(),

@@ -13,11 +13,14 @@ from aftersales import services
 from aftersales.errors import ApplicationError
 from aftersales.forms import PreferencesForm
 from aftersales.models import User
-from aftersales.roles import Role
+from aftersales.roles import MANAGER_ROLES, Role
 
 
 @login_required
 def home(request):
+    # The managers land on their dashboard's headline figures (the dashboards app, by its URL name).
+    if request.user.has_role(*MANAGER_ROLES) and not request.user.is_superuser:
+        return redirect("dashboards:home")
     roles = [Role(code).label for code in request.user.roles]
     return render(request, "aftersales/home.html", {"role_labels": roles, "now": timezone.now()})
 

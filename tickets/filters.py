@@ -1,5 +1,6 @@
 import django_filters
 
+from tickets.dashboards.drilldown import FigureFilter
 from tickets.models import Ticket, Timer
 
 
@@ -16,6 +17,11 @@ class TicketFilter(django_filters.FilterSet):
     due_before = django_filters.IsoDateTimeFilter(
         method="filter_due_before", label="A running timer is due before this time"
     )
+    # The dashboards' dimensions the filters above lack, and the cases behind a dashboard figure.
+    product_line = django_filters.CharFilter(field_name="unit__product_model__product_line__code")
+    province = django_filters.CharFilter(field_name="site__province")
+    sla_policy = django_filters.CharFilter(field_name="sla_policy__code")
+    figure = FigureFilter(label="The cases behind a dashboard figure (tickets.dashboards.drilldown)")
 
     class Meta:
         model = Ticket

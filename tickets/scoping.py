@@ -8,6 +8,9 @@ from aftersales.scoping import dealer_condition, dealer_rule, in_dealer_scope, s
 from tickets.models import (
     Attachment,
     ChargeLine,
+    EarlyWarning,
+    EarlyWarningEvent,
+    EarlyWarningRule,
     FollowUp,
     Loaner,
     Quotation,
@@ -26,6 +29,14 @@ from warranty.models import Customer, Site, Unit
 
 # SLA terms are the same for everyone (the preview quotes them to customers).
 shared(SLAPolicy, Severity, SLAMetric)
+
+
+@dealer_rule(EarlyWarning)
+@dealer_rule(EarlyWarningEvent)
+@dealer_rule(EarlyWarningRule)
+def manufacturer_quality_data(dealer_id: int) -> Q:
+    """Recurring-fault warnings are the manufacturer's quality review: no dealer's."""
+    return Q(pk__in=[])
 
 
 @dealer_rule(Ticket)

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from aftersales.dates import business_date
+from tickets.services.early_warning import early_warnings_run
 from tickets.services.escalation import sla_sweep
 from tickets.services.followups import complaints_notify_overdue
 from tickets.services.notifications import notification_channels_send, notification_digest_send
@@ -53,3 +54,11 @@ def visits_generate_task() -> int:
     today = business_date()
     visits_notify_overdue(today=today)
     return visits_generate(today=today, horizon_days=settings.VISIT_HORIZON_DAYS)
+
+
+@shared_task(name="tickets.early_warnings", ignore_result=True)
+def early_warnings_task() -> int:
+    """Beat runs this every EARLY_WARNING_SECONDS: raise recurring-fault warnings, tell the quality managers
+    once (re-running or overlapping runs raise and notify nothing twice)."""
+    _raised, notified = early_warnings_run(now=timezone.now())
+    return notified

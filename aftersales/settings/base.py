@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "warranty",
     "tickets",
     "dealers",
+    # Top of the code: reads warranty, tickets (and dealer claims); nothing imports it.
+    "dashboards",
 ]
 
 MIDDLEWARE = [
@@ -221,7 +223,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tickets.visits_generate",
         "schedule": env.float("VISIT_GENERATE_SECONDS", default=24 * 3600.0),
     },
+    # Recurring-fault early warnings: raised from the repair records, the quality managers told once.
+    "early-warnings": {
+        "task": "tickets.early_warnings",
+        "schedule": env.float("EARLY_WARNING_SECONDS", default=3600.0),
+    },
 }
+# The module whose selectors fill the dashboards' "claims and dealers" section (the dealer-claims app).
+DASHBOARD_CLAIMS_PROVIDER = env.str("DASHBOARD_CLAIMS_PROVIDER", default="claims.dashboards")
 VISIT_HORIZON_DAYS = env.int("VISIT_HORIZON_DAYS", default=30)
 # Outbound channels beside e-mail; the webhook channel is on when NOTIFY_WEBHOOK_URL is set.
 NOTIFY_WEBHOOK_URL = env.str("NOTIFY_WEBHOOK_URL", default="")
@@ -265,6 +274,9 @@ SPECTACULAR_SETTINGS = {
         "AttachmentKindEnum": "tickets.models.Attachment.Kind",
         "WorkLogKindEnum": "tickets.models.WorkLogEntry.Kind",
         "ChargeLineKindEnum": "tickets.models.ChargeLine.Kind",
+        "EarlyWarningStatusEnum": "tickets.models.EarlyWarning.Status",
+        "EarlyWarningRouteEnum": "tickets.models.EarlyWarning.Route",
+        "WarningRouteEnum": ["rd", "training"],
     },
 }
 

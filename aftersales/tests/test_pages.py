@@ -34,7 +34,7 @@ def test_every_demo_user_can_log_in(client, demo):
     seed_users()
     response = client.post("/accounts/login/", {"username": demo.username, "password": demo.password})
     assert response.status_code == 302, f"{demo.username} could not log in"
-    home = client.get(response["Location"])
+    home = client.get(response["Location"], follow=True)  # the managers land on their dashboard
     assert home.status_code == 200
     assert home.context["user"].username == demo.username
     assert demo.role.value in home.context["user"].roles

@@ -1,4 +1,5 @@
 from tickets.models.calendars import BusinessCalendar, CalendarDate, CalendarWindow
+from tickets.models.early_warning import EarlyWarning, EarlyWarningEvent, EarlyWarningRule
 from tickets.models.escalation import Escalation, EscalationStep, Notification
 from tickets.models.sla import DistanceBand, RegionZone, Severity, SLAMetric, SLAPolicy, SLATarget
 from tickets.models.tickets import Ticket, TicketEvent, TicketPause, Timer
@@ -26,6 +27,9 @@ __all__ = [
     "CalendarDate",
     "CalendarWindow",
     "DistanceBand",
+    "EarlyWarning",
+    "EarlyWarningEvent",
+    "EarlyWarningRule",
     "Escalation",
     "FollowUp",
     "EscalationStep",

@@ -1,0 +1,323 @@
+"""Dashboard queries at 1,000,000 cases: each selector's time next to the equivalent hand-written SQL in the
+same run (median of BENCH_RUNS, alternating), their ratio (the goal: within 1.5×), and the SLA page's render
+time (the goal: within 1 s).
+
+Builds its data with its own COPY loader (bench/dashboards_loader.py; 1,000,000 cases over two years with
+their five timers, escalations, loaners and follow-ups; BENCH_DASHBOARD_CASES changes the size) in the
+database BENCH_DATABASE (default ``aftersales_dash_bench``, never the shared ``aftersales_bench``), kept for
+the next run; BENCH_DROP=1 drops it at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+import warnings
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+SIZE = int(os.environ.get("BENCH_DASHBOARD_CASES", "1000000"))
+RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+DATABASE = os.environ.get("BENCH_DATABASE", "aftersales_dash_bench")
+OPEN = ("new", "assigned", "in_progress", "waiting_customer", "waiting_parts")
+
+
+def django_setup() -> None:
+    """bench.setup's set-up, in this benchmark's own database."""
+    warnings.filterwarnings("ignore", message="No directory at")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aftersales.settings.test")
+    from django.conf import settings
+
+    from bench.setup import _create_database
+
+    settings.DATABASES  # noqa: B018 - loads the settings
+    settings.DATABASES["default"]["NAME"] = DATABASE
+    settings.DATABASES["default"]["ATOMIC_REQUESTS"] = True
+    _create_database(settings.DATABASES["default"])
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def sql(text: str, params: list):
+    from django.db import connection
+
+    def run():
+        with connection.cursor() as cursor:
+            cursor.execute(text, params)
+            return cursor.fetchall()
+
+    return run
+
+
+def main() -> None:
+    django_setup()
+    from django.db import connection, transaction
+    from django.test import Client
+    from django.utils import timezone
+
+    from aftersales.demo import seed_users
+    from aftersales.models import User
+    from bench.dashboards_loader import load
+    from tickets.dashboards import quality, sla
+    from tickets.dashboards.filters import DashboardFilterForm
+    from tickets.models import SLAMetric, Ticket
+
+    seed_users()
+    desk = User.objects.get(username="desk")
+    manager = User.objects.get(username="svcmgr")
+    have = Ticket.objects.filter(number__startswith="DB").count()
+    if have < SIZE:
+        now = timezone.now()
+        print(f"loading {SIZE - have:,} cases into {DATABASE} …", flush=True)
+        started = time.perf_counter()
+        with transaction.atomic(), connection.cursor() as cursor:
+            counts = load(cursor, size=SIZE - have, now=now, desk_id=desk.pk)
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+        print(f"loaded {counts} in {time.perf_counter() - started:.0f} s", flush=True)
+    print(f"cases: {Ticket.objects.count():,}", flush=True)
+
+    now = timezone.now()
+    form = DashboardFilterForm({})
+    assert form.is_valid()
+    filters = form.filters()
+    start, end = filters.start_at, filters.end_at
+    metric_ids = list(SLAMetric.objects.order_by("id").values_list("id", flat=True))
+    risk_end = now + timedelta(hours=filters.risk_hours)
+    from aftersales.scoping import viewer
+
+    viewer(manager)
+
+    def compliance():
+        return sla.sla_compliance(user=manager, filters=filters, now=now)
+
+    compliance_sql_period = sql(
+        """SELECT t.metric_id, count(*) FILTER (WHERE t.state = 'met'), count(*) FILTER (WHERE t.state = 'breached'),
+                  count(*) FILTER (WHERE t.state = 'not_needed'), count(*) FILTER (WHERE t.met_at IS NOT NULL),
+                  percentile_cont(0.5) WITHIN GROUP (ORDER BY t.business_minutes) FILTER (WHERE t.met_at IS NOT NULL),
+                  percentile_cont(0.9) WITHIN GROUP (ORDER BY t.business_minutes) FILTER (WHERE t.met_at IS NOT NULL)
+           FROM tickets_timer t
+           WHERE t.stopped_at >= %s AND t.stopped_at < %s AND t.metric_id = ANY(%s)
+           GROUP BY t.metric_id""",
+        [start, end, metric_ids],
+    )
+    compliance_sql_live = sql(
+        """SELECT t.metric_id,
+                  count(*) FILTER (WHERE t.state = 'breached' OR (t.state = 'running' AND t.due_at < %s)),
+                  count(*) FILTER (WHERE t.state = 'running' AND t.due_at >= %s AND t.due_at < %s)
+           FROM tickets_timer t JOIN tickets_ticket k ON k.id = t.ticket_id
+           WHERE k.status = ANY(%s) AND t.stopped_at IS NULL
+           GROUP BY t.metric_id""",
+        [now, now, risk_end, list(OPEN)],
+    )
+
+    def compliance_sql():
+        list(SLAMetric.objects.order_by("id"))
+        compliance_sql_period()
+        compliance_sql_live()
+
+    cases = [
+        ("sla_compliance", compliance, compliance_sql),
+        (
+            "sla_levels",
+            lambda: sla.sla_levels(user=manager, filters=filters),
+            sql(
+                """SELECT m.code, coalesce(x.level, 0) AS level, count(*)
+                   FROM tickets_timer t JOIN tickets_slametric m ON m.id = t.metric_id
+                   LEFT JOIN LATERAL (SELECT s."order" AS level FROM tickets_escalation e
+                                      JOIN tickets_escalationstep s ON s.id = e.step_id
+                                      WHERE e.timer_id = t.id ORDER BY s."order" DESC LIMIT 1) x ON true
+                   WHERE t.stopped_at >= %s AND t.stopped_at < %s AND t.state = 'breached'
+                   GROUP BY t.metric_id, m.code, level ORDER BY t.metric_id, level""",
+                [start, end],
+            ),
+        ),
+        (
+            "sla_trend (day)",
+            lambda: sla.sla_trend(user=manager, filters=filters),
+            sql(
+                """SELECT date_trunc('day', t.stopped_at AT TIME ZONE 'Asia/Shanghai') AS bucket, m.code,
+                          count(*) FILTER (WHERE t.state = 'met'), count(*) FILTER (WHERE t.state = 'breached')
+                   FROM tickets_timer t JOIN tickets_slametric m ON m.id = t.metric_id
+                   WHERE t.stopped_at >= %s AND t.stopped_at < %s AND t.state IN ('met', 'breached')
+                   GROUP BY bucket, t.metric_id, m.code ORDER BY bucket, t.metric_id""",
+                [start, end],
+            ),
+        ),
+        (
+            "sla_open_states",
+            lambda: sla.sla_open_states(user=manager, filters=filters, now=now),
+            sql(
+                """SELECT count(*) FILTER (WHERE pd), count(*) FILTER (WHERE NOT pd AND ar),
+                          count(*) FILTER (WHERE NOT pd AND NOT ar AND rn),
+                          count(*) FILTER (WHERE NOT pd AND NOT ar AND NOT rn AND pa),
+                          count(*) FILTER (WHERE NOT pd AND NOT ar AND NOT rn AND NOT pa)
+                   FROM (SELECT
+                     EXISTS (SELECT 1 FROM tickets_timer t WHERE t.ticket_id = k.id AND t.stopped_at IS NULL
+                             AND (t.state = 'breached' OR (t.state = 'running' AND t.due_at < %s))) AS pd,
+                     EXISTS (SELECT 1 FROM tickets_timer t WHERE t.ticket_id = k.id AND t.state = 'running'
+                             AND t.due_at >= %s AND t.due_at < %s) AS ar,
+                     EXISTS (SELECT 1 FROM tickets_timer t WHERE t.ticket_id = k.id AND t.state = 'running') AS rn,
+                     EXISTS (SELECT 1 FROM tickets_timer t WHERE t.ticket_id = k.id AND t.state = 'paused') AS pa
+                   FROM tickets_ticket k WHERE k.status = ANY(%s)) s""",
+                [now, now, risk_end, list(OPEN)],
+            ),
+        ),
+        (
+            "sla_at_risk",
+            lambda: sla.sla_at_risk(user=manager, filters=filters, now=now),
+            sql(
+                """SELECT t.id, t.ticket_id, k.number, m.code, m.name, t.due_at, s.name, u.username, d.code, c.name
+                   FROM tickets_timer t JOIN tickets_ticket k ON k.id = t.ticket_id
+                   JOIN tickets_slametric m ON m.id = t.metric_id JOIN tickets_severity s ON s.id = k.severity_id
+                   LEFT JOIN aftersales_user u ON u.id = k.assigned_engineer_id
+                   LEFT JOIN dealers_dealer d ON d.id = k.serving_outlet_id
+                   LEFT JOIN warranty_customer c ON c.id = k.customer_id
+                   WHERE t.state = 'running' AND t.due_at >= %s AND t.due_at < %s
+                   ORDER BY t.due_at, t.id LIMIT 100""",
+                [now, risk_end],
+            ),
+        ),
+        (
+            "sla_loaners",
+            lambda: sla.sla_loaners(user=manager, filters=filters),
+            sql(
+                """SELECT count(*) FILTER (WHERE lent_at >= %s AND lent_at < %s),
+                          count(*) FILTER (WHERE returned_at >= %s AND returned_at < %s),
+                          count(*) FILTER (WHERE returned_at IS NULL)
+                   FROM tickets_loaner""",
+                [start, end, start, end],
+            ),
+        ),
+        (
+            "sla_breakdown (severity)",
+            lambda: sla.sla_breakdown(user=manager, filters=filters, by="severity"),
+            sql(
+                "SELECT s.code, count(*), "
+                + ", ".join(
+                    f"count(*) FILTER (WHERE t.metric_id = {m} AND t.state = 'met'), "
+                    f"count(*) FILTER (WHERE t.metric_id = {m} AND t.state = 'breached')"
+                    for m in metric_ids
+                )
+                + """ FROM tickets_timer t JOIN tickets_ticket k ON k.id = t.ticket_id
+                   JOIN tickets_severity s ON s.id = k.severity_id
+                   WHERE t.stopped_at >= %s AND t.stopped_at < %s AND t.state IN ('met', 'breached')
+                   GROUP BY s.code ORDER BY 2 DESC, 1 LIMIT 50""",
+                [start, end],
+            ),
+        ),
+        (
+            "followups_against_plan",
+            lambda: quality.followups_against_plan(user=manager, filters=filters, now=now),
+            sql(
+                """SELECT count(*), count(*) FILTER (WHERE status = 'done' AND done_at <= due_at),
+                          count(*) FILTER (WHERE status = 'done' AND done_at > due_at),
+                          count(*) FILTER (WHERE status = 'pending' AND due_at < %s),
+                          count(*) FILTER (WHERE status = 'pending' AND due_at >= %s)
+                   FROM tickets_followup WHERE due_at >= %s AND due_at < %s""",
+                [now, now, start, end],
+            ),
+        ),
+        (
+            "satisfaction",
+            lambda: quality.satisfaction(user=manager, filters=filters),
+            sql(
+                """SELECT count(*), avg(attitude), avg(quality), avg(solved), count(*) FILTER (WHERE runs_normally),
+                          count(*) FILTER (WHERE attitude >= 4 AND quality >= 4 AND solved >= 4),
+                          count(*) FILTER (WHERE complaint)
+                   FROM tickets_followup WHERE status = 'done' AND done_at >= %s AND done_at < %s""",
+                [start, end],
+            ),
+        ),
+        (
+            "satisfaction per outlet",
+            lambda: quality.satisfaction_by(user=manager, filters=filters, by="outlet"),
+            sql(
+                """SELECT d.code, count(*) AS n, avg(f.attitude), avg(f.quality), avg(f.solved),
+                          count(*) FILTER (WHERE f.runs_normally),
+                          count(*) FILTER (WHERE f.attitude >= 4 AND f.quality >= 4 AND f.solved >= 4),
+                          count(*) FILTER (WHERE f.complaint)
+                   FROM tickets_followup f JOIN tickets_ticket k ON k.id = f.ticket_id
+                   LEFT JOIN dealers_dealer d ON d.id = k.serving_outlet_id
+                   WHERE f.status = 'done' AND f.done_at >= %s AND f.done_at < %s
+                   GROUP BY d.code ORDER BY n DESC, d.code LIMIT 50""",
+                [start, end],
+            ),
+        ),
+    ]
+
+    print(f"period {filters.start} – {filters.end}, {RUNS} runs each, median ms")
+    print(f"{'figure':<28} {'selector':>10} {'hand SQL':>10} {'ratio':>7}")
+    worst = 0.0
+    for label, orm, hand in cases:
+        orm(), hand()  # warm the cache and the plans
+        orm_ms, hand_ms = [], []
+        for _run in range(RUNS):
+            orm_ms.append(median_ms_once(orm))
+            hand_ms.append(median_ms_once(hand))
+        orm_median, hand_median = statistics.median(orm_ms), statistics.median(hand_ms)
+        ratio = orm_median / hand_median if hand_median else float("nan")
+        worst = max(worst, ratio)
+        print(f"{label:<28} {orm_median:10.1f} {hand_median:10.1f} {ratio:7.2f}", flush=True)
+    print(f"worst ratio: {worst:.2f} (goal ≤ 1.50)")
+
+    client = Client()
+    client.force_login(manager)
+    client.get("/dashboard/sla/")
+    renders = []
+    for _run in range(RUNS):
+        started = time.perf_counter()
+        response = client.get("/dashboard/sla/")
+        renders.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.status_code
+    print(
+        f"SLA page render (/dashboard/sla/, last 30 days): median {statistics.median(renders):.0f} ms, "
+        f"max {max(renders):.0f} ms (goal < 1000 ms)"
+    )
+    year = client.get(f"/dashboard/sla/?start={(filters.end - timedelta(days=364)).isoformat()}&end={filters.end}")
+    assert year.status_code == 200
+    started = time.perf_counter()
+    client.get(f"/dashboard/sla/?start={(filters.end - timedelta(days=364)).isoformat()}&end={filters.end}")
+    print(f"SLA page render, a whole year: {(time.perf_counter() - started) * 1000:.0f} ms")
+
+    if os.environ.get("BENCH_DROP") == "1":
+        drop()
+
+
+def median_ms_once(call) -> float:
+    started = time.perf_counter()
+    call()
+    return (time.perf_counter() - started) * 1000
+
+
+def drop() -> None:
+    import psycopg2
+    from django.conf import settings
+    from django.db import connections
+
+    connections.close_all()
+    db = settings.DATABASES["default"]
+    connection = psycopg2.connect(
+        dbname="postgres",
+        user=db["USER"],
+        password=db.get("PASSWORD") or None,
+        host=db.get("HOST") or None,
+        port=db.get("PORT") or None,
+    )
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{DATABASE}"')
+    connection.close()
+    print(f"dropped {DATABASE}")
+
+
+if __name__ == "__main__":
+    main()
