@@ -1,13 +1,16 @@
-from django.urls import path, re_path
+from django.urls import path, register_converter
 
 from dashboards import views
+from dashboards.converters import ExportFormat
+
+register_converter(ExportFormat, "export_format")
 
 app_name = "dashboards"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("warnings/", views.warnings, name="warnings"),
-    re_path(r"^warnings/(?P<pk>[0-9]{1,18})/$", views.warning, name="warning"),
-    re_path(r"^(?P<key>[a-z_]{1,32})/export\.(?P<extension>csv|xlsx)$", views.export, name="export"),
-    re_path(r"^(?P<key>[a-z_]{1,32})/$", views.section, name="section"),
+    path("warnings/<int:pk>/", views.warning, name="warning"),
+    path("<slug:key>/export.<export_format:extension>", views.export, name="export"),
+    path("<slug:key>/", views.section, name="section"),
 ]

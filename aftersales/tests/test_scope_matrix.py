@@ -34,7 +34,7 @@ from rest_framework.test import APIClient
 from aftersales.roles import Role
 from aftersales.scoping import dealer_condition
 from dealers.models import Dealer, DealerMember
-from tickets.models import FollowUp, Loaner, Notification, Ticket, Visit, VisitPlan
+from tickets.models import EarlyWarning, EarlyWarningRule, FollowUp, Loaner, Notification, Ticket, Visit, VisitPlan
 from tickets.services import billing
 from tickets.services import work as work_services
 from tickets.services.tickets import ticket_create, ticket_transition
@@ -153,6 +153,26 @@ def build_world(key: str, *, desk, product_model, plan) -> World:
         repair=repair,
         job=job,
         note=note,
+    )
+
+
+def manufacturer_rows(product_model) -> None:
+    """Rows that belong to no dealer (the manufacturer's quality review), which no dealer may read."""
+    now = timezone.now()
+    rule = EarlyWarningRule.objects.create(name="matrix", threshold=1)
+    EarlyWarning.objects.create(
+        rule=rule,
+        product_model=product_model,
+        problem_code="MATRIX",
+        window="month",
+        period_start=date(2026, 11, 1),
+        period_end=date(2026, 12, 1),
+        count=3,
+        history_windows=6,
+        threshold=1,
+        over_threshold=True,
+        raised_at=now,
+        updated_at=now,
     )
 
 
@@ -386,8 +406,9 @@ PAGE_NOUNS = {
     "imports": UnitImport,
     "loaners": Loaner,
     "units": Unit,
+    "warnings": EarlyWarning,
 }
-PAGE_SLUGS = {"action": "resolve", "what": "worklog"}
+PAGE_SLUGS = {"action": "resolve", "what": "worklog", "key": "sla", "extension": "csv"}
 
 
 def page_routes():
@@ -427,7 +448,9 @@ def fill_page(name: str, route: str, kwargs: list[str], world: World | None) -> 
         if world is None:
             values[kwarg] = "SN-NOBODY-1" if kwarg == "serial" else NOWHERE
         else:
-            values[kwarg] = value_for_model(model, world, "serial" if kwarg == "serial" else None)
+            value = value_for_model(model, world, "serial" if kwarg == "serial" else None)
+            # A row no dealer owns (the manufacturer's own): any one of them.
+            values[kwarg] = value if value is not None else model._default_manager.order_by("pk").first().pk
     return reverse(name, kwargs=values)
 
 
@@ -479,6 +502,7 @@ def call(client, method: str, url: str, body, *, multipart: bool = False):
 @pytest.fixture
 def worlds(desk_user, car_model):
     plan = VisitPlan.objects.create(code="matrix", name="matrix", onsite_per_year=1)
+    manufacturer_rows(car_model)
     return {key: build_world(key, desk=desk_user, product_model=car_model, plan=plan) for key in ("a", "b")}
 
 
