@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "warranty",
     "tickets",
     "dealers",
+    "claims",
 ]
 
 MIDDLEWARE = [
@@ -168,6 +169,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tickets.visits_generate",
         "schedule": env.float("VISIT_GENERATE_SECONDS", default=24 * 3600.0),
     },
+    "claims-review-overdue": {
+        "task": "claims.review_overdue",
+        "schedule": env.float("CLAIM_REVIEW_SWEEP_SECONDS", default=900.0),
+    },
+    "claims-returns-overdue": {
+        "task": "claims.returns_overdue",
+        "schedule": env.float("CLAIM_RETURN_SWEEP_SECONDS", default=3600.0),
+    },
 }
 VISIT_HORIZON_DAYS = env.int("VISIT_HORIZON_DAYS", default=30)
 # Outbound channels beside e-mail; the webhook channel is on when NOTIFY_WEBHOOK_URL is set.
@@ -206,6 +215,11 @@ SPECTACULAR_SETTINGS = {
         "AttachmentKindEnum": "tickets.models.Attachment.Kind",
         "WorkLogKindEnum": "tickets.models.WorkLogEntry.Kind",
         "ChargeLineKindEnum": "tickets.models.ChargeLine.Kind",
+        "ClaimLineKindEnum": "claims.models.ClaimLine.Kind",
+        "ClaimDocumentKindEnum": "claims.models.DocumentKind",
+        "AccountEntryKindEnum": "claims.models.AccountEntry.Kind",
+        "ClaimStatusEnum": "claims.models.Claim.Status",
+        "StatementStatusEnum": "claims.models.SettlementStatement.Status",
     },
 }
 
