@@ -61,22 +61,13 @@ def claim_get(*, user, pk) -> Claim:
     try:
         return (
             claim_scope(user=user)
-            .select_related(
-                "dealer",
-                "unit__product_model",
-                "unit__customer",
-                "claim_type",
-                "programme",
-                "ticket",
-                "reviewer",
-                "appeal_reviewer",
-                "repair_record",
-            )
+            # Few joins: planning a wide join costs more than the rare lookups it saves (reviewers).
+            .select_related("dealer", "unit__product_model", "claim_type", "programme", "ticket")
             .prefetch_related(
                 Prefetch(
                     "lines",
                     queryset=ClaimLine.objects.select_related(
-                        "operation", "reason", "decided_by", "return_item__batch", "settlement__statement"
+                        "operation", "reason", "return_item__batch", "settlement__statement"
                     ).order_by("position"),
                 ),
                 Prefetch("checks", queryset=latest_checks),

@@ -73,3 +73,24 @@ def outcome(decisions: list[str]) -> str:
     if all(decision == "rejected" for decision in decisions):
         return REJECTED
     return PARTLY_APPROVED
+
+
+# What each event kind of a claim's history says.
+EVENT_LABELS = {
+    "created": _("created"),
+    "updated": _("corrected"),
+    "attachment_added": _("document added"),
+    "submit": _("submitted"),
+    "resubmit": _("resubmitted"),
+    "return": _("returned for information"),
+    "decided": _("decided"),
+    "appeal": _("appealed"),
+    "appeal_decided": _("appeal decided"),
+    "withdraw": _("withdrawn"),
+    "review_overdue": _("review overdue, escalated"),
+    "parts_shipped": _("old parts shipped"),
+    "part_received": _("old part received"),
+    "part_appraised": _("old part appraised"),
+    "line_rejected": _("line rejected"),
+    "settled": _("settled"),
+}

@@ -252,13 +252,15 @@ def claim_create(
     serious_safety: bool = False,
     ticket: Ticket | None = None,
     lines: list[dict] | None = None,
+    documents: list[tuple[str, object]] = (),
     submit: bool = False,
     idempotency_key: str = "",
     fingerprint: str = "",
     now: datetime | None = None,
 ) -> tuple[Claim, bool]:
     """A draft claim of the actor's dealer for a unit it sold or serves, with its lines (from the case when
-    it is started from one and names none); ``submit`` submits it at once. With an ``idempotency_key`` a
+    it is started from one and names none) and ``documents`` ((kind, file) pairs); ``submit`` submits it at
+    once. With an ``idempotency_key`` a
     retried request returns the claim the first one created. Returns (claim, created)."""
     now = now or timezone.now()
     dealer = _dealer_of(actor)
@@ -316,8 +318,12 @@ def claim_create(
                     claim=claim,
                     created_at=now,
                 )
+            for kind, file in documents:
+                claim_attachment_add(claim=claim, actor=actor, kind=kind, file=file, now=now)
+            if documents:
+                claim.refresh_from_db()
             if submit:
-                claim = claim_submit(claim=claim, actor=actor, expected_version=claim.version, now=now)
+                claim = claim_submit(claim=claim, actor=actor, now=now)
     except IntegrityError:
         # A concurrent request with the same key won the race: answer with its claim.
         found = (
