@@ -8,6 +8,7 @@ import hashlib
 import json
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
@@ -60,11 +61,8 @@ def fingerprint(request) -> str:
 def idempotency_key(request) -> str:
     key = request.headers.get("Idempotency-Key", "").strip()
     if len(key) > 200:
-        raise ApplicationError(
-            KEY_INVALID,
-            "The Idempotency-Key is longer than 200 characters.",
-            details={"Idempotency-Key": ["Too long."]},
-        )
+        message = _("The Idempotency-Key is longer than 200 characters.")
+        raise ApplicationError(KEY_INVALID, message, details={"Idempotency-Key": [message]})
     return key
 
 
@@ -373,9 +371,8 @@ class PartReturnViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         data.is_valid(raise_exception=True)
         item = next((item for item in batch.items.all() if item.pk == data.validated_data["item"]), None)
         if item is None:
-            raise ApplicationError(
-                "claim_invalid", "No such item in this return.", details={"item": ["No such item in this return."]}
-            )
+            message = _("No such item in this return.")
+            raise ApplicationError("claim_invalid", message, details={"item": [message]})
         return_services.return_appraise(
             item=item,
             actor=request.user,

@@ -17,7 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from claims import transitions
-from claims.models import Claim, ClaimAttachment, ClaimCheck, ClaimLine, ClaimSubmission, DocumentKind, ReasonCode
+from claims.models import Claim, ClaimCheck, ClaimLine, ClaimSubmission, DocumentKind, ReasonCode
 from claims.services.common import business_date
 from tickets.models import RepairOrder
 from warranty import coverage as warranty_coverage
@@ -95,8 +95,11 @@ def check_message(code: str, outcome: str, params: dict) -> str:
 class Checker:
     """Runs every check of one submission and collects the rows to store."""
 
-    def __init__(self, claim: Claim, lines: list[ClaimLine], submission: ClaimSubmission, *, now: datetime):
+    def __init__(
+        self, claim: Claim, lines: list[ClaimLine], submission: ClaimSubmission, *, now: datetime, documents: set
+    ):
         self.claim = claim
+        self.present = set(documents)
         self.lines = lines
         self.submission = submission
         self.now = now
@@ -274,7 +277,7 @@ class Checker:
         required = set(
             claim.programme.required_documents.filter(claim_type=claim.claim_type).values_list("kind", flat=True)
         )
-        present = set(ClaimAttachment.objects.filter(claim=claim).values_list("kind", flat=True))
+        present = set(self.present)
         if claim.ticket_id and RepairOrder.objects.filter(ticket_id=claim.ticket_id).exists():
             # The case's customer-signed repair order is the signed repair record.
             present.add("repair_record")
@@ -303,5 +306,6 @@ def case_repair_record(claim: Claim) -> RepairRecord | None:
     )
 
 
-def run_checks(claim: Claim, lines: list[ClaimLine], submission: ClaimSubmission, *, now: datetime):
-    return Checker(claim, lines, submission, now=now).run()
+def run_checks(claim: Claim, lines: list[ClaimLine], submission: ClaimSubmission, *, now: datetime, documents: set):
+    """``documents``: the kinds of the claim's attachments."""
+    return Checker(claim, lines, submission, now=now, documents=documents).run()

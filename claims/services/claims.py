@@ -323,7 +323,8 @@ def claim_create(
             if documents:
                 claim.refresh_from_db()
             if submit:
-                claim = claim_submit(claim=claim, actor=actor, now=now)
+                # The claim was made in this transaction: no one else sees it yet, so no lock or key to check.
+                claim = _submit(claim, actor=actor, action="submit", now=now)
     except IntegrityError:
         # A concurrent request with the same key won the race: answer with its claim.
         found = (
@@ -433,7 +434,7 @@ def _replace_lines(claim: Claim, lines: list[dict], *, dealer: Dealer) -> None:
             line.save()
 
 
-def claim_snapshot(claim: Claim, lines: list[ClaimLine]) -> dict:
+def claim_snapshot(claim: Claim, lines: list[ClaimLine], attachment_names: list[str]) -> dict:
     """The claim as submitted: what the reviewer compares versions by."""
     return {
         "claim_type": claim.claim_type.code,
@@ -446,7 +447,7 @@ def claim_snapshot(claim: Claim, lines: list[ClaimLine]) -> dict:
         "repair_completed_at": claim.repair_completed_at.isoformat(),
         "usage": claim.usage,
         "claimed_total": str(claim.claimed_total),
-        "attachments": sorted(claim.attachments.values_list("original_name", flat=True)),
+        "attachments": sorted(attachment_names),
         "lines": [
             {
                 "position": line.position,
@@ -499,8 +500,9 @@ def _submit(claim: Claim, *, actor, action: str, now: datetime) -> Claim:
     before = claim.status
     claim.submission_count += 1
     claim.submitted_at = claim.submitted_at or now
-    previous = claim.submissions.order_by("-number").first()
-    snapshot = claim_snapshot(claim, lines)
+    previous = claim.submissions.order_by("-number").first() if claim.submission_count > 1 else None
+    attachments = list(ClaimAttachment.objects.filter(claim=claim).values_list("original_name", "kind"))
+    snapshot = claim_snapshot(claim, lines, [name for name, _kind in attachments])
     submission = ClaimSubmission.objects.create(
         claim=claim,
         number=claim.submission_count,
@@ -509,7 +511,7 @@ def _submit(claim: Claim, *, actor, action: str, now: datetime) -> Claim:
         snapshot=snapshot,
         changes=snapshot_changes(previous.snapshot if previous else None, snapshot),
     )
-    checks = run_checks(claim, lines, submission, now=now)
+    checks = run_checks(claim, lines, submission, now=now, documents={kind for _name, kind in attachments})
     due_on = business_date(claim.submitted_at) + timedelta(days=claim.programme.return_days)
     ClaimLine.objects.filter(claim=claim, return_required=True, return_due_on__isnull=True).update(return_due_on=due_on)
     claim.failed_checks = sorted({check.code for check in checks if not check.passed})

@@ -295,3 +295,11 @@ def test_api_account_post_by_finance_and_refused_to_dealer(finance, staff, rated
         format="json",
     )
     assert refused.status_code == 403
+
+
+def test_api_idempotency_key_too_long_is_refused_in_the_users_language(dealer_api, sold_car, operation):
+    response = dealer_api.post(
+        "/api/v1/claims/", claim_body(sold_car, operation), format="json", HTTP_IDEMPOTENCY_KEY="k" * 201
+    )
+    assert response.status_code == 400 and response.json()["code"] == "idempotency_key_invalid"
+    assert "200" in response.json()["message"] and not Claim.objects.exists()

@@ -96,3 +96,32 @@ def test_two_settlement_runs_at_once_settle_each_line_once(make_claim, reviewer,
     statement = SettlementStatement.objects.get()
     approved = sum(ClaimLine.objects.filter(pk__in=eligible).values_list("approved_amount", flat=True))
     assert statement.total == approved == Decimal("960.00")
+
+
+def test_two_identical_creates_with_one_idempotency_key_at_once_make_one_claim(
+    staff, sold_car, operation, brake_part, repair_type
+):
+    from claims.models import Claim
+    from claims.tests.conftest import NOW
+
+    body = {
+        "unit": sold_car.serial,
+        "claim_type": "repair",
+        "problem_code": "BRAKE-NOISE",
+        "fault_description": "制动异响",
+        "fault_date": NOW.date().isoformat(),
+        "repair_agreed_at": NOW.isoformat(),
+        "repair_completed_at": NOW.isoformat(),
+        "submit": True,
+        "lines": [{"kind": "labour", "operation": operation.code, "hours": "1.00"}],
+    }
+
+    def create():
+        client = APIClient()
+        client.force_authenticate(staff)
+        return client.post("/api/v1/claims/", body, format="json", HTTP_IDEMPOTENCY_KEY="same-key")
+
+    first, second = at_once(create, create)
+    assert sorted([first.status_code, second.status_code]) == [200, 201], (first.content, second.content)
+    assert first.json()["id"] == second.json()["id"]
+    assert Claim.objects.count() == 1 and Claim.objects.get().submission_count == 1

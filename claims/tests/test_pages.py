@@ -231,3 +231,14 @@ def test_navigation_shows_the_claims_pages_by_role(client, make_user, role, sees
     labels = {str(item["label"]) for item in client.get("/").context["nav_items"]}
     assert sees <= labels
     assert not ({"Claims", "Review queue", "Part returns", "Statements"} - sees) & labels
+
+
+def test_admin_configures_programmes_and_shows_claims_read_only(admin_client, make_claim):
+    claim = make_claim()
+    assert admin_client.get("/admin/claims/claimprogramme/add/").status_code == 200
+    assert admin_client.get("/admin/claims/labouroperation/add/").status_code == 200
+    listing = admin_client.get("/admin/claims/claim/")
+    assert listing.status_code == 200 and claim.number in listing.content.decode()
+    assert admin_client.get("/admin/claims/claim/add/").status_code == 403
+    assert admin_client.post(f"/admin/claims/claim/{claim.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert Claim.objects.filter(pk=claim.pk).exists()
