@@ -132,7 +132,7 @@ class DecisionItemSerializer(StrictSerializer):
 
 class DecideSerializer(StrictSerializer):
     version = serializers.IntegerField(min_value=1)
-    decisions = DecisionItemSerializer(many=True, allow_empty=False)
+    decisions = DecisionItemSerializer(many=True)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 

@@ -178,3 +178,13 @@ def test_appealed_line_is_not_settled_until_the_appeal_is_decided(make_claim, re
     review.claim_appeal(claim=claim, actor=staff, expected_version=claim.version, reason="x", now=NOW)
     with pytest.raises(ConflictError):
         settlement.settlement_issue(actor=finance, dealer=rated_dealer, period_end=NOW.date(), now=NOW)
+
+
+def test_claim_whose_only_line_lost_its_part_is_decided_with_nothing_left_to_decide(make_claim, reviewer):
+    claim = make_claim(lines=[{"kind": "part", "part_number": "P-BRK-001", "quantity": Decimal(1)}])
+    due = part_line(claim).return_due_on
+    assert returns.returns_reject_overdue(now=NOW, today=due + timedelta(days=1)) == 1
+    claim.refresh_from_db()
+    assert claim.status == "submitted"  # still waiting for the reviewer, who has nothing left to decide
+    claim = review.claim_decide(claim=claim, actor=reviewer, expected_version=claim.version, decisions=[], now=NOW)
+    assert claim.status == "rejected" and claim.approved_total == 0
