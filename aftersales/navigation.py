@@ -41,6 +41,14 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Visits"), "tickets:visits", INTERNAL_ROLES | {Role.DEALER_STAFF}),
     NavItem(_("Units"), "warranty:unit-list", INTERNAL_ROLES | {Role.DEALER_STAFF}),
     NavItem(_("Unit import"), "warranty:import-list", frozenset({Role.ADMIN, Role.SERVICE_MANAGER, Role.DEALER_STAFF})),
+    NavItem(
+        _("Claims"),
+        "claims:list",
+        MANAGER_ROLES | {Role.ADMIN, Role.CLAIMS_REVIEWER, Role.FINANCE, Role.DEALER_STAFF},
+    ),
+    NavItem(_("Review queue"), "claims:queue", frozenset({Role.ADMIN, Role.CLAIMS_REVIEWER})),
+    NavItem(_("Part returns"), "claims:returns", frozenset({Role.ADMIN, Role.CLAIMS_REVIEWER, Role.DEALER_STAFF})),
+    NavItem(_("Statements"), "claims:statements", frozenset({Role.ADMIN, Role.FINANCE, Role.DEALER_STAFF})),
     NavItem(_("API"), "api-docs", INTERNAL_ROLES),
     NavItem(_("Administration"), "admin:index", frozenset({Role.ADMIN})),
 ]

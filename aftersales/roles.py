@@ -33,13 +33,14 @@ MANAGER_ROLES = frozenset({Role.SERVICE_MANAGER, Role.DEPARTMENT_MANAGER, Role.G
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.SERVICE_DESK: {"aftersales.view_user"},
     Role.ENGINEER: set(),
-    Role.SERVICE_MANAGER: {"aftersales.view_user", "aftersales.view_userevent"},
-    Role.DEPARTMENT_MANAGER: {"aftersales.view_user", "aftersales.view_userevent"},
-    Role.GENERAL_MANAGER: {"aftersales.view_user", "aftersales.view_userevent"},
+    Role.SERVICE_MANAGER: {"aftersales.view_user", "aftersales.view_userevent", "claims.view_claim"},
+    Role.DEPARTMENT_MANAGER: {"aftersales.view_user", "aftersales.view_userevent", "claims.view_claim"},
+    Role.GENERAL_MANAGER: {"aftersales.view_user", "aftersales.view_userevent", "claims.view_claim"},
     Role.QUALITY_MANAGER: set(),
-    Role.CLAIMS_REVIEWER: set(),
-    Role.FINANCE: set(),
-    Role.DEALER_STAFF: set(),
+    # Dealer claims: what each permission allows is in claims/permissions.py.
+    Role.CLAIMS_REVIEWER: {"claims.view_claim", "claims.review_claim"},
+    Role.FINANCE: {"claims.view_claim", "claims.settle_claim"},
+    Role.DEALER_STAFF: {"claims.view_claim", "claims.submit_claim"},
     Role.ADMIN: set(),
 }
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("i18n/language/", views.set_language, name="set_language"),
     path("units/", include("warranty.urls")),
     path("cases/", include("tickets.urls")),
+    path("claims/", include("claims.urls")),
     path("dashboard/", include("dashboards.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("aftersales.api.urls")),

@@ -11,7 +11,17 @@ class DealerMemberInline(admin.TabularInline):
 
 @admin.register(Dealer)
 class DealerAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "province", "city", "is_active")
-    list_filter = ("is_active", "province")
+    list_display = (
+        "code",
+        "name",
+        "region",
+        "province",
+        "city",
+        "labour_rate",
+        "rating_tier",
+        "is_active",
+        "suspended",
+    )
+    list_filter = ("is_active", "suspended", "rating_tier", "region", "province")
     search_fields = ("code", "name")
     inlines = [DealerMemberInline]

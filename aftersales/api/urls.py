@@ -8,5 +8,6 @@ urlpatterns = [
     path("me/events/", views.MyEventsView.as_view(), name="api-me-events"),
     path("", include("warranty.api.urls")),
     path("", include("tickets.api.urls")),
+    path("", include("claims.api.urls")),
     path("dashboard/", include("dashboards.api.urls")),
 ]

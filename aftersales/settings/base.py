@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "warranty",
     "tickets",
     "dealers",
+    "claims",
     # Top of the code: reads warranty, tickets (and dealer claims); nothing imports it.
     "dashboards",
 ]
@@ -228,6 +229,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tickets.early_warnings",
         "schedule": env.float("EARLY_WARNING_SECONDS", default=3600.0),
     },
+    "claims-review-overdue": {
+        "task": "claims.review_overdue",
+        "schedule": env.float("CLAIM_REVIEW_SWEEP_SECONDS", default=900.0),
+    },
+    "claims-returns-overdue": {
+        "task": "claims.returns_overdue",
+        "schedule": env.float("CLAIM_RETURN_SWEEP_SECONDS", default=3600.0),
+    },
 }
 # The module whose selectors fill the dashboards' "claims and dealers" section (the dealer-claims app).
 DASHBOARD_CLAIMS_PROVIDER = env.str("DASHBOARD_CLAIMS_PROVIDER", default="claims.dashboards")
@@ -277,6 +286,11 @@ SPECTACULAR_SETTINGS = {
         "EarlyWarningStatusEnum": "tickets.models.EarlyWarning.Status",
         "EarlyWarningRouteEnum": "tickets.models.EarlyWarning.Route",
         "WarningRouteEnum": ["rd", "training"],
+        "ClaimLineKindEnum": "claims.models.ClaimLine.Kind",
+        "ClaimDocumentKindEnum": "claims.models.DocumentKind",
+        "AccountEntryKindEnum": "claims.models.AccountEntry.Kind",
+        "ClaimStatusEnum": "claims.models.Claim.Status",
+        "StatementStatusEnum": "claims.models.SettlementStatement.Status",
     },
 }
 

@@ -33,6 +33,7 @@ from rest_framework.test import APIClient
 
 from aftersales.roles import Role
 from aftersales.scoping import dealer_condition
+from claims.models import Claim, ClaimAttachment, ClaimLine, ReturnBatch, SettlementStatement
 from dealers.models import Dealer, DealerMember
 from tickets.models import EarlyWarning, EarlyWarningRule, FollowUp, Loaner, Notification, Ticket, Visit, VisitPlan
 from tickets.services import billing
@@ -65,10 +66,13 @@ class World(dict):
         m, base = self["mark"], self["base"]
         found = {m, self["ticket"].number, self["unit"].serial, self["customer"].phone, self["contact"].phone}
         found |= {str(base + n) for n in range(1, 9)}
+        # Claims in every state, the return batch and the statement (numbers are the product's own).
+        found |= {claim.number for claim in self["claims"].values()}
+        found |= {self["return_batch"].number, self["statement"].number}
         return found
 
 
-def build_world(key: str, *, desk, product_model, plan) -> World:
+def build_world(key: str, *, desk, product_model, plan, claims_staff) -> World:
     mark, base = MARK[key], ID_BASE[key]
     now = timezone.now()
     dealer = Dealer.objects.create(pk=base, code=f"D-{mark}", name=f"{mark}经销商", city=f"{mark}市")
@@ -135,6 +139,7 @@ def build_world(key: str, *, desk, product_model, plan) -> World:
     note = Notification.objects.create(
         recipient=staff, kind="escalation", title=f"{mark}-NOTE", ticket=ticket, created_at=now
     )
+    claims_world = build_claims(mark, dealer=dealer, staff=staff, unit=unit, claims_staff=claims_staff)
     return World(
         key=key,
         mark=mark,
@@ -153,6 +158,7 @@ def build_world(key: str, *, desk, product_model, plan) -> World:
         repair=repair,
         job=job,
         note=note,
+        **claims_world,
     )
 
 
@@ -174,6 +180,100 @@ def manufacturer_rows(product_model) -> None:
         raised_at=now,
         updated_at=now,
     )
+
+
+CLAIM_STATES = ("draft", "submitted", "returned", "approved", "partly_approved", "rejected", "appealed", "withdrawn")
+
+
+def build_claims(mark: str, *, dealer, staff, unit, claims_staff) -> dict:
+    """The dealer's claims in every state (with a photo each), a return batch with a received part, an
+    issued statement and a debit on its account — all made through the services."""
+    from claims.services import claims as claim_services
+    from claims.services import returns as return_services
+    from claims.services import review, settlement
+
+    reviewer, second, finance = claims_staff["reviewer"], claims_staff["second"], claims_staff["finance"]
+    Dealer.objects.filter(pk=dealer.pk).update(labour_rate=Decimal("60.00"))
+    dealer.refresh_from_db()
+    operation, _part = claims_staff["operation"], claims_staff["part"]
+    now = timezone.now()
+    claims = {}
+    for index, state in enumerate(CLAIM_STATES):
+        claim, _created = claim_services.claim_create(
+            actor=staff,
+            unit=unit,
+            claim_type=claims_staff["type"],
+            problem_code=f"{mark}-P{index}",
+            fault_description=f"{mark}-CLAIM-{state}",
+            fault_date=(now - timedelta(days=3)).date(),
+            repair_agreed_at=now - timedelta(days=3),
+            repair_completed_at=now - timedelta(days=2),
+            usage=1200,
+            lines=[
+                {"kind": "labour", "operation": operation, "hours": Decimal("1.00")},
+                {"kind": "part", "part_number": "P-MATRIX", "quantity": Decimal(1), "old_part_serial": f"{mark}-OLD"},
+                {"kind": "other", "cost_kind": "towing", "amount": Decimal("30.00"), "description": f"{mark}-TOW"},
+            ],
+        )
+        claim_services.claim_attachment_add(
+            claim=claim,
+            actor=staff,
+            kind="photo",
+            file=ContentFile(b"\x89PNG\r\n\x1a\n" + b"0" * 32, name=f"{mark}-photo.png"),
+        )
+        claim.refresh_from_db()
+        if state == "draft":
+            claims[state] = claim
+            continue
+        if state == "withdrawn":
+            claims[state] = claim_services.claim_withdraw(claim=claim, actor=staff, expected_version=claim.version)
+            continue
+        claim = claim_services.claim_submit(claim=claim, actor=staff, expected_version=claim.version)
+        if state == "returned":
+            claim = review.claim_return(claim=claim, actor=reviewer, expected_version=claim.version, note=f"{mark}-ASK")
+        elif state != "submitted":
+            lines = list(claim.lines.order_by("position"))
+            verdicts = {
+                "approved": ["approve", "approve", "approve"],
+                "partly_approved": ["approve", "approve", "reject"],
+                "rejected": ["reject", "reject", "reject"],
+                "appealed": ["approve", "approve", "reject"],
+            }[state]
+            claim = review.claim_decide(
+                claim=claim,
+                actor=reviewer,
+                expected_version=claim.version,
+                decisions=[
+                    {"line": line.pk, "decision": verdict, "reason": "missing_documents"}
+                    for line, verdict in zip(lines, verdicts, strict=True)
+                ],
+            )
+            if state == "appealed":
+                claim = review.claim_appeal(
+                    claim=claim, actor=staff, expected_version=claim.version, reason=f"{mark}-APPEAL"
+                )
+        claims[state] = claim
+    approved = claims["approved"]
+    part_line = approved.lines.get(kind="part")
+    batch = return_services.return_ship(
+        actor=staff, carrier=f"{mark}-CARRIER", tracking_number=f"{mark}-TRACK", lines=[part_line]
+    )
+    return_services.return_receive(batch=batch, actor=reviewer)
+    return_services.return_appraise(item=batch.items.get(), actor=reviewer, appraisal="usable")
+    settlement.account_post(
+        actor=finance, dealer=dealer, kind="debit", amount=Decimal("12.00"), description=f"{mark}-DEBIT"
+    )
+    statement = settlement.settlement_issue(actor=finance, dealer=dealer, period_end=timezone.localdate())
+    assert second is not None
+    submitted = claims["submitted"]
+    return {
+        "claims": claims,
+        "claim": submitted,
+        "line": submitted.lines.get(kind="part"),
+        "attachment": submitted.attachments.first(),
+        "return_batch": batch,
+        "statement": statement,
+    }
 
 
 def _member(username, role, dealer):
@@ -232,6 +332,11 @@ def value_for_model(model, world: World, field_name: str | None = None):
         Notification: world["note"],
         RepairRecord: world["repair"],
         Contact: world["contact"],
+        Claim: world["claim"],
+        ClaimLine: world["line"],
+        ClaimAttachment: world["attachment"],
+        ReturnBatch: world["return_batch"],
+        SettlementStatement: world["statement"],
     }
     from django.contrib.auth import get_user_model
 
@@ -342,6 +447,10 @@ def with_current_version(body: dict | None, url: str, own: World) -> dict | None
         body = dict(body, version=Unit.objects.get(pk=own["unit"].pk).version)
     elif "/tickets/" in url:
         body = dict(body, version=Ticket.objects.get(pk=own["ticket"].pk).version)
+    elif "/claims/" in url:
+        body = dict(body, version=Claim.objects.get(pk=own["claim"].pk).version)
+    elif "/settlements/" in url:
+        body = dict(body, version=SettlementStatement.objects.get(pk=own["statement"].pk).version)
     return body
 
 
@@ -407,6 +516,11 @@ PAGE_NOUNS = {
     "loaners": Loaner,
     "units": Unit,
     "warnings": EarlyWarning,
+    "claims": Claim,
+    "returns": ReturnBatch,
+    "statements": SettlementStatement,
+    "attachments": ClaimAttachment,
+    "accounts": Dealer,
 }
 PAGE_SLUGS = {"action": "resolve", "what": "worklog", "key": "sla", "extension": "csv"}
 
@@ -500,10 +614,30 @@ def call(client, method: str, url: str, body, *, multipart: bool = False):
 
 
 @pytest.fixture
-def worlds(desk_user, car_model):
+def worlds(desk_user, car_model, make_user):
+    from claims.models import ClaimType, FlatRate, LabourOperation
+    from warranty.models import PartPrice
+
     plan = VisitPlan.objects.create(code="matrix", name="matrix", onsite_per_year=1)
     manufacturer_rows(car_model)
-    return {key: build_world(key, desk=desk_user, product_model=car_model, plan=plan) for key in ("a", "b")}
+    # Shared by both dealers (reference data carries no dealer's marker).
+    operation = LabourOperation.objects.create(code="OP-MATRIX", description="matrix operation")
+    FlatRate.objects.create(operation=operation, product_model=car_model, hours=Decimal("2.00"))
+    part = PartPrice.objects.create(
+        part_number="P-MATRIX", name="matrix part", price=Decimal("99.00"), valid_from=date(2020, 1, 1)
+    )
+    claims_staff = {
+        "reviewer": make_user(Role.CLAIMS_REVIEWER, username="maker_reviewer"),
+        "second": make_user(Role.CLAIMS_REVIEWER, username="maker_reviewer_2"),
+        "finance": make_user(Role.FINANCE, username="maker_finance"),
+        "operation": operation,
+        "part": part,
+        "type": ClaimType.objects.get(code="repair"),
+    }
+    return {
+        key: build_world(key, desk=desk_user, product_model=car_model, plan=plan, claims_staff=claims_staff)
+        for key in ("a", "b")
+    }
 
 
 def callers(worlds, make_user):
@@ -520,9 +654,15 @@ def callers(worlds, make_user):
 def test_api_routes_never_show_or_touch_another_dealers_data(worlds, make_user):
     operations = api_operations()
     assert len(operations) > 50  # the schema was read, not an empty list
+    problems = api_problems(callers(worlds, make_user), operations)
+    assert not problems, "\n".join(problems[:40])
+
+
+def api_problems(users, operations, *, rows: bool = True) -> list[str]:
+    """Every operation called as every caller: what leaked, what differed from an unknown object, what changed."""
     problems = []
-    for user, own, theirs in callers(worlds, make_user):
-        before = fingerprint(theirs)
+    for user, own, theirs in users:
+        before = fingerprint(theirs) if rows else None
         client = APIClient()
         client.force_authenticate(user)
         for method, path, view, request_serializer in operations:
@@ -579,17 +719,23 @@ def test_api_routes_never_show_or_touch_another_dealers_data(worlds, make_user):
                     found = leaked(response.content.decode(errors="replace"), theirs, query)
                     if found or response.status_code >= 500:
                         problems.append(f"{user.username} GET {path}?{query} -> {response.status_code} {found}")
-        if fingerprint(theirs) != before:
+        if rows and fingerprint(theirs) != before:
             problems.append(f"{user.username}: changed rows of {theirs['mark']}")
-    assert not problems, "\n".join(problems[:40])
+    return problems
 
 
 def test_pages_never_show_or_touch_another_dealers_data(worlds, make_user, client):
     routes = page_routes()
     assert any(name == "tickets:detail" for name, _route, _kwargs in routes)
+    problems = page_problems(callers(worlds, make_user), routes, client)
+    assert not problems, "\n".join(problems[:40])
+
+
+def page_problems(users, routes, client, *, rows: bool = True) -> list[str]:
+    """Every page, GET and POST, as every caller: what leaked, what differed from an unknown object."""
     problems = []
-    for user, own, theirs in callers(worlds, make_user):
-        before = fingerprint(theirs)
+    for user, own, theirs in users:
+        before = fingerprint(theirs) if rows else None
         client.force_login(user)
         for name, route, kwargs in routes:
             for method in ("get", "post"):
@@ -620,8 +766,47 @@ def test_pages_never_show_or_touch_another_dealers_data(worlds, make_user, clien
                 found = leaked(response.content.decode(errors="replace"), theirs, query)
                 if found or response.status_code >= 500:
                     problems.append(f"{user.username} GET {name}?{query} -> {response.status_code} {found}")
-        if fingerprint(theirs) != before:
+        if rows and fingerprint(theirs) != before:
             problems.append(f"{user.username}: changed rows of {theirs['mark']}")
+    return problems
+
+
+def in_state(worlds, state: str) -> None:
+    """Point both worlds' claim (and its line and attachment) at their claim in ``state``."""
+    for world in worlds.values():
+        claim = world["claims"][state]
+        world["claim"] = claim
+        world["line"] = claim.lines.get(kind="part")
+        world["attachment"] = claim.attachments.first()
+
+
+def test_claim_routes_and_pages_in_every_claim_state_never_cross_dealers(worlds, make_user, client):
+    """The claim routes (API and pages) once more with the claims of every other state, as A's dealer staff
+    (who acts on its claims), A's member holding the reviewer role (whose permission would decide them),
+    and dealer B's staff. (Every role was called in every route by the tests above, with submitted claims.)"""
+    acting = {Role.DEALER_STAFF, Role.CLAIMS_REVIEWER}
+    users = [
+        (user, own, theirs)
+        for user, own, theirs in callers(worlds, make_user)
+        if own["key"] == "b" or any(user.username == f"alpha_as_{role.value}" for role in acting)
+    ]
+    operations = [op for op in api_operations() if op[1].startswith(f"{API_PREFIX}claims/{{")]
+    routes = [route for route in page_routes() if route[1].startswith("claims/<")]
+    assert len(operations) >= 10 and routes
+    problems = []
+    # The other dealer's rows are compared once around each side's run (the tests above do it per caller).
+    for side in ("a", "b"):
+        side_users = [entry for entry in users if entry[1]["key"] == side]
+        other = "b" if side == "a" else "a"
+        before = fingerprint(worlds[other])
+        for state in CLAIM_STATES:
+            if state == "submitted":
+                continue  # the tests above ran with the submitted claims
+            in_state(worlds, state)
+            problems += [f"[{state}] {p}" for p in api_problems(side_users, operations, rows=False)]
+            problems += [f"[{state}] {p}" for p in page_problems(side_users, routes, client, rows=False)]
+        if fingerprint(worlds[other]) != before:
+            problems.append(f"callers of dealer {side} changed rows of dealer {other}")
     assert not problems, "\n".join(problems[:40])
 
 

@@ -8,7 +8,7 @@ from aftersales.demo import DEMO_USERS, seed_users
 from aftersales.models import User
 
 # Each app may offer ``<app>.demo.seed(now=…)``; they run in dependency order.
-DEMO_APPS = ["dealers", "warranty", "tickets"]
+DEMO_APPS = ["dealers", "warranty", "tickets", "claims"]
 
 
 class Command(BaseCommand):
