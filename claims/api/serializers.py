@@ -331,6 +331,11 @@ class ClaimListSerializer(serializers.ModelSerializer):
         return str(transitions.STATUS_LABELS[claim.status])
 
 
+class ClaimQueueSerializer(ClaimListSerializer):
+    """A row of the reviewers' queue: the list's fields, named apart so the schema documents the queue's
+    cursor page (next / previous, no count) instead of the list's numbered page."""
+
+
 class ClaimSerializer(ClaimListSerializer):
     ticket = serializers.CharField(source="ticket.number", allow_null=True, default=None)
     programme = serializers.CharField(source="programme.code")

@@ -272,8 +272,13 @@ class ClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             ).data
         )
 
-    @extend_schema(responses=serializers.ClaimListSerializer(many=True))
-    @action(detail=False, methods=["get"], pagination_class=QueuePagination)
+    @extend_schema(responses=serializers.ClaimQueueSerializer(many=True))
+    @action(
+        detail=False,
+        methods=["get"],
+        pagination_class=QueuePagination,
+        serializer_class=serializers.ClaimQueueSerializer,
+    )
     def queue(self, request):
         """Claims waiting for a reviewer, oldest review deadline first (filters as the list)."""
         return self.list(request)
