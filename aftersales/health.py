@@ -1,4 +1,7 @@
-"""``GET /healthz``: is the database, Redis and a Celery worker answering? 200 if all, else 503."""
+"""``GET /healthz``: is the database, Redis and a Celery worker answering? 200 if all, else 503.
+
+``warnings`` lists what needs an admin soon without anything failing yet (``HEALTH_WARNINGS``: functions
+returning ``[{"code", "message", ...}]``, e.g. a year without statutory holiday data); never a 503."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.http import JsonResponse
+from django.utils.module_loading import import_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -47,6 +51,16 @@ def check_celery() -> None:
 CHECKS = {"database": check_database, "redis": check_redis, "celery": check_celery}
 
 
+def warnings() -> list[dict]:
+    found = []
+    for path in settings.HEALTH_WARNINGS:
+        try:
+            found.extend(import_string(path)())
+        except Exception as error:  # a warning source that breaks is itself a warning, never a failure
+            found.append({"code": "warning_check_failed", "message": f"{path}: {type(error).__name__}: {error}"[:300]})
+    return found
+
+
 @transaction.non_atomic_requests
 @never_cache
 @require_GET
@@ -64,6 +78,7 @@ def healthz(request):
             services[name] = {"status": "ok"}
     failing = [name for name, state in services.items() if state["status"] != "ok"]
     body = {"status": "ok" if not failing else "down", "failing": failing, "services": services}
+    body["warnings"] = warnings() if services["database"]["status"] == "ok" else []
     if services["redis"]["status"] == "ok":
         # Informational: when beat last got a task through to a worker (not part of the verdict).
         from aftersales.tasks import HEARTBEAT_KEY

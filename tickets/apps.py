@@ -7,4 +7,4 @@ class TicketsConfig(AppConfig):
     verbose_name = _("Repair cases")
 
     def ready(self):
-        from tickets import scoping  # noqa: F401  (the app's part of who may see what)
+        from tickets import admin_holidays, scoping  # noqa: F401  (the holiday schedules' admin; who may see what)

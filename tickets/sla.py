@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from aftersales.dates import business_date
 from aftersales.errors import ApplicationError
 from tickets import business_time
-from tickets.holidays import china_calendar_dates
 from tickets.models import BusinessCalendar, CalendarDate, SLAPolicy
+from warranty.holidays import statutory_dates
 
 ONSITE = "onsite_arrival"
 UNKNOWN_SEVERITY = "unknown_severity"
@@ -29,7 +29,7 @@ def engine_calendar(calendar: BusinessCalendar, *, around: date, windows=None, d
     holidays: set[date] = set()
     workdays: set[date] = set()
     if calendar.statutory_holidays == BusinessCalendar.Statutory.CN:
-        statutory_off, statutory_on = china_calendar_dates(around - CALENDAR_SPAN[0], around + CALENDAR_SPAN[1])
+        statutory_off, statutory_on = statutory_dates(around - CALENDAR_SPAN[0], around + CALENDAR_SPAN[1])
         holidays |= statutory_off
         workdays |= statutory_on
     for entry in dates:  # an admin's date overrides the statutory one

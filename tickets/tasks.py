@@ -10,6 +10,7 @@ from aftersales.dates import business_date
 from tickets.services.early_warning import early_warnings_run
 from tickets.services.escalation import sla_sweep
 from tickets.services.followups import complaints_notify_overdue
+from tickets.services.holidays import holiday_gaps_notify
 from tickets.services.notifications import notification_channels_send, notification_digest_send
 from tickets.services.visits import visits_generate, visits_notify_overdue
 
@@ -62,3 +63,10 @@ def early_warnings_task() -> int:
     once (re-running or overlapping runs raise and notify nothing twice)."""
     _raised, notified = early_warnings_run(now=timezone.now())
     return notified
+
+
+@shared_task(name="tickets.holiday_gaps_notify", ignore_result=True)
+def holiday_gaps_notify_task() -> int:
+    """Beat runs this every HOLIDAY_CHECK_SECONDS: the admins are told once of each year without China's
+    statutory holiday data over the next HOLIDAY_HORIZON_DAYS days (re-runs tell nobody twice)."""
+    return holiday_gaps_notify(now=timezone.now())

@@ -233,6 +233,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "claims.review_overdue",
         "schedule": env.float("CLAIM_REVIEW_SWEEP_SECONDS", default=900.0),
     },
+    # Years without China's statutory holiday data: the admins are told once per year.
+    "holiday-gaps": {
+        "task": "tickets.holiday_gaps_notify",
+        "schedule": env.float("HOLIDAY_CHECK_SECONDS", default=6 * 3600.0),
+    },
     "claims-returns-overdue": {
         "task": "claims.returns_overdue",
         "schedule": env.float("CLAIM_RETURN_SWEEP_SECONDS", default=3600.0),
@@ -240,6 +245,10 @@ CELERY_BEAT_SCHEDULE = {
 }
 # The module whose selectors fill the dashboards' "claims and dealers" section (the dealer-claims app).
 DASHBOARD_CLAIMS_PROVIDER = env.str("DASHBOARD_CLAIMS_PROVIDER", default="claims.dashboards")
+# How far ahead the calendars following China's statutory days must have holiday data (else a warning).
+HOLIDAY_HORIZON_DAYS = env.int("HOLIDAY_HORIZON_DAYS", default=90)
+# Functions returning /healthz warnings (reported, never a failure): [{"code", "message", ...}].
+HEALTH_WARNINGS = env.list("HEALTH_WARNINGS", default=["tickets.services.holidays.health_warnings"])
 VISIT_HORIZON_DAYS = env.int("VISIT_HORIZON_DAYS", default=30)
 # Outbound channels beside e-mail; the webhook channel is on when NOTIFY_WEBHOOK_URL is set.
 NOTIFY_WEBHOOK_URL = env.str("NOTIFY_WEBHOOK_URL", default="")

@@ -1,4 +1,5 @@
 from warranty.models.catalogue import Component, PartPrice, ProductLine, ProductModel
+from warranty.models.holidays import HolidaySchedule
 from warranty.models.imports import UnitImport, UnitImportError
 from warranty.models.parties import Contact, Customer, Site
 from warranty.models.policies import PolicyComponentTerm, PolicyVersion, ServiceContract, WarrantyPolicy
@@ -9,6 +10,7 @@ __all__ = [
     "Component",
     "Contact",
     "Customer",
+    "HolidaySchedule",
     "PartPrice",
     "PolicyComponentTerm",
     "PolicyVersion",
