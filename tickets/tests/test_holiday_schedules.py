@@ -32,6 +32,11 @@ MAKEUP_2027 = [date(2027, 2, 20)]
 WORKDAYS = "工作日 08:30–17:00"  # the installed calendar that follows China's statutory days
 
 
+@pytest.fixture(autouse=True)
+def _workdays(workday_calendar):
+    return workday_calendar
+
+
 @pytest.fixture
 def frozen(monkeypatch):
     monkeypatch.setattr("django.utils.timezone.now", lambda: NOW)
