@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -93,7 +94,7 @@ class DateListField(forms.CharField):
 
 class HolidayScheduleForm(forms.ModelForm):
     days_off = DateListField(
-        label=_("days off"),
+        label=capfirst(_("days off")),
         required=False,
         help_text=_(
             "Every day off of the year's holidays, weekend days inside a holiday included: one date or range per "
@@ -101,7 +102,7 @@ class HolidayScheduleForm(forms.ModelForm):
         ),
     )
     makeup_days = DateListField(
-        label=_("make-up working days"),
+        label=capfirst(_("make-up working days")),
         required=False,
         help_text=_("The Saturdays and Sundays worked instead (调休上班), one per line."),
     )
@@ -189,6 +190,10 @@ class HolidayScheduleAdmin(admin.ModelAdmin):
             initial["year"] = int(initial["year"])
         return initial
 
+    def get_fields(self, request, obj=None):
+        # What the library knows and who changed it mean something once the year is stored.
+        return self.fields if obj else ("year", "days_off", "makeup_days", "source")
+
     def get_readonly_fields(self, request, obj=None):
         # The year names the row; another year is another schedule.
         return (*self.readonly_fields, "year") if obj else self.readonly_fields
@@ -201,7 +206,7 @@ class HolidayScheduleAdmin(admin.ModelAdmin):
     def makeup_list(self, obj):
         return ", ".join(day.strftime("%m-%d") for day in sorted(obj.makeup_days)) or "—"
 
-    @admin.display(description=_("chinesecalendar"))
+    @admin.display(description=_("Holiday library (chinesecalendar)"))
     def library_agrees(self, obj):
         if obj is None or obj.pk is None:
             return "—"

@@ -13,20 +13,15 @@ from warranty.tests.conftest import (  # noqa: F401
 
 @pytest.fixture
 def workday_calendar(db):
-    """The installed Mon–Fri 08:30–17:00 calendar that follows China's statutory days (made again when a
-    flushing test removed the migration's rows)."""
-    from datetime import time
+    """The installed Mon–Fri 08:30–17:00 calendar that follows China's statutory days, with the default SLA
+    set-up (installed again when a flushing test of an earlier run on a reused database removed it)."""
+    import importlib
 
-    from tickets.models import BusinessCalendar
-    from tickets.services.calendars import calendar_save
+    from django.apps import apps
 
-    name = "工作日 08:30–17:00"
-    return BusinessCalendar.objects.filter(name=name).first() or calendar_save(
-        name=name,
-        timezone="Asia/Shanghai",
-        always_open=False,
-        windows=[(day, time(8, 30), time(17, 0)) for day in range(1, 6)],
-        statutory_holidays="CN",
-        holidays=[],
-        workdays=[],
-    )
+    from tickets.models import BusinessCalendar, SLAMetric
+
+    if not SLAMetric.objects.exists():
+        importlib.import_module("tickets.migrations.0002_default_sla").install(apps, None)
+        importlib.import_module("tickets.migrations.0007_default_ladder").install(apps, None)
+    return BusinessCalendar.objects.get(name="工作日 08:30–17:00")
