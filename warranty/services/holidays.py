@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +19,9 @@ from warranty.models import HolidaySchedule
 
 HOLIDAY_SCHEDULE_INVALID = "holiday_schedule_invalid"
 FIRST_YEAR, LAST_YEAR = 2000, 2100
+# pg_advisory_xact_lock(namespace, year): two admins saving the same year one after the other, never a
+# unique-constraint error for the second.
+LOCK_NAMESPACE = 7_302
 
 
 def weekday_name(day: date) -> str:
@@ -90,8 +93,10 @@ def holiday_schedule_write(
     days_off, makeup_days = sorted(set(days_off)), sorted(set(makeup_days))
     holiday_schedule_check(year=year, days_off=days_off, makeup_days=makeup_days)
     now = now or timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, year])
     before_off, before_on = _effective(year)
-    schedule = HolidaySchedule.objects.select_for_update().filter(year=year).first()
+    schedule = HolidaySchedule.objects.filter(year=year).first()
     if schedule is None:
         schedule = HolidaySchedule(year=year, created_at=now)
     schedule.days_off, schedule.makeup_days = days_off, makeup_days
