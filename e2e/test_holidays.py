@@ -122,7 +122,7 @@ def test_a_case_across_the_spring_festival_moves_when_the_admin_saves_the_form(
     page.fill("#id_makeup_days", "2027-02-20")
     page.fill("#id_source", "test schedule (not the State Council notice)")
     page.click("input[name=_save]")
-    expect(page.locator("ul.messagelist")).to_contain_text("Deadlines of 1 running cases were recomputed.")
+    expect(page.locator("ul.messagelist")).to_contain_text("The deadlines of 1 running case were recomputed.")
     shoot(page, "holidays-saved-en.png")
     timer.refresh_from_db()
     assert timer.due_at == datetime(2027, 2, 16, 17, 0, tzinfo=SHANGHAI)

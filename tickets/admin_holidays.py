@@ -16,7 +16,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.text import capfirst
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.errors import ApplicationError
@@ -31,6 +31,14 @@ MAX_RANGE_DAYS = 31
 MAX_CSV_BYTES = 64 * 1024
 DAY_OFF_WORDS = {"off", "holiday", "day off", "dayoff", "休", "放假", "休息"}
 MAKEUP_WORDS = {"workday", "makeup", "make-up", "working day", "班", "上班", "调休上班", "补班"}
+
+
+def recomputed_message(count: int) -> str:
+    return ngettext(
+        "The deadlines of %(count)s running case were recomputed.",
+        "The deadlines of %(count)s running cases were recomputed.",
+        count,
+    ) % {"count": count}
 
 
 def parse_dates(text: str) -> tuple[list[date], list[str]]:
@@ -238,10 +246,7 @@ class HolidayScheduleAdmin(admin.ModelAdmin):
             raise ValidationError(error.message) from error
         obj.pk, obj.created_at, obj.updated_at = schedule.pk, schedule.created_at, schedule.updated_at
         if recomputed:
-            messages.info(
-                request,
-                gettext("Deadlines of %(count)s running cases were recomputed.") % {"count": recomputed},
-            )
+            messages.info(request, recomputed_message(recomputed))
 
     def get_urls(self):
         urls = [
@@ -278,10 +283,7 @@ class HolidayScheduleAdmin(admin.ModelAdmin):
                     messages.SUCCESS,
                 )
                 if recomputed:
-                    self.message_user(
-                        request,
-                        gettext("Deadlines of %(count)s running cases were recomputed.") % {"count": recomputed},
-                    )
+                    self.message_user(request, recomputed_message(recomputed))
                 return redirect(reverse("admin:warranty_holidayschedule_changelist"))
         context = {
             **self.admin_site.each_context(request),

@@ -315,3 +315,18 @@ def test_case_page_says_its_deadline_crosses_an_unknown_year(frozen, admin_clien
     enter_2027()
     assert 'data-testid="holiday-gap-case"' not in admin_client.get(f"/cases/{ticket.pk}/").content.decode()
     assert Ticket.objects.get(pk=ticket.pk).timers.get().due_at.day == 16
+
+
+def test_csv_page_is_refused_to_staff_without_the_schedule_permissions(frozen, client, make_user):
+    client.force_login(make_user(Role.SERVICE_DESK, is_staff=True))
+    assert client.get("/admin/warranty/holidayschedule/import/").status_code == 403
+
+
+def test_change_list_says_whether_the_library_knows_the_year(frozen, admin_client):
+    holiday_schedule_save(
+        year=2026, days_off=statutory_dates(date(2026, 1, 1), date(2026, 12, 31))[0], makeup_days=[], now=NOW
+    )
+    page = admin_client.get("/admin/warranty/holidayschedule/").content.decode()
+    assert "knows this year with other dates (your entry is used)" in page  # the make-up days were left out
+    enter_2027()
+    assert "does not know this year" in admin_client.get("/admin/warranty/holidayschedule/").content.decode()
