@@ -56,7 +56,7 @@ def spring_case():
     )  # fmt: skip
 
 
-def test_admin_enters_the_missing_2027_schedule_and_a_deadline_moves(page, live_server, login, monkeypatch):
+def test_admin_enters_the_missing_2027_schedule_and_a_deadline_moves(page, live_server, login, monkeypatch, tmp_path):
     monkeypatch.setattr("django.utils.timezone.now", lambda: NOW)
     seed_users()
     admin_password = next(user.password for user in DEMO_USERS if user.username == "admin")
@@ -100,6 +100,21 @@ def test_admin_enters_the_missing_2027_schedule_and_a_deadline_moves(page, live_
     shoot(page, "holidays-form-error-en.png")
     page.goto(f"{live_server.url}/")
     expect(page.get_by_test_id("holiday-gap-banner")).to_have_count(0)
+
+    # A CSV with bad rows: every problem listed, nothing written.
+    speak("zh-hans")
+    upload = tmp_path / "2028.csv"
+    upload.write_text("date,kind\n2028-01-01,off\n2028-02-30,off\n2028-01-03,workday\n", encoding="utf-8")
+    page.goto(f"{live_server.url}/admin/warranty/holidayschedule/")
+    page.get_by_test_id("holiday-import").click()
+    page.fill("#id_year", "2028")
+    page.set_input_files("#id_file", str(upload))
+    page.click("input[type=submit]")
+    problems = page.get_by_test_id("holiday-import-problems")
+    expect(problems).to_contain_text("“2028-02-30”不是日期")
+    expect(problems).to_contain_text("2028-01-03 是星期一：调休上班日必须是星期六或星期日。")
+    shoot(page, "holidays-csv-errors-zh.png")
+    assert not HolidaySchedule.objects.filter(year=2028).exists()
 
 
 def test_a_case_across_the_spring_festival_moves_when_the_admin_saves_the_form(

@@ -265,9 +265,9 @@ class HolidayScheduleAdmin(admin.ModelAdmin):
             days_off, makeup_days, problems = parse_csv(form.cleaned_data["file"])
             year = form.cleaned_data["year"]
             preview = {"days_off": compact(days_off), "makeup_days": compact(makeup_days)}
-            if not problems:
-                checks = holiday_schedule_problems(year=year, days_off=days_off, makeup_days=makeup_days)
-                problems = [(0, text) for texts in checks.values() for text in texts]
+            # The rows read are checked by the form's rules too, so one upload shows every problem.
+            checks = holiday_schedule_problems(year=year, days_off=days_off, makeup_days=makeup_days)
+            problems += [(0, text) for texts in checks.values() for text in texts]
             if not problems:
                 schedule, recomputed = holiday_schedule_save(
                     year=year,

@@ -287,6 +287,7 @@ def test_csv_with_bad_rows_shows_every_problem_and_writes_nothing(frozen, admin_
     assert response.status_code == 200
     assert "Nothing was written" in page
     assert "“2027-02-31” is not a date" in page and "“maybe” is not a kind" in page
+    assert "2027-02-15 is a Monday" in page  # the rows read are checked by the form's rules as well
     assert not HolidaySchedule.objects.exists()
     # Every row readable, but a weekday as make-up day: refused by the same rules as the form.
     upload = SimpleUploadedFile("2027.csv", b"2027-02-06,off\n2027-02-15,workday\n")
