@@ -57,6 +57,11 @@ def sample_units(version: PolicyVersion, serial: str = "") -> tuple[list[Unit], 
     return units, error
 
 
+def version_label(basis: dict) -> str:
+    number = f"v{basis['version']}" if basis["version"] else _("this draft")
+    return f"{number} ({basis['effective_from']})"
+
+
 def _side(answer: dict, evaluation, error: str = "") -> Side:
     basis = answer.get("basis")
     reason = answer["reason"]["message"] if answer.get("reason") else ""
@@ -71,7 +76,7 @@ def _side(answer: dict, evaluation, error: str = "") -> Side:
             {"rule": result.rule, "options": ", ".join(result.options), "explanation": result.explanation}
             for result in (evaluation.results if evaluation else ())
         ][:2],
-        version=f"v{basis['version']} ({basis['effective_from']})" if basis else "",
+        version=version_label(basis) if basis else "",
     )
 
 
