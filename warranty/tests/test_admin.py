@@ -280,3 +280,46 @@ def test_preview_shows_current_and_draft_side_by_side_without_saving(admin_clien
     assert not PolicyComponentTerm.objects.filter(version=version, code="filter").exists()
     version.refresh_from_db()
     assert version.whole_unit_months == 12
+
+
+def test_policy_page_lists_its_versions_with_component_terms_and_the_new_version_link(admin_client):
+    policy = PolicyFactory(regime=WarrantyPolicy.Regime.CONSUMER_GOODS)
+    old = version_from_preset(policy, "mobile_phone", effective_from=date(2024, 1, 1), effective_to=date(2025, 1, 1))
+    current = version_from_preset(policy, "mobile_phone", version=2, effective_from=date(2025, 1, 1))
+    body = admin_client.get(f"/admin/warranty/warrantypolicy/{policy.pk}/change/").content.decode()
+    assert "battery (6)" in body and "headset (3)" in body
+    assert f"{ADD}?from={current.pk}" in body and f"?from={old.pk}" not in body
+    listing = admin_client.get("/admin/warranty/policyversion/")
+    assert listing.status_code == 200
+    response = admin_client.post(
+        "/admin/warranty/policyversion/",
+        {"action": "new_version_action", "_selected_action": [old.pk, current.pk]},
+    )
+    assert response.url == f"{ADD}?from={current.pk}"
+
+
+def test_version_add_page_without_a_policy_or_preset_asks_for_a_preset(admin_client):
+    assert admin_client.get(ADD).url == "/admin/warranty/warrantypolicy/add/"
+
+
+def test_preview_samples_the_policys_registered_units(admin_client):
+    policy = PolicyFactory(regime=WarrantyPolicy.Regime.CONSUMER_GOODS)
+    version = version_from_preset(policy, "catalogue_goods", effective_from=date(2020, 1, 1))
+    model = ProductModelFactory(policy=policy)
+    today = timezone.localdate()
+    old_unit = UnitFactory(product_model=model, invoice_date=today - timedelta(days=400))
+    new_unit = UnitFactory(product_model=model, invoice_date=today - timedelta(days=30))
+    UnitFactory()  # another policy's unit is not sampled
+    data = version_form("catalogue_goods", policy, effective_from="2020-01-01", whole_unit_months="24") | {
+        "_preview": "1"
+    }
+    response = admin_client.post(f"/admin/warranty/policyversion/{version.pk}/change/", data)
+    rows = {row.unit: row for row in response.context["preview"]["rows"]}
+    assert set(rows) == {old_unit, new_unit}
+    assert (rows[old_unit].current.covered, rows[old_unit].draft.covered) == (False, True)  # 13 months old
+    assert rows[old_unit].changed
+    assert rows[new_unit].current.covered and rows[new_unit].draft.covered
+    response = admin_client.post(
+        f"/admin/warranty/policyversion/{version.pk}/change/", data | {"preview_serial": "NOSUCH"}
+    )
+    assert "No registered unit has the serial NOSUCH." in response.content.decode()
