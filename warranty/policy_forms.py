@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -52,7 +53,7 @@ def form_field(entry: schema.Entry, values: dict) -> forms.Field:
     label = entry.label
     if entry.unit and entry.kind in (schema.INT, schema.DECIMAL):
         label = f"{entry.label} ({entry.unit})"
-    common = {"label": label, "help_text": help_text(entry, values), "required": not entry.optional}
+    common = {"label": capfirst(label), "help_text": help_text(entry, values), "required": not entry.optional}
     if entry.kind == schema.INT:
         return forms.IntegerField(**common)
     if entry.kind == schema.DECIMAL:
@@ -241,13 +242,13 @@ def version_form_class(regime: str, *, new_policy: bool = False, initial_params:
     fields = [name for name in PolicyVersionForm.Meta.fields if name not in excluded]
     if new_policy:
         fields.remove("policy")
-        attrs["policy_code"] = forms.CharField(label=gettext_lazy("policy code"), max_length=32)
-        attrs["policy_name"] = forms.CharField(label=gettext_lazy("policy name"), max_length=200)
+        attrs["policy_code"] = forms.CharField(label=capfirst(gettext_lazy("policy code")), max_length=32)
+        attrs["policy_name"] = forms.CharField(label=capfirst(gettext_lazy("policy name")), max_length=200)
         attrs["policy_description"] = forms.CharField(
-            label=gettext_lazy("description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+            label=capfirst(gettext_lazy("description")), required=False, widget=forms.Textarea(attrs={"rows": 2})
         )
         attrs["policy_visit_plan"] = forms.CharField(
-            label=gettext_lazy("visit plan during warranty"), max_length=32, required=False
+            label=capfirst(gettext_lazy("visit plan during warranty")), max_length=32, required=False
         )
     attrs["Meta"] = type("Meta", (PolicyVersionForm.Meta,), {"fields": fields})
     return type(f"PolicyVersionForm_{regime}", (PolicyVersionForm,), attrs)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from .presets import OPTION_CHOICES, OPTION_DEFAULTS, PARAM_CHOICES, REGIME_PARAMS
@@ -436,7 +437,7 @@ def bounds_text(entry: Entry, values: dict) -> str:
     low = entry.bound("minimum", values)
     high = entry.bound("maximum", values)
     low = entry.floor if low is None else low
-    unit = str(entry.unit)
+    unit = str(entry.unit) if entry.kind == INT else ""
     if high is None:
         text = _("%(low)s or more") % {"low": low}
     else:
@@ -465,7 +466,7 @@ def check(entry: Entry, value, values: dict) -> str | None:
     low = entry.bound("minimum", values)
     high = entry.bound("maximum", values)
     context = {
-        "label": entry.label,
+        "label": capfirst(entry.label),
         "value": value,
         "unit": entry.unit,
         "ref": entry_ref(entry, values),
