@@ -397,7 +397,16 @@ def vars_of(component: engine.ComponentTerm) -> dict:
 
 class PolicyVersionInline(admin.TabularInline):
     model = PolicyVersion
-    fields = ("version", "effective_from", "effective_to", "start_event", "whole_unit_months", "components", "next")
+    fields = (
+        "version",
+        "effective_from",
+        "effective_to",
+        "start_event",
+        "whole_unit_months",
+        "components",
+        "used",
+        "next",
+    )
     readonly_fields = fields
     extra = 0
     show_change_link = True
@@ -411,6 +420,10 @@ class PolicyVersionInline(admin.TabularInline):
         return ", ".join(
             f"{term.code} ({term.months if term.months is not None else '—'})" for term in obj.component_terms.all()
         )
+
+    @admin.display(description=_("used by cases (read-only)"), boolean=True)
+    def used(self, obj):
+        return version_in_use(obj)
 
     @admin.display(description=_("new version"))
     def next(self, obj):

@@ -105,6 +105,9 @@ def save_policy_version(
     database's no-overlap constraint stays the last word. A version cases already used cannot change."""
     if new_policy:
         version.policy = WarrantyPolicy.objects.create(**new_policy)
+    else:
+        # One writer of a policy's versions at a time: the version closed and the new one are decided together.
+        WarrantyPolicy.objects.select_for_update().filter(pk=version.policy_id).first()
     if version.pk:
         PolicyVersion.objects.select_for_update().filter(pk=version.pk).first()
         if version_in_use(version):

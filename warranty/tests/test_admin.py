@@ -244,6 +244,8 @@ def test_a_version_cases_used_is_read_only(admin_client, make_user):
     body = page.content.decode()
     assert "Cases already used this version" in body and f"?from={version.pk}" in body
     assert "whole-unit 三包有效期" in body  # the terms are shown, read-only
+    policy_page = admin_client.get(f"/admin/warranty/warrantypolicy/{policy.pk}/change/").content.decode()
+    assert 'alt="True"' in policy_page  # marked as used by cases in the policy's list of versions
     response = admin_client.post(url, version_form("catalogue_goods", policy, whole_unit_months="24"))
     assert response.status_code == 403
     version.refresh_from_db()
