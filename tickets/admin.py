@@ -3,6 +3,7 @@ from datetime import date
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -137,18 +138,35 @@ class SeverityInline(admin.TabularInline):
     extra = 0
 
 
+class MinutesForm(forms.ModelForm):
+    """A target of at least one business minute, said in those words (not as the database constraint's name)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["minutes"]
+        field.min_value = 1
+        field.widget.attrs["min"] = 1
+        field.validators = [v for v in field.validators if not isinstance(v, MinValueValidator)]
+        field.validators.append(
+            MinValueValidator(1, message=_("A target is %(show_value)s minutes; allowed: 1 minute or more."))
+        )
+
+
 class TargetInline(admin.TabularInline):
     model = SLATarget
+    form = MinutesForm
     extra = 0
 
 
 class DistanceBandInline(admin.TabularInline):
     model = DistanceBand
+    form = MinutesForm
     extra = 0
 
 
 class RegionZoneInline(admin.TabularInline):
     model = RegionZone
+    form = MinutesForm
     extra = 0
 
 

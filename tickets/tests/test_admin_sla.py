@@ -146,3 +146,16 @@ def test_escalation_steps_are_edited_on_the_policy_page_with_clear_messages(admi
     data[f"{prefix}-0-role"] = Role.SERVICE_MANAGER
     assert admin.post(url(policy), data).status_code == 302
     assert policy.escalation_steps.get().role == Role.SERVICE_MANAGER
+
+
+def test_a_target_of_no_minutes_is_refused_with_the_allowed_range(admin, policy):
+    page = admin.get(url(policy))
+    data = page_data(page)
+    prefix = next(
+        i.formset.prefix for i in page.context["inline_admin_formsets"] if i.formset.model.__name__ == "SLATarget"
+    )
+    data[f"{prefix}-0-minutes"] = "0"
+    response = admin.post(url(policy), data)
+    formset = next(i.formset for i in response.context["inline_admin_formsets"] if i.formset.prefix == prefix)
+    assert formset.forms[0].errors["minutes"] == ["A target is 0 minutes; allowed: 1 minute or more."]
+    assert policy.targets.get().minutes == 600
