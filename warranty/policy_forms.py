@@ -70,7 +70,7 @@ def form_field(entry: schema.Entry, values: dict) -> forms.Field:
 def json_value(entry: schema.Entry, value):
     """As the JSON column stores it (decimals as strings, as the presets' fields do)."""
     if isinstance(value, Decimal):
-        return str(value.normalize()) if value == value.to_integral() else format(value.normalize(), "f")
+        return format(value.normalize(), "f")
     return value
 
 
