@@ -7,6 +7,7 @@ from django.core.validators import MinValueValidator
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.errors import ApplicationError
@@ -216,7 +217,7 @@ class SLAPolicyForm(forms.ModelForm):
     statuses the pause ledger records can be chosen."""
 
     pause_grid = forms.MultipleChoiceField(
-        label=_("pausing statuses"),
+        label=capfirst(_("pausing statuses")),
         required=False,
         help_text=_("Tick a status to stop a metric's clock while a case is in it."),
     )
