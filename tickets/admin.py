@@ -3,9 +3,16 @@ from datetime import date
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.errors import ApplicationError
+from aftersales.roles import Role
+from tickets import sla
 from tickets.calendar_check import calendar_problems
 from tickets.models import (
     BusinessCalendar,
@@ -18,10 +25,12 @@ from tickets.models import (
     SLAMetric,
     SLAPolicy,
     SLATarget,
+    Ticket,
     Timer,
     Visit,
     VisitPlan,
 )
+from tickets.services.sla_policies import PAUSABLE_STATUSES, clean_pause_statuses, recompute_open_cases, sla_policy_save
 
 
 class CalendarWindowFormSet(forms.BaseInlineFormSet):
@@ -130,36 +139,254 @@ class SeverityInline(admin.TabularInline):
     extra = 0
 
 
+class MinutesForm(forms.ModelForm):
+    """A target of at least one business minute, said in those words (not as the database constraint's name)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["minutes"]
+        field.min_value = 1
+        field.widget.attrs["min"] = 1
+        field.validators = [v for v in field.validators if not isinstance(v, MinValueValidator)]
+        field.validators.append(
+            MinValueValidator(1, message=_("A target is %(show_value)s minutes; allowed: 1 minute or more."))
+        )
+
+
 class TargetInline(admin.TabularInline):
     model = SLATarget
+    form = MinutesForm
     extra = 0
 
 
 class DistanceBandInline(admin.TabularInline):
     model = DistanceBand
+    form = MinutesForm
     extra = 0
 
 
 class RegionZoneInline(admin.TabularInline):
     model = RegionZone
+    form = MinutesForm
     extra = 0
+
+
+class PauseGridWidget(forms.Widget):
+    """A checkbox per metric (row) and pausable ticket status (column)."""
+
+    def __init__(self, metrics=(), statuses=(), attrs=None):
+        super().__init__(attrs)
+        self.metrics = list(metrics)
+        self.statuses = list(statuses)
+
+    def value_from_datadict(self, data, files, name):
+        return data.getlist(name) if hasattr(data, "getlist") else data.get(name, [])
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = set(value or ())
+        head = format_html_join("", "<th scope='col'>{}</th>", ((label,) for _code, label in self.statuses))
+        rows = []
+        for metric in self.metrics:
+            cells = format_html_join(
+                "",
+                '<td><input type="checkbox" name="{}" value="{}" id="{}"{} aria-label="{} × {}"></td>',
+                (
+                    (
+                        name,
+                        f"{metric.code}:{status}",
+                        f"id_{name}_{metric.code}_{status}",
+                        mark_safe(" checked") if f"{metric.code}:{status}" in chosen else "",
+                        metric.name,
+                        label,
+                    )
+                    for status, label in self.statuses
+                ),
+            )
+            rows.append(format_html("<tr><th scope='row'>{}</th>{}</tr>", metric.name, cells))
+        return format_html(
+            '<table class="pause-grid" id="id_{}"><thead><tr><th>{}</th>{}</tr></thead><tbody>{}</tbody></table>',
+            name,
+            _("metric"),
+            head,
+            mark_safe("".join(rows)),
+        )
+
+
+class SLAPolicyForm(forms.ModelForm):
+    """Pausing statuses as a grid (metric × ticket status) instead of JSON: only known metrics and the
+    statuses the pause ledger records can be chosen."""
+
+    pause_grid = forms.MultipleChoiceField(
+        label=capfirst(_("pausing statuses")),
+        required=False,
+        help_text=_("Tick a status to stop a metric's clock while a case is in it."),
+    )
+
+    class Meta:
+        model = SLAPolicy
+        fields = [
+            "code",
+            "version",
+            "name",
+            "effective_from",
+            "effective_to",
+            "is_default",
+            "calendar",
+            "onsite_rule",
+            "followup_days",
+            "followup_threshold",
+            "complaint_days",
+            "customers",
+            "contracts",
+            "product_lines",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        metrics = list(SLAMetric.objects.order_by("id"))
+        statuses = [(status, Ticket.Status(status).label) for status in PAUSABLE_STATUSES]
+        field = self.fields["pause_grid"]
+        field.choices = [(f"{m.code}:{s}", f"{m.name} × {label}") for m in metrics for s, label in statuses]
+        field.widget = PauseGridWidget(metrics, statuses)
+        field.error_messages["invalid_choice"] = _(
+            "%(value)s is not a metric and pausing status. Allowed: the boxes of the grid."
+        )
+        if not self.is_bound:
+            stored = self.instance.pause_statuses or {}
+            self.initial["pause_grid"] = [f"{code}:{status}" for code, chosen in stored.items() for status in chosen]
+
+    def clean(self):
+        cleaned = super().clean()
+        chosen: dict[str, list[str]] = {}
+        for item in cleaned.get("pause_grid") or ():
+            code, status = item.split(":", 1)
+            chosen.setdefault(code, []).append(status)
+        self.instance.pause_statuses = clean_pause_statuses(chosen, SLAMetric.objects.values_list("code", flat=True))
+        return cleaned
+
+
+class EscalationStepForm(forms.ModelForm):
+    """A step fires at a share of the target or after a delay (one of them); whom it tells needs its role
+    or user. Every message names what is wrong and the allowed values."""
+
+    role = forms.ChoiceField(label=_("role"), required=False)
+
+    class Meta:
+        model = EscalationStep
+        fields = [
+            "policy",
+            "metric",
+            "order",
+            "share_percent",
+            "delay_minutes",
+            "recipient",
+            "role",
+            "user",
+            "raise_severity",
+            "reassign_to",
+            "open_loaner",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [("", "—"), *Role.choices]
+        self.fields["share_percent"].widget.attrs.update(min=1, max=1000)
+        self.fields["share_percent"].help_text = _(
+            "75 = three quarters of the target used; 150 = half the target past the deadline. Allowed: 1 to 1000."
+        )
+        self.fields["delay_minutes"].widget.attrs.update(min=1)
+
+    def clean(self):
+        cleaned = super().clean()
+        share, delay = cleaned.get("share_percent"), cleaned.get("delay_minutes")
+        if (share is None) == (delay is None):
+            self.add_error(
+                "share_percent",
+                _("Give either a share of the target (1 to 1000 %) or a delay in minutes (1 or more), not both."),
+            )
+        if share is not None and not 1 <= share <= 1000:
+            self.add_error("share_percent", _("The share is %(value)s %%; allowed: 1 to 1000 %%.") % {"value": share})
+        if delay is not None and delay < 1:
+            self.add_error("delay_minutes", _("The delay is %(value)s minutes; allowed: 1 or more.") % {"value": delay})
+        recipient = cleaned.get("recipient")
+        if recipient == EscalationStep.Recipient.ROLE and not cleaned.get("role"):
+            self.add_error("role", _("Choose the role to tell (one of the product's roles)."))
+        if recipient == EscalationStep.Recipient.USER and not cleaned.get("user"):
+            self.add_error("user", _("Choose the user to tell."))
+        if recipient != EscalationStep.Recipient.ROLE:
+            cleaned["role"] = ""
+        return cleaned
+
+
+class EscalationStepInline(admin.TabularInline):
+    model = EscalationStep
+    form = EscalationStepForm
+    extra = 0
+    fields = (
+        "metric",
+        "order",
+        "share_percent",
+        "delay_minutes",
+        "recipient",
+        "role",
+        "user",
+        "raise_severity",
+        "reassign_to",
+        "open_loaner",
+    )
+    raw_id_fields = ("user", "reassign_to")
 
 
 @admin.register(SLAPolicy)
 class SLAPolicyAdmin(admin.ModelAdmin):
+    form = SLAPolicyForm
     list_display = ("code", "version", "name", "effective_from", "effective_to", "is_default", "calendar")
     list_filter = ("is_default",)
     filter_horizontal = ("customers", "contracts", "product_lines")
-    inlines = [SeverityInline, TargetInline, DistanceBandInline, RegionZoneInline]
+    inlines = [SeverityInline, TargetInline, DistanceBandInline, RegionZoneInline, EscalationStepInline]
+    readonly_fields = ("deadline_preview",)
+
+    @admin.display(description=_("deadlines of a case opened now"))
+    def deadline_preview(self, obj):
+        """The deadline preview (the same computation as POST /api/v1/sla/preview/), per severity."""
+        if obj is None or obj.pk is None:
+            return "—"
+        now = timezone.now()
+        rows = []
+        for severity in obj.severities.all():
+            try:
+                targets = sla.targets_for(obj, severity=severity.code, start=now)
+            except ApplicationError as error:
+                return str(error)
+            names = {metric.code: metric.name for metric in SLAMetric.objects.all()}
+            rows.append(
+                format_html(
+                    "<tr><th>{}</th><td>{}</td></tr>",
+                    severity.name,
+                    format_html_join(
+                        "; ",
+                        "{}: {}",
+                        (
+                            (names.get(t.metric, t.metric), timezone.localtime(t.due_at).strftime("%Y-%m-%d %H:%M"))
+                            for t in targets
+                        ),
+                    ),
+                )
+            )
+        return format_html('<table id="sla-deadline-preview">{}</table>', mark_safe("".join(rows)))
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_at = timezone.now()
-        super().save_model(request, obj, form, change)
+        sla_policy_save(obj, now=timezone.now())
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Running cases under this policy follow its pauses and targets from now on.
+        recompute_open_cases(form.instance, now=timezone.now())
 
 
 @admin.register(EscalationStep)
 class EscalationStepAdmin(admin.ModelAdmin):
+    form = EscalationStepForm
     list_display = ("policy", "metric", "order", "share_percent", "delay_minutes", "recipient", "role", "user")
     list_filter = ("policy", "recipient")
 

@@ -145,9 +145,19 @@ def no_version_message(policy: WarrantyPolicy) -> str:
     return _("No version of policy %s was in force when this unit's warranty started.") % policy.code
 
 
-def resolve_basis(unit: Unit, *, on: date) -> Basis:
+@dataclass(frozen=True)
+class Draft:
+    """Terms not saved yet (the admin's preview): the unit is judged by them instead of its stored policy's
+    versions. ``version`` is the unsaved PolicyVersion (with its policy) the terms come from."""
+
+    version: PolicyVersion
+    terms: engine.Terms
+
+
+def resolve_basis(unit: Unit, *, on: date, draft: Draft | None = None) -> Basis:
     """A service contract in force on ``on`` wins over the unit's own policy, which wins over its model's.
-    The version is the one in force at the unit's start date (for a contract: the contract's start)."""
+    The version is the one in force at the unit's start date (for a contract: the contract's start).
+    With a ``draft``, its terms judge the unit whatever version would be in force."""
     contract = (
         ServiceContract.objects.filter(units=unit, starts_on__lte=on, ends_on__gte=on)
         .select_related("policy")
@@ -156,7 +166,7 @@ def resolve_basis(unit: Unit, *, on: date) -> Basis:
     )
     facts = unit_facts(unit)
     policy = contract.policy if contract else (unit.policy or unit.product_model.policy)
-    if policy is None:
+    if policy is None and draft is None:
         return Basis(
             policy=None,
             version=None,
@@ -171,7 +181,12 @@ def resolve_basis(unit: Unit, *, on: date) -> Basis:
         # A service contract's terms run from the contract's own start (periods end with it, see coverage()).
         facts = replace(facts, invoice_date=contract.starts_on, delivery_date=None, replaced_on=None)
     try:
-        found = version_in_force(policy, facts, start_event="invoice" if contract else None)
+        if draft is not None:
+            policy = draft.version.policy
+            terms = replace(draft.terms, start_event="invoice") if contract else draft.terms
+            found = (draft.version, terms, engine.start_date(terms, facts))
+        else:
+            found = version_in_force(policy, facts, start_event="invoice" if contract else None)
     except engine.EngineError:
         return Basis(
             policy=policy,
@@ -229,9 +244,10 @@ def refuses_late_registration(basis: Basis, unit: Unit) -> bool:
     return bool(unit.registered_late and basis.version and basis.version.refuse_sanbao_if_registered_late)
 
 
-def coverage(unit: Unit, *, on: date, usage: int | None, component: str = "") -> dict:
-    """Covered or not on ``on`` at ``usage``, on which basis, every period, and why not."""
-    basis = resolve_basis(unit, on=on)
+def coverage(unit: Unit, *, on: date, usage: int | None, component: str = "", draft: Draft | None = None) -> dict:
+    """Covered or not on ``on`` at ``usage``, on which basis, every period, and why not (under ``draft``'s
+    terms when given, see :class:`Draft`)."""
+    basis = resolve_basis(unit, on=on, draft=draft)
     answer = {
         "serial": unit.serial,
         "on": on,
@@ -353,12 +369,13 @@ def evaluate_unit(
     fault: engine.Fault,
     history: tuple[engine.Repair, ...] | None = None,
     same_model_available: bool = True,
+    draft: Draft | None = None,
 ) -> tuple[Basis, engine.Evaluation | None]:
     """The engine's answer for a stored unit; ``history`` None means the unit's recorded repairs.
 
     ``same_model_available``: whether a unit (a car) of the same model can still be had — not stored on the
     unit, since it changes with the market; it decides depreciation on a goods refund and a car_2013 refund."""
-    basis = resolve_basis(unit, on=claim_date)
+    basis = resolve_basis(unit, on=claim_date, draft=draft)
     if basis.terms is None:
         return basis, None
     facts = replace(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from warranty import engine
@@ -54,3 +54,84 @@ def policy_version_from_preset(
         for c in engine.preset(preset).components
     )
     return created
+
+
+class PolicyVersionInUse(Exception):
+    """A version that cases already used keeps its terms; a new version is made instead."""
+
+
+def version_in_use(version: PolicyVersion) -> bool:
+    """Whether a case's coverage decision was made under this version (its terms are then frozen)."""
+    from tickets.models import Ticket
+
+    return version.pk is not None and Ticket.objects.filter(coverage_policy_version=version).exists()
+
+
+def version_to_close(policy: WarrantyPolicy, effective_from: date, *, exclude: int | None = None):
+    """The version a new one starting on ``effective_from`` closes: the one in force that day and started
+    before it (open-ended or running past that day)."""
+    return (
+        PolicyVersion.objects.filter(policy=policy, effective_from__lt=effective_from)
+        .filter(models.Q(effective_to__isnull=True) | models.Q(effective_to__gt=effective_from))
+        .exclude(pk=exclude)
+        .order_by("-effective_from")
+        .first()
+    )
+
+
+def overlapping_versions(version: PolicyVersion, *, closing: PolicyVersion | None) -> list[PolicyVersion]:
+    """Other versions of the policy whose dates meet ``version``'s, once ``closing`` ends the day before."""
+    if version.policy_id is None:
+        return []
+    others = PolicyVersion.objects.filter(policy_id=version.policy_id).exclude(pk=version.pk)
+    if closing is not None:
+        others = others.exclude(pk=closing.pk)
+    if version.effective_to is not None:
+        others = others.filter(effective_from__lt=version.effective_to)
+    return list(others.filter(models.Q(effective_to__isnull=True) | models.Q(effective_to__gt=version.effective_from)))
+
+
+@transaction.atomic
+def save_policy_version(
+    *,
+    version: PolicyVersion,
+    components: list[dict],
+    new_policy: dict | None = None,
+    now: datetime | None = None,
+) -> PolicyVersion:
+    """Store a version (with a new policy when ``new_policy`` gives its fields) and its component terms.
+
+    A new version closes the one in force on its start the day before (``effective_to`` is exclusive); the
+    database's no-overlap constraint stays the last word. A version cases already used cannot change."""
+    if new_policy:
+        version.policy = WarrantyPolicy.objects.create(**new_policy)
+    else:
+        # One writer of a policy's versions at a time: the version closed and the new one are decided together.
+        WarrantyPolicy.objects.select_for_update().filter(pk=version.policy_id).first()
+    if version.pk:
+        PolicyVersion.objects.select_for_update().filter(pk=version.pk).first()
+        if version_in_use(version):
+            raise PolicyVersionInUse(version.pk)
+    else:
+        version.created_at = now or timezone.now()
+        if not version.version:
+            last = PolicyVersion.objects.filter(policy=version.policy).aggregate(n=models.Max("version"))["n"]
+            version.version = (last or 0) + 1
+        closing = version_to_close(version.policy, version.effective_from)
+        if closing is not None:
+            closing.effective_to = version.effective_from
+            closing.save(update_fields=["effective_to"])
+    version.save()
+    version.component_terms.all().delete()
+    PolicyComponentTerm.objects.bulk_create(
+        PolicyComponentTerm(
+            version=version,
+            code=c["code"],
+            kind=c["kind"],
+            months=c.get("months"),
+            usage_limit=c.get("usage_limit"),
+            system=c.get("system") or "",
+        )
+        for c in components
+    )
+    return version

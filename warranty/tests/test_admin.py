@@ -1,9 +1,23 @@
-import pytest
+"""The admin's warranty policies: labelled fields from the schema (no JSON), statutory bounds with messages
+naming them and the allowed range, a new policy from a preset on one page, new versions closing the previous
+one, frozen versions once cases used them, and the preview before saving."""
 
-from warranty.models import PolicyVersion, WarrantyPolicy
-from warranty.tests.factories import PolicyFactory
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from tickets.tests.factories import CaseFactory
+from warranty import engine
+from warranty.engine.presets import OPTION_DEFAULTS, REGIME_PARAMS
+from warranty.models import PolicyComponentTerm, PolicyVersion, WarrantyPolicy
+from warranty.policy_forms import initial_from_terms
+from warranty.tests.factories import PolicyFactory, ProductModelFactory, UnitFactory, version_from_preset
 
 pytestmark = pytest.mark.django_db
+
+ADD = "/admin/warranty/policyversion/add/"
 
 
 @pytest.fixture
@@ -12,69 +26,127 @@ def admin_client(client, make_user):
     return client
 
 
-def version_form(policy, **overrides):
-    data = {
-        "policy": policy.pk,
-        "version": 1,
+def posted(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "on" if value else ""
+    if isinstance(value, list | tuple):
+        return ",".join(value)
+    return str(value)
+
+
+def version_form(preset: str, policy=None, components=(), **overrides):
+    """The POST of the version page: the preset's values in the schema's fields (as the page shows them)."""
+    data = {key: posted(value) for key, value in initial_from_terms(engine.preset(preset)).items()}
+    data = {key: value for key, value in data.items() if value != ""}
+    data |= {
+        "version": "",
         "effective_from": "2026-01-01",
-        "start_event": "invoice",
-        "whole_unit_months": 36,
-        "whole_unit_usage": 60000,
-        "sanbao_months": 24,
-        "sanbao_usage": 50000,
-        "params": "{}",
-        "options": "{}",
-        "exclusions": "",
         "parts_pricing": "list",
         "labour_rate": "10",
-        "component_terms-TOTAL_FORMS": "0",
+        "component_terms-TOTAL_FORMS": str(len(components)),
         "component_terms-INITIAL_FORMS": "0",
     }
-    return data | overrides
+    if policy is not None:
+        data["policy"] = policy.pk
+    else:
+        data |= {"policy_code": "NEW1", "policy_name": "新政策"}
+    for index, row in enumerate(components):
+        data |= {f"component_terms-{index}-{name}": posted(value) for name, value in row.items()}
+    return {key: value for key, value in (data | overrides).items() if value is not None}
 
 
-def test_statutory_policy_version_is_saved(admin_client):
+def test_version_page_has_a_labelled_field_per_parameter_and_no_json(admin_client):
     policy = PolicyFactory(regime=WarrantyPolicy.Regime.CAR_2021)
-    response = admin_client.post("/admin/warranty/policyversion/add/", version_form(policy))
+    response = admin_client.get(f"{ADD}?policy={policy.pk}")
+    form = response.context["adminform"].form
+    assert "params" not in form.fields and "options" not in form.fields
+    for key in REGIME_PARAMS["car_2021"]:
+        assert f"param_{key}" in form.fields
+    field = form.fields["param_cumulative_repair_days"]
+    assert "(days)" in str(field.label)
+    assert "statutory maximum 30" in field.help_text and "Allowed: 1 to 30 days" in field.help_text
+    assert "statutory minimum 36" in form.fields["whole_unit_months"].help_text
+    assert form.fields["option_car_24_2_counting"].choices == [
+        ("per_assembly", "per assembly"),
+        ("all", "all assemblies together"),
+    ]
+
+
+def test_statutory_policy_version_is_saved_with_every_key_of_the_regime(admin_client):
+    policy = PolicyFactory(regime=WarrantyPolicy.Regime.CAR_2021)
+    data = version_form("car_2021", policy) | {"param_unknown_key": "5", "param_early_days": "90"}
+    response = admin_client.post(f"{ADD}?policy={policy.pk}", data)
     assert response.status_code == 302, response.context["adminform"].form.errors
-    assert PolicyVersion.objects.filter(policy=policy).count() == 1
+    version = PolicyVersion.objects.get(policy=policy)
+    assert version.version == 1
+    assert set(version.params) == set(REGIME_PARAMS["car_2021"])  # nothing else can be stored
+    assert version.params["early_days"] == 90
+    assert version.params["usage_fee_rate"] == "0.005"
+    assert set(version.options) == set(OPTION_DEFAULTS)
 
 
 @pytest.mark.parametrize(
-    ("overrides", "field"),
+    ("overrides", "field", "words"),
     [
-        ({"whole_unit_months": 24}, "whole_unit_months"),
-        ({"whole_unit_usage": 50000}, "whole_unit_usage"),
-        ({"sanbao_months": 12}, "sanbao_months"),
-        ({"params": '{"refund_days": 5}'}, "params"),
-        ({"params": '{"usage_fee_rate": "0.01"}'}, "params"),
+        ({"whole_unit_months": "24"}, "whole_unit_months", ["statutory minimum is 36 months", "36 or more"]),
+        ({"whole_unit_usage": "50000"}, "whole_unit_usage", ["statutory minimum is 60000 km"]),
+        ({"sanbao_months": "12"}, "sanbao_months", ["statutory minimum is 24 months"]),
+        ({"param_refund_days": "5"}, "param_refund_days", ["statutory minimum is 7 days", "7 or more days"]),
+        ({"param_usage_fee_rate": "0.01"}, "param_usage_fee_rate", ["statutory maximum is 0.005", "0 to 0.005"]),
+        ({"param_same_problem_repairs": "6"}, "param_same_problem_repairs", ["maximum is 4", "1 to 4 repairs"]),
     ],
 )
-def test_sub_statutory_car_terms_are_refused_naming_the_minimum(admin_client, overrides, field):
+def test_sub_statutory_car_terms_are_refused_naming_the_bound_and_range(admin_client, overrides, field, words):
     policy = PolicyFactory(regime=WarrantyPolicy.Regime.CAR_2021)
-    response = admin_client.post("/admin/warranty/policyversion/add/", version_form(policy, **overrides))
+    response = admin_client.post(f"{ADD}?policy={policy.pk}", version_form("car_2021", policy, **overrides))
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors
-    assert field in errors
-    assert any(char.isdigit() for char in " ".join(errors[field]))  # the message names the minimum
+    assert field in errors, errors
+    for word in words:
+        assert word in " ".join(errors[field])
+    assert "Allowed:" in " ".join(errors[field])
     assert not PolicyVersion.objects.exists()
 
 
-def test_contract_terms_accept_any_positive_numbers(admin_client):
-    policy = PolicyFactory(regime=WarrantyPolicy.Regime.CONTRACT)
+def test_car_2013_fee_factor_is_a_band(admin_client):
+    policy = PolicyFactory(regime=WarrantyPolicy.Regime.CAR_2013)
     response = admin_client.post(
-        "/admin/warranty/policyversion/add/",
-        version_form(policy, whole_unit_months=6, whole_unit_usage="", sanbao_months="", sanbao_usage=""),
+        f"{ADD}?policy={policy.pk}", version_form("car_2013", policy, param_usage_fee_rate="0.004")
+    )
+    message = " ".join(response.context["adminform"].form.errors["param_usage_fee_rate"])
+    assert "statutory minimum is 0.005" in message and "0.005 to 0.008" in message
+
+
+def test_phone_bounds_follow_the_product_rules(admin_client):
+    policy = PolicyFactory(regime=WarrantyPolicy.Regime.CONSUMER_GOODS)
+    response = admin_client.post(
+        f"{ADD}?policy={policy.pk}", version_form("mobile_phone", policy, param_parts_wait_days="70")
+    )
+    assert "statutory maximum is 60 days" in " ".join(
+        response.context["adminform"].form.errors["param_parts_wait_days"]
+    )
+    response = admin_client.post(
+        f"{ADD}?policy={policy.pk}",
+        version_form("mobile_phone", policy, param_parts_wait_days="70", param_product_rules="catalogue"),
     )
     assert response.status_code == 302
 
 
+def test_contract_terms_accept_any_positive_numbers(admin_client):
+    policy = PolicyFactory(regime=WarrantyPolicy.Regime.CONTRACT)
+    response = admin_client.post(f"{ADD}?policy={policy.pk}", version_form("contract", policy, whole_unit_months="6"))
+    assert response.status_code == 302
+    response = admin_client.post(
+        f"{ADD}?policy={policy.pk}",
+        version_form("contract", policy, whole_unit_months="0", effective_from="2027-01-01"),
+    )
+    assert "Allowed: 1 or more months" in " ".join(response.context["adminform"].form.errors["whole_unit_months"])
+
+
 def test_overlapping_versions_are_refused_by_the_database(db):
-    from datetime import date
-
     from django.db import IntegrityError
-
-    from warranty.tests.factories import version_from_preset
 
     policy = PolicyFactory(regime=WarrantyPolicy.Regime.CONTRACT)
     version_from_preset(policy, "contract", effective_from=date(2026, 1, 1))
@@ -82,25 +154,174 @@ def test_overlapping_versions_are_refused_by_the_database(db):
         version_from_preset(policy, "contract", version=2, effective_from=date(2026, 6, 1))
 
 
-def test_add_form_prefills_a_preset(admin_client):
-    response = admin_client.get("/admin/warranty/policyversion/add/?preset=car_2021")
-    initial = response.context["adminform"].form.initial
-    assert (initial["whole_unit_months"], initial["whole_unit_usage"]) == (36, 60000)
-    assert (initial["sanbao_months"], initial["sanbao_usage"]) == (24, 50000)
+def test_new_policy_starts_from_a_preset_with_its_first_version_and_components(admin_client):
+    chooser = admin_client.get("/admin/warranty/warrantypolicy/add/")
+    assert f"{ADD}?preset=mobile_phone" in chooser.content.decode()
+    assert admin_client.get("/admin/warranty/warrantypolicy/add/?preset=mobile_phone").url == (
+        f"{ADD}?preset=mobile_phone"
+    )
+    page = admin_client.get(f"{ADD}?preset=mobile_phone")
+    form = page.context["adminform"].form
+    assert form.initial["whole_unit_months"] == 12
+    assert form.initial["param_loaner_after_days"] == 7
+    assert form.fields["param_parts_wait_days"].initial == 60
+    formset = page.context["inline_admin_formsets"][0].formset
+    assert [f.initial["code"] for f in formset.forms] == ["battery", "charger", "headset"]
+
+    components = [
+        {"code": c.code, "kind": c.kind, "months": c.months} for c in engine.preset("mobile_phone").components
+    ]
+    response = admin_client.post(f"{ADD}?preset=mobile_phone", version_form("mobile_phone", components=components))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    policy = WarrantyPolicy.objects.get(code="NEW1")
+    assert policy.regime == "consumer_goods"
+    version = policy.versions.get()
+    assert version.params["product_rules"] == "mobile_phone"
+    assert sorted(version.component_terms.values_list("code", "months")) == [
+        ("battery", 6),
+        ("charger", 12),
+        ("headset", 3),
+    ]
 
 
-def test_car_assembly_period_shorter_than_repair_period_is_refused(admin_client):
-    policy = PolicyFactory(regime=WarrantyPolicy.Regime.CAR_2021)
-    data = version_form(policy) | {
-        "component_terms-TOTAL_FORMS": "1",
-        "component_terms-0-code": "engine",
-        "component_terms-0-kind": "assembly",
-        "component_terms-0-months": "12",
-        "component_terms-0-system": "engine",
+def test_goods_whole_unit_below_a_year_names_the_minimum(admin_client):
+    data = version_form("catalogue_goods", whole_unit_months="6")
+    response = admin_client.post(f"{ADD}?preset=catalogue_goods", data)
+    message = " ".join(response.context["adminform"].form.errors["whole_unit_months"])
+    assert "statutory minimum is 12 months (goods 三包 rules 1995)" in message
+    assert not WarrantyPolicy.objects.filter(code="NEW1").exists()
+
+
+def test_phone_battery_below_six_months_is_refused_with_the_component_rows(admin_client):
+    data = version_form("mobile_phone", components=[{"code": "battery", "kind": "special_part", "months": 3}])
+    response = admin_client.post(f"{ADD}?preset=mobile_phone", data)
+    errors = response.context["inline_admin_formsets"][0].formset.non_form_errors()
+    assert "at least 6 months" in " ".join(errors)
+
+
+def test_new_version_copies_the_current_one_and_closes_it_the_day_before(admin_client):
+    policy = PolicyFactory(regime=WarrantyPolicy.Regime.CONSUMER_GOODS)
+    current = version_from_preset(policy, "mobile_phone", effective_from=date(2025, 1, 1))
+    page = admin_client.get(f"{ADD}?from={current.pk}")
+    form = page.context["adminform"].form
+    assert form.initial["policy"] == policy.pk
+    assert form.initial["param_loaner_after_days"] == 7
+    assert form.initial["effective_from"].day == 1 and form.initial["effective_from"] > timezone.localdate()
+    assert len(page.context["inline_admin_formsets"][0].formset.forms) == 3
+
+    rows = [{"code": t.code, "kind": t.kind, "months": t.months} for t in current.component_terms.all()]
+    data = version_form("mobile_phone", policy, components=rows, effective_from="2026-07-01", whole_unit_months="18")
+    response = admin_client.post(f"{ADD}?from={current.pk}", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    current.refresh_from_db()
+    new = policy.versions.get(version=2)
+    assert current.effective_to == date(2026, 7, 1)  # exclusive: the last day of the old one is 30 June
+    assert (new.effective_from, new.effective_to, new.whole_unit_months) == (date(2026, 7, 1), None, 18)
+    assert new.component_terms.count() == 3
+
+
+def test_a_new_version_cannot_start_before_the_one_it_follows(admin_client):
+    policy = PolicyFactory(regime=WarrantyPolicy.Regime.CONTRACT)
+    current = version_from_preset(policy, "contract", effective_from=date(2026, 1, 1))
+    data = version_form("contract", policy, effective_from="2025-06-01")
+    response = admin_client.post(f"{ADD}?from={current.pk}", data)
+    errors = response.context["adminform"].form.errors
+    message = " ".join(errors.get("effective_from", [])) or errors
+    assert "overlap version 1 (2026-01-01 – …)" in message
+    assert policy.versions.count() == 1
+
+
+def test_a_version_cases_used_is_read_only(admin_client, make_user):
+    policy = PolicyFactory(regime=WarrantyPolicy.Regime.CONSUMER_GOODS)
+    version = version_from_preset(policy, "catalogue_goods", effective_from=date(2020, 1, 1))
+    unit = UnitFactory(product_model=ProductModelFactory(policy=policy))
+    url = f"/admin/warranty/policyversion/{version.pk}/change/"
+    assert admin_client.get(url).context["has_change_permission"]
+    ticket = CaseFactory(unit=unit, severity="major")
+    assert ticket.coverage_policy_version == version
+    page = admin_client.get(url)
+    assert not page.context["has_change_permission"]
+    body = page.content.decode()
+    assert "Cases already used this version" in body and f"?from={version.pk}" in body
+    assert "whole-unit 三包有效期" in body  # the terms are shown, read-only
+    policy_page = admin_client.get(f"/admin/warranty/warrantypolicy/{policy.pk}/change/").content.decode()
+    assert 'alt="True"' in policy_page  # marked as used by cases in the policy's list of versions
+    response = admin_client.post(url, version_form("catalogue_goods", policy, whole_unit_months="24"))
+    assert response.status_code == 403
+    version.refresh_from_db()
+    assert version.whole_unit_months == 12
+
+
+def test_preview_shows_current_and_draft_side_by_side_without_saving(admin_client):
+    policy = PolicyFactory(regime=WarrantyPolicy.Regime.CONSUMER_GOODS)
+    version = version_from_preset(policy, "catalogue_goods", effective_from=date(2020, 1, 1))
+    today = timezone.localdate()
+    unit = UnitFactory(
+        product_model=ProductModelFactory(policy=policy), invoice_date=today - timedelta(days=240), price=Decimal(9)
+    )
+    url = f"/admin/warranty/policyversion/{version.pk}/change/"
+    rows = [
+        {"code": "picture_tube", "kind": "main_part", "months": 36},
+        {"code": "filter", "kind": "wear_part", "months": 6},
+    ]
+    data = version_form("catalogue_goods", policy, components=rows, effective_from="2020-01-01") | {
+        "_preview": "1",
+        "preview_component": "filter",
+        "preview_serial": unit.serial.lower(),
     }
-    response = admin_client.post("/admin/warranty/policyversion/add/", data)
+    response = admin_client.post(url, data)
     assert response.status_code == 200
-    assert response.context["inline_admin_formsets"][0].formset.non_form_errors()
-    assert not PolicyVersion.objects.exists()
-    data["component_terms-0-months"] = "96"  # an 8-year battery promise is more than the law asks
-    assert admin_client.post("/admin/warranty/policyversion/add/", data).status_code == 302
+    preview = response.context["preview"]
+    assert not preview["error"]
+    row = preview["rows"][0]
+    assert row.unit == unit
+    assert row.current.covered is True  # the whole unit's year, the filter has no own period yet
+    assert row.draft.covered is False  # eight months old: past the draft's six months for the filter
+    assert row.changed and row.draft_applies
+    assert "preview-table" in response.content.decode()
+    assert not PolicyComponentTerm.objects.filter(version=version, code="filter").exists()
+    version.refresh_from_db()
+    assert version.whole_unit_months == 12
+
+
+def test_policy_page_lists_its_versions_with_component_terms_and_the_new_version_link(admin_client):
+    policy = PolicyFactory(regime=WarrantyPolicy.Regime.CONSUMER_GOODS)
+    old = version_from_preset(policy, "mobile_phone", effective_from=date(2024, 1, 1), effective_to=date(2025, 1, 1))
+    current = version_from_preset(policy, "mobile_phone", version=2, effective_from=date(2025, 1, 1))
+    body = admin_client.get(f"/admin/warranty/warrantypolicy/{policy.pk}/change/").content.decode()
+    assert "battery (6)" in body and "headset (3)" in body
+    assert f"{ADD}?from={current.pk}" in body and f"?from={old.pk}" not in body
+    listing = admin_client.get("/admin/warranty/policyversion/")
+    assert listing.status_code == 200
+    response = admin_client.post(
+        "/admin/warranty/policyversion/",
+        {"action": "new_version_action", "_selected_action": [old.pk, current.pk]},
+    )
+    assert response.url == f"{ADD}?from={current.pk}"
+
+
+def test_version_add_page_without_a_policy_or_preset_asks_for_a_preset(admin_client):
+    assert admin_client.get(ADD).url == "/admin/warranty/warrantypolicy/add/"
+
+
+def test_preview_samples_the_policys_registered_units(admin_client):
+    policy = PolicyFactory(regime=WarrantyPolicy.Regime.CONSUMER_GOODS)
+    version = version_from_preset(policy, "catalogue_goods", effective_from=date(2020, 1, 1))
+    model = ProductModelFactory(policy=policy)
+    today = timezone.localdate()
+    old_unit = UnitFactory(product_model=model, invoice_date=today - timedelta(days=400))
+    new_unit = UnitFactory(product_model=model, invoice_date=today - timedelta(days=30))
+    UnitFactory()  # another policy's unit is not sampled
+    data = version_form("catalogue_goods", policy, effective_from="2020-01-01", whole_unit_months="24") | {
+        "_preview": "1"
+    }
+    response = admin_client.post(f"/admin/warranty/policyversion/{version.pk}/change/", data)
+    rows = {row.unit: row for row in response.context["preview"]["rows"]}
+    assert set(rows) == {old_unit, new_unit}
+    assert (rows[old_unit].current.covered, rows[old_unit].draft.covered) == (False, True)  # 13 months old
+    assert rows[old_unit].changed
+    assert rows[new_unit].current.covered and rows[new_unit].draft.covered
+    response = admin_client.post(
+        f"/admin/warranty/policyversion/{version.pk}/change/", data | {"preview_serial": "NOSUCH"}
+    )
+    assert "No registered unit has the serial NOSUCH." in response.content.decode()
