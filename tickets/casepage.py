@@ -42,6 +42,9 @@ PAGE_FORMS: dict[str, tuple[type[forms.Form], str]] = {
     "escalate": (EscalateForm, "escalate"),
     "complaint": (ComplaintAnswerForm, "complaint_answer"),
 }
+# Details of a refusal that are for programs, not people: the case's current version (a stale page), the
+# actions possible now (as codes; the message names them).
+MACHINE_DETAILS = frozenset({"version", "allowed"})
 # Descriptions longer than this are shown folded (the first part, "show all" opens the rest).
 LONG_TEXT = 600
 
@@ -64,12 +67,12 @@ def bound_form(name: str, request) -> forms.Form:
 
 def error_messages(error: ApplicationError) -> dict[str | None, list[str]]:
     """A service's refusal as messages per field (None: about the whole form): each detail once, the message
-    itself only when no detail says it already. The version a stale page sent is never shown (the number
-    means nothing to people)."""
+    itself only when no detail says it already. Details meant for programs (MACHINE_DETAILS: a stale page's
+    version number, the codes of the actions possible) are never shown."""
     found: dict[str | None, list[str]] = {}
     shown: set[str] = set()
     for name, messages in error.details.items():
-        if name == "version":
+        if name in MACHINE_DETAILS:
             continue
         messages = messages if isinstance(messages, list) else [messages]
         texts = [text for text in dict.fromkeys(str(message) for message in messages) if text not in shown]

@@ -161,13 +161,7 @@ def _back(ticket: Ticket, anchor: str = ""):
 
 
 def _show_error(request, error: ApplicationError) -> None:
-    details = "; ".join(
-        str(message)
-        for name, errors in error.details.items()
-        if isinstance(errors, list) and name != "version"  # the current version number means nothing to people
-        for message in errors
-    )
-    messages.error(request, f"{error.message} {details}".strip())
+    messages.error(request, error_text(error))
 
 
 def _answer(request, ticket: Ticket, *, anchor: str, bound: dict | None = None, action_error: str = ""):
