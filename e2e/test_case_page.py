@@ -234,6 +234,8 @@ def test_quotation_with_a_bad_quantity_keeps_the_text_and_says_why(page, live_se
     expect(page.get_by_test_id("quotation")).to_have_count(1)
     expect(page.get_by_test_id("status")).to_have_text("等待客户")
     assert not_reloaded(page)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.wait_for_timeout(1100)  # the countdowns of the new part tick once
     shoot(page, "case-paid.zh-hans.png")
     as_user("engineer", "en")
     page.goto(f"{live_server.url}/cases/{ticket.pk}/")
