@@ -376,3 +376,25 @@ def test_a_long_description_is_folded(page, live_server, as_user):
     description.locator("summary").click()
     expect(description.locator(".full")).to_be_visible()
     assert description.bounding_box()["height"] > 300
+
+
+def test_a_refusal_the_page_cannot_show_in_place_is_said_in_the_header(page, live_server, as_user):
+    who = people()
+    ticket = working_case(who)
+    as_user("engineer", "en")
+    page.goto(f"{live_server.url}/cases/{ticket.pk}/")
+    mark_page(page)
+    # The case goes to another engineer meanwhile: this one may no longer add work to it (403).
+    other = User.objects.create_user("engineer2", password="x")
+    other.groups.add(*who["engineer"].groups.all())
+    ticket_transition(ticket=Ticket.objects.get(pk=ticket.pk), action="assign", actor=who["desk"], engineer=other)
+    charge = page.get_by_test_id("charge-form")
+    charge.locator("[name=kind]").select_option("labour")
+    charge.locator("[name=quantity]").fill("2")
+    charge.locator("button[type=submit]").click()
+    expect(page.get_by_test_id("request-failed")).to_have_text(
+        "The server did not take this: reload the page and try again."
+    )
+    expect(page.locator("[data-testid=charge-form] [name=quantity]")).to_have_value("2")
+    assert not_reloaded(page)
+    assert not ChargeLine.objects.exists()

@@ -33,6 +33,23 @@
     var root = document.getElementById("case");
     if (root) showErrors(root);
   });
+  // A refusal the page cannot show in place (403, 404, 500, no network): said in the header, the form kept.
+  function failed(event) {
+    var root = document.getElementById("case");
+    if (!root) return;
+    var head = root.querySelector("[data-testid=case-head]");
+    var note = head.querySelector("[data-testid=request-failed]");
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "form-errors";
+      note.setAttribute("role", "alert");
+      note.setAttribute("data-testid", "request-failed");
+      head.appendChild(note);
+    }
+    note.textContent = root.getAttribute("data-failed");
+  }
+  document.addEventListener("htmx:responseError", failed);
+  document.addEventListener("htmx:sendError", failed);
   document.addEventListener("DOMContentLoaded", function () {
     var root = document.getElementById("case");
     if (root) showErrors(root);
