@@ -280,6 +280,10 @@ def test_warranty_case_shows_what_its_state_allows_and_keeps_the_header_in_view(
     for name in ("quotation", "loaner", "escalate"):
         expect(page.get_by_test_id(f"{name}-form")).to_be_hidden()
     shoot(page, "case-warranty.zh-hans.png")
+    page.set_viewport_size({"width": 390, "height": 844})
+    shoot(page, "case-warranty.phone.zh-hans.png")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
+    page.set_viewport_size({"width": 1280, "height": 720})
     page.locator("#billing > summary").click()
     page.locator("#quotation-form > summary").click()
     expect(page.get_by_test_id("quotation-form")).to_be_visible()
