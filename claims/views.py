@@ -67,8 +67,14 @@ def _show_error(request, error: ApplicationError) -> None:
             return [item for inner in value for item in flatten(inner)]
         return [str(value)]
 
-    details = "; ".join(dict.fromkeys(flatten(error.details)))
+    details = "; ".join(dict.fromkeys(flatten(_for_people(error.details))))
     messages.error(request, f"{error.message} {details}".strip())
+
+
+def _for_people(details: dict) -> dict:
+    """A refusal's details without those meant for programs: the current version a stale page is told (the
+    number means nothing to people) and the codes of the actions possible (the message names them)."""
+    return {key: value for key, value in details.items() if key not in ("version", "allowed")}
 
 
 def _back(claim: Claim, anchor: str = ""):
@@ -161,7 +167,7 @@ def _lines_from(formsets) -> tuple[list[dict], list]:
 
 
 def _apply_errors(error: ApplicationError, form, sources) -> None:
-    details = dict(error.details)
+    details = _for_people(error.details)
     lines = details.pop("lines", None)
     if isinstance(lines, dict):
         for index, problems in lines.items():
@@ -175,7 +181,7 @@ def _apply_errors(error: ApplicationError, form, sources) -> None:
         form.add_error(None, lines)
     for field, problems in details.items():
         form.add_error(field if field in form.fields else None, problems)
-    if not error.details:
+    if not details and lines is None:
         form.add_error(None, str(error.message))
 
 

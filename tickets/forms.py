@@ -9,6 +9,9 @@ from tickets.services.repairs import RepairFacts
 from warranty.services.units import REPAIR_ASSEMBLIES, REPAIR_SYSTEMS
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+# A text box, not a number box: a browser empties a number box that holds something that is not a number, so
+# what was typed would be lost and the error would say the field is empty.
+DECIMAL_WIDGET = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
 
 
 class IntakeForm(forms.Form):
@@ -60,9 +63,17 @@ class ChargeForm(forms.Form):
     part_number = forms.CharField(label=_("Part number"), max_length=64, required=False)
     serial = forms.CharField(label=_("Part serial"), max_length=64, required=False)
     description = forms.CharField(label=_("Description"), max_length=200, required=False)
-    quantity = forms.DecimalField(label=_("Quantity / hours"), min_value=0.01, max_digits=8, decimal_places=2)
+    quantity = forms.DecimalField(
+        label=_("Quantity / hours"), min_value=0.01, max_digits=8, decimal_places=2, widget=DECIMAL_WIDGET
+    )
     unit_price = forms.DecimalField(
-        label=_("Unit price / rate"), min_value=0, max_digits=12, decimal_places=2, required=False
+        label=_("Unit price / rate"),
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        widget=DECIMAL_WIDGET,
+        help_text=_("Parts: empty takes the price list. Labour in warranty: empty is free."),
     )
 
 
@@ -93,8 +104,18 @@ class QuotationForm(forms.Form):
                 label=_("Description"), max_length=200, required=False
             )
             self.fields[f"quantity_{number}"] = forms.DecimalField(
-                label=_("Quantity / hours"), min_value=0.01, max_digits=8, decimal_places=2, required=False
+                label=_("Quantity / hours"),
+                min_value=0.01,
+                max_digits=8,
+                decimal_places=2,
+                required=False,
+                widget=DECIMAL_WIDGET,
             )
+
+    def rows(self) -> list[int]:
+        """The form's row numbers of the lines that were filled in, in order (line 1 of the quotation may be
+        row 2 of the form)."""
+        return [n for n in range(1, 4) if self.cleaned_data.get(f"quantity_{n}")]
 
     def lines(self) -> list[dict]:
         data = self.cleaned_data
@@ -105,9 +126,23 @@ class QuotationForm(forms.Form):
                 "description": data[f"description_{n}"],
                 "quantity": data[f"quantity_{n}"],
             }
-            for n in range(1, 4)
-            if data.get(f"quantity_{n}")
+            for n in self.rows()
         ]
+
+    def add_line_error(self, error) -> bool:
+        """A refusal about a line (details ``{"lines.N": [field, ...]}``) beside that line's fields; False when
+        the refusal is about no line."""
+        rows, placed = self.rows(), False
+        for key, names in error.details.items():
+            prefix, _dot, number = key.partition(".")
+            if prefix != "lines" or not number.isdigit() or not 0 < int(number) <= len(rows):
+                continue
+            for name in names if isinstance(names, list) else [names]:
+                field = f"{name}_{rows[int(number) - 1]}"
+                if field in self.fields:
+                    self.add_error(field, str(error.message))
+                    placed = True
+        return placed
 
 
 class DecisionForm(forms.Form):
@@ -124,6 +159,12 @@ class LoanerForm(forms.Form):
 
 class EscalateForm(forms.Form):
     plan = forms.CharField(label=_("Emergency plan agreed with the customer"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ComplaintAnswerForm(forms.Form):
+    answer = forms.CharField(
+        label=_("Answer to the customer's complaint"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
 
 
 SCORES = [(value, str(value)) for value in range(5, 0, -1)]

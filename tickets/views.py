@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -20,24 +22,11 @@ from aftersales.errors import ApplicationError
 from aftersales.roles import Role
 from dealers.selectors import own_dealer
 from tickets import sla, transitions
+from tickets.casepage import apply_error, bound_form, case_context, error_text
 from tickets.filters import TicketFilter
-from tickets.forms import (
-    AssignForm,
-    AttachmentForm,
-    ChargeForm,
-    DecisionForm,
-    EscalateForm,
-    FollowUpForm,
-    IntakeForm,
-    LoanerForm,
-    QuotationForm,
-    ResolveForm,
-    SignForm,
-    VisitForm,
-    WorkLogForm,
-)
-from tickets.models import Escalation, FollowUp, Notification, RepairOrder, Ticket, Timer, Visit
-from tickets.permissions import CREATORS, case_actions, may_act
+from tickets.forms import FollowUpForm, IntakeForm, SignForm, VisitForm
+from tickets.models import FollowUp, Notification, RepairOrder, RepairReport, Ticket, Timer, Visit
+from tickets.permissions import CREATORS, may_act
 from tickets.roles import CASE_READERS, CASE_WRITERS
 from tickets.selectors import by_next_deadline, ticket_get, ticket_scope, visit_scope, with_related
 from tickets.services import billing
@@ -140,40 +129,14 @@ WORK_ACTIONS = {
     "worklog": "work_log",
     "charge": "charges",
     "attachment": "attachments",
+    "complaint": "complaint_answer",
 }
 
 
 @role_required(*CASE_READERS)
 def detail(request, pk):
     ticket = _case(request, pk)
-    permitted = case_actions(request.user, ticket)
-    context = {
-        "ticket": ticket,
-        "timers": list(ticket.timers.all()),
-        "allowed": [action for action in transitions.allowed_actions(ticket.status) if action in permitted],
-        "permitted": permitted,
-        "assign_form": AssignForm(user=request.user),
-        "resolve_form": ResolveForm(initial={"usage": ticket.unit.usage_reading if ticket.unit_id else None}),
-        "worklog_form": WorkLogForm(),
-        "charge_form": ChargeForm(),
-        "attachment_form": AttachmentForm(),
-        "work_log": ticket.work_log.select_related("engineer").order_by("-created_at"),
-        "charges": ticket.charge_lines.order_by("created_at"),
-        "attachments": ticket.attachments.order_by("uploaded_at"),
-        "events": ticket.events.select_related("actor").order_by("-at", "-id"),
-        "order": RepairOrder.objects.filter(ticket=ticket).first(),
-        "quotations": ticket.quotations.order_by("-created_at"),
-        "escalations": Escalation.objects.filter(timer__ticket=ticket)
-        .select_related("step", "timer__metric", "acknowledged_by")
-        .order_by("fired_at", "id"),
-        "loaners": ticket.loaners.order_by("lent_at"),
-        "quotation_form": QuotationForm(),
-        "decision_form": DecisionForm(),
-        "loaner_form": LoanerForm(),
-        "escalate_form": EscalateForm(),
-        "action_labels": ACTION_LABELS,
-    }
-    return render(request, "tickets/detail.html", context)
+    return render(request, "tickets/detail.html", {**case_context(request, ticket), "action_labels": ACTION_LABELS})
 
 
 ACTION_LABELS = {
@@ -198,13 +161,21 @@ def _back(ticket: Ticket, anchor: str = ""):
 
 
 def _show_error(request, error: ApplicationError) -> None:
-    details = "; ".join(
-        str(message)
-        for name, errors in error.details.items()
-        if isinstance(errors, list) and name != "version"  # the current version number means nothing to people
-        for message in errors
-    )
-    messages.error(request, f"{error.message} {details}".strip())
+    messages.error(request, error_text(error))
+
+
+def _answer(request, ticket: Ticket, *, anchor: str, bound: dict | None = None, action_error: str = ""):
+    """After a case form: htmx gets the case's part of the page (the posted form with its errors in place, or
+    everything fresh after a change); without JavaScript a refused form is the whole page with the form as
+    posted (400), and a change goes back to the case (a redirect, so a reload does not post again)."""
+    failed = bool(action_error) or any(form.errors for form in (bound or {}).values())
+    if request.htmx or failed:
+        ticket = _case(request, ticket.pk)  # as it is now, after the change or someone else's
+        context = {**case_context(request, ticket, bound=bound, action_error=action_error)}
+        context["action_labels"] = ACTION_LABELS
+        template = "tickets/_case.html" if request.htmx else "tickets/detail.html"
+        return render(request, template, context, status=200 if request.htmx or not failed else 400)
+    return _back(ticket, anchor)
 
 
 VERSION_REQUIRED = "version_required"
@@ -218,6 +189,10 @@ def _posted_version(request) -> int:
     return int(raw)
 
 
+# Transitions whose form has fields of its own (the others are a button).
+ACTION_FORMS = {"assign": "assign", "resolve": "resolve"}
+
+
 @role_required(*CASE_WRITERS)
 @require_POST
 def act(request, pk, action):
@@ -225,18 +200,12 @@ def act(request, pk, action):
         raise Http404
     ticket = _case(request, pk, action)
     extra = {}
-    if action == "assign":
-        form = AssignForm(request.POST, user=request.user)
+    form = None
+    if action in ACTION_FORMS:
+        form = bound_form(ACTION_FORMS[action], request)
         if not form.is_valid():
-            messages.error(request, _("Choose a service engineer."))
-            return _back(ticket)
-        extra["engineer"] = form.cleaned_data["engineer"]
-    elif action == "resolve":
-        form = ResolveForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()))
-            return _back(ticket)
-        extra["repair"] = form.facts()
+            return _answer(request, ticket, anchor=f"#{action}-form", bound={action: form})
+        extra = {"engineer": form.cleaned_data["engineer"]} if action == "assign" else {"repair": form.facts()}
     try:
         ticket_services.ticket_transition(
             ticket=ticket,
@@ -247,8 +216,14 @@ def act(request, pk, action):
             **extra,
         )
     except ApplicationError as error:
+        if form is not None and (request.htmx or action == "resolve"):
+            apply_error(form, error)
+            return _answer(request, ticket, anchor=f"#{action}-form", bound={action: form})
+        if request.htmx:
+            return _answer(request, ticket, anchor="", action_error=error_text(error))
+        # Without JavaScript the refusal of a button is the message above the case's header and actions.
         _show_error(request, error)
-    return _back(ticket)
+    return _answer(request, ticket, anchor="")
 
 
 @role_required(*CASE_WRITERS)
@@ -257,42 +232,41 @@ def add_work(request, pk, what):
     if what not in WORK_ACTIONS:
         raise Http404
     ticket = _case(request, pk, WORK_ACTIONS[what])
-    forms_and_services = {
-        "quotation": (QuotationForm, _quote, "#billing"),
-        "decision": (DecisionForm, billing.quotation_decide, "#billing"),
-        "loaner": (LoanerForm, billing.loaner_issue, "#billing"),
-        "escalate": (EscalateForm, billing.ticket_escalate, "#billing"),
-        "worklog": (WorkLogForm, work_services.worklog_add, "#work-log"),
-        "charge": (ChargeForm, work_services.charge_line_add, "#charges"),
-        "attachment": (AttachmentForm, work_services.attachment_add, "#attachments"),
+    services = {
+        "quotation": (_quote, "#billing"),
+        "decision": (billing.quotation_decide, "#billing"),
+        "loaner": (billing.loaner_issue, "#billing"),
+        "escalate": (billing.ticket_escalate, "#billing"),
+        "worklog": (work_services.worklog_add, "#work-log"),
+        "charge": (work_services.charge_line_add, "#charges"),
+        "attachment": (work_services.attachment_add, "#attachments"),
+        "complaint": (followup_services.complaint_answer, "#complaint"),
     }
-    if what not in forms_and_services:
-        raise Http404
-    form_class, service, anchor = forms_and_services[what]
-    form = form_class(request.POST, request.FILES)
+    service, anchor = services[what]
+    form = bound_form(what, request)
     if not form.is_valid():
-        messages.error(request, "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()))
-        return _back(ticket, anchor)
+        return _answer(request, ticket, anchor=anchor, bound={what: form})
     values = dict(form.cleaned_data)
     if what == "charge":
         values["description"] = values["description"] or ""
+    if what == "quotation":
+        values = {"lines": form.lines()}
     try:
         if what in CASE_CHANGES:
             values["expected_version"] = _posted_version(request)
         service(ticket=ticket, actor=request.user, **values)
     except ApplicationError as error:
-        _show_error(request, error)
-    return _back(ticket, anchor)
+        if not (what == "quotation" and form.add_line_error(error)):
+            apply_error(form, error)
+        return _answer(request, ticket, anchor=anchor, bound={what: form})
+    return _answer(request, ticket, anchor=anchor)
 
 
 # Page forms that change the case itself (the others add notes, lines and files to it).
-CASE_CHANGES = ("quotation", "decision", "loaner", "escalate")
+CASE_CHANGES = ("quotation", "decision", "loaner", "escalate", "complaint")
 
 
-def _quote(*, ticket, actor, expected_version, **fields):
-    form = QuotationForm(fields)
-    form.is_valid()
-    lines = form.lines()
+def _quote(*, ticket, actor, expected_version, lines):
     if not lines:
         raise ApplicationError("quotation_empty", _("Add at least one line."))
     return billing.quotation_create(ticket=ticket, actor=actor, lines=lines, expected_version=expected_version)
@@ -307,15 +281,27 @@ def loaner_return(request, pk, loaner_pk):
             ticket=ticket, loaner=loaner_pk, actor=request.user, expected_version=_posted_version(request)
         )
     except ApplicationError as error:
+        if request.htmx:
+            return _answer(request, ticket, anchor="#billing", action_error=error_text(error))
         _show_error(request, error)
-    return _back(ticket, "#billing")
+    return _answer(request, ticket, anchor="#billing")
 
 
 @role_required(*CASE_WRITERS)
 @require_http_methods(["GET", "POST"])
 def sign(request, pk):
+    """The customer's kiosk: what was found and done, parts, labour and charges, the signature pad; nothing
+    of the staff's pages (no menu, messages or logout) while the customer holds the screen."""
     ticket = _case(request, pk, "repair_order")
-    form = SignForm(request.POST or None, initial={"signer_name": ticket.reporter_name})
+    report = RepairReport.objects.filter(ticket=ticket).first()
+    form = SignForm(
+        request.POST or None,
+        initial={
+            "signer_name": ticket.reporter_name,
+            "findings": report.findings if report else "",
+            "work_done": report.work_done if report else "",
+        },
+    )
     if request.method == "POST" and form.is_valid():
         try:
             work_services.repair_order_sign(
@@ -325,7 +311,16 @@ def sign(request, pk):
             form.add_error(None, f"{error.message}")
         else:
             return redirect("tickets:order", pk=ticket.pk)
-    return render(request, "tickets/sign.html", {"ticket": ticket, "form": form})
+    charges = list(ticket.charge_lines.order_by("created_at"))
+    context = {
+        "ticket": ticket,
+        "form": form,
+        "parts": [line for line in charges if line.kind == "part"],
+        "labour": [line for line in charges if line.kind == "labour"],
+        "total": sum((line.amount for line in charges if line.charged), Decimal(0)),
+        "has_order": RepairOrder.objects.filter(ticket=ticket).exists(),
+    }
+    return render(request, "tickets/sign.html", context)
 
 
 @role_required(*CASE_READERS)

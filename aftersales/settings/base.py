@@ -58,6 +58,8 @@ MIDDLEWARE = [
     # After the user's language is known (the refusal is in it), before any view reads the input.
     "aftersales.middleware.RejectNulMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # request.htmx: the case page answers its htmx forms with the case's part of the page.
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: turns a lockout noticed during the request into the lockout response.
     "axes.middleware.AxesMiddleware",

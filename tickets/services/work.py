@@ -131,8 +131,9 @@ def charge_line_add(
     unit_price: Decimal | None = None,
     now: datetime | None = None,
 ) -> ChargeLine:
-    """Parts are priced from the price list on the day (unless a price is given); everything is charged to
-    the customer only when the case was not covered at intake."""
+    """Parts are priced from the price list on the day (unless a price is given); labour on a covered case
+    needs no rate (it is recorded at zero); everything is charged to the customer only when the case was not
+    covered at intake."""
     now = now or timezone.now()
     if kind == ChargeLine.Kind.PART and unit_price is None:
         listed = part_price_on(part_number=part_number, day=business_date(now))
@@ -142,10 +143,13 @@ def charge_line_add(
             )
         unit_price = listed.price
         description = description or listed.name
-    if unit_price is None:
-        raise _refuse("price_required", _("Give the hourly rate."), "unit_price")
     coverage = ticket.coverage
     covered = coverage is not None and coverage.covered
+    if unit_price is None and covered:
+        # Labour on a free warranty repair: the hours are recorded, the customer pays nothing for them.
+        unit_price = Decimal(0)
+    if unit_price is None:
+        raise _refuse("price_required", _("Give the hourly rate."), "unit_price")
     line = ChargeLine.objects.create(
         ticket=ticket,
         kind=kind,
