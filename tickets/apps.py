@@ -7,4 +7,6 @@ class TicketsConfig(AppConfig):
     verbose_name = _("Repair cases")
 
     def ready(self):
-        from tickets import scoping  # noqa: F401  (the app's part of who may see what)
+        from tickets import labels, scoping  # noqa: F401  (the app's part of who may see what)
+
+        labels.install()

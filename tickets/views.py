@@ -36,6 +36,7 @@ from tickets.forms import (
     VisitForm,
     WorkLogForm,
 )
+from tickets.labels import ACTION_LABELS
 from tickets.models import Escalation, FollowUp, Notification, RepairOrder, Ticket, Timer, Visit
 from tickets.permissions import CREATORS, case_actions, may_act
 from tickets.roles import CASE_READERS, CASE_WRITERS
@@ -174,23 +175,6 @@ def detail(request, pk):
         "action_labels": ACTION_LABELS,
     }
     return render(request, "tickets/detail.html", context)
-
-
-ACTION_LABELS = {
-    "assign": _("Assign"),
-    "contact": _("Customer contacted"),
-    "start_remote": _("Start remote session"),
-    "check_in": _("Check in on site"),
-    "check_out": _("Check out"),
-    "wait_customer": _("Wait for customer"),
-    "wait_parts": _("Wait for parts"),
-    "resume": _("Resume"),
-    "resolve": _("Resolve"),
-    "confirm": _("Customer confirmed"),
-    "close": _("Close"),
-    "reopen": _("Reopen"),
-    "cancel": _("Cancel case"),
-}
 
 
 def _back(ticket: Ticket, anchor: str = ""):

@@ -26,6 +26,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, 
 from django.db.models.functions import Coalesce, TruncDay, TruncMonth, TruncWeek
 
 from aftersales.dates import business_zone
+from aftersales.labels import bilingual
 from aftersales.scoping import scope_for
 from tickets import transitions
 from tickets.dashboards.filters import DashboardFilters, Granularity
@@ -160,7 +161,7 @@ def sla_compliance(*, user, filters: DashboardFilters, now: datetime) -> list[di
         rows.append(
             {
                 "metric": metric.code,
-                "metric_name": metric.name,
+                "metric_name": metric.label,
                 "met": met,
                 "breached": breached,
                 "compliance": _rate(met, breached),
@@ -275,10 +276,10 @@ def sla_at_risk(*, user, filters: DashboardFilters, now: datetime, limit: int = 
                 "ticket_id": row["ticket_id"],
                 "number": row["ticket__number"],
                 "metric": row["metric__code"],
-                "metric_name": row["metric__name"],
+                "metric_name": bilingual(row["metric__name"]),
                 "due_at": row["due_at"],
                 "minutes_left": int((row["due_at"] - now).total_seconds() // 60),
-                "severity": row["ticket__severity__name"],
+                "severity": bilingual(row["ticket__severity__name"]),
                 "engineer": engineer,
                 "outlet": row["ticket__serving_outlet__code"] or "",
                 "customer": row["ticket__customer__name"] or "",

@@ -4,6 +4,18 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.labels import LABELS, bilingual
+
+
+def _shown_name(name: str, kind: str, code: str) -> str:
+    """A configured name in the viewer's language: its half when kept in both ("紧急故障 (critical)"), else the
+    product's label of a known code, else the name as configured."""
+    shown = bilingual(name)
+    if shown != name or not name:
+        return shown or str(LABELS.get(kind, {}).get(code, code))
+    known = LABELS.get(kind, {}).get(code)
+    return str(known) if known is not None else name
+
 
 class SLAMetric(models.Model):
     """What is timed: first response, remote response, on-site arrival, resolution, loaner, or any other."""
@@ -18,7 +30,12 @@ class SLAMetric(models.Model):
         verbose_name_plural = _("SLA metrics")
 
     def __str__(self):
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the viewer's language (aftersales.labels)."""
+        return _shown_name(self.name, "metric", self.code)
 
 
 class SLAPolicy(models.Model):
@@ -105,7 +122,16 @@ class Severity(models.Model):
         ]
 
     def __str__(self):
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the viewer's language (aftersales.labels)."""
+        return _shown_name(self.name, "severity", self.code)
+
+    @property
+    def definition_label(self) -> str:
+        return bilingual(self.definition)
 
 
 class SLATarget(models.Model):
