@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -78,7 +79,15 @@ def queue(request):
     page = Paginator(ordered, 50).get_page(request.GET.get("page"))
     entries = rows(page.object_list)
     return render(
-        request, "tickets/queue.html", {"filter": filtered, "page": page, "entries": entries, "now": timezone.now()}
+        request,
+        "tickets/queue.html",
+        {
+            "filter": filtered,
+            "page": page,
+            "entries": entries,
+            "now": timezone.now(),
+            "poll_seconds": settings.HOME_POLL_SECONDS,
+        },
     )
 
 

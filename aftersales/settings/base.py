@@ -241,6 +241,8 @@ CELERY_BEAT_SCHEDULE = {
 # The module whose selectors fill the dashboards' "claims and dealers" section (the dealer-claims app).
 DASHBOARD_CLAIMS_PROVIDER = env.str("DASHBOARD_CLAIMS_PROVIDER", default="claims.dashboards")
 VISIT_HORIZON_DAYS = env.int("VISIT_HORIZON_DAYS", default=30)
+# How often the home page and the queue refresh their counts and rows (htmx polling), in seconds.
+HOME_POLL_SECONDS = env.int("HOME_POLL_SECONDS", default=20)
 # Outbound channels beside e-mail; the webhook channel is on when NOTIFY_WEBHOOK_URL is set.
 NOTIFY_WEBHOOK_URL = env.str("NOTIFY_WEBHOOK_URL", default="")
 NOTIFICATION_CHANNELS = env.list(

@@ -8,13 +8,11 @@ from aftersales.labels import LABELS, bilingual
 
 
 def _shown_name(name: str, kind: str, code: str) -> str:
-    """A configured name in the viewer's language: its half when kept in both ("紧急故障 (critical)"), else the
-    product's label of a known code, else the name as configured."""
-    shown = bilingual(name)
-    if shown != name or not name:
-        return shown or str(LABELS.get(kind, {}).get(code, code))
+    """A configured name in the viewer's language: the product's label of a known code (the defaults:
+    "critical", "first_response", …), else the viewer's half of a name kept in both ("紧急故障 (critical)"),
+    else the name as configured."""
     known = LABELS.get(kind, {}).get(code)
-    return str(known) if known is not None else name
+    return str(known) if known is not None else bilingual(name)
 
 
 class SLAMetric(models.Model):

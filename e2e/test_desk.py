@@ -1,0 +1,84 @@
+"""The service desk's pages in headless Chromium on the demo data: role home pages whose counts follow new
+cases without a reload, the queue that shows a new case without a reload, labels in both languages, and
+the phone header. Screenshots go to ``.data/screenshots/`` to be looked at."""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from aftersales.demo import DEMO_USERS
+from aftersales.models import User
+from tickets.services.tickets import ticket_create
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+SCREENSHOTS = Path(os.environ.get("AFTERSALES_DATA_DIR", settings.BASE_DIR / ".data")) / "screenshots"
+
+
+def password(username):
+    return next(user.password for user in DEMO_USERS if user.username == username)
+
+
+def shoot(page, name):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"desk-{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def demo(settings):
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    settings.DEBUG = False
+    settings.HOME_POLL_SECONDS = 1
+
+
+def open_case(description):
+    desk = User.objects.get(username="desk")
+    return ticket_create(
+        actor=desk,
+        channel="phone",
+        reporter_name="钱女士",
+        contact_phone="13700000001",
+        description=description,
+        severity="critical",
+    )
+
+
+def test_desk_home_counts_and_queue_follow_a_new_case_without_reload(page, live_server, login, demo):
+    login("desk", password("desk"))
+    unassigned = page.get_by_test_id("count-unassigned").locator(".value")
+    before = int(unassigned.inner_text())
+    expect(page.get_by_test_id("bench-followups")).to_be_visible()
+    expect(page.get_by_test_id("bench-at-risk")).to_contain_text("SR")
+    shoot(page, "home-desk-zh")
+    page.evaluate("window.notReloaded = true")
+    ticket = open_case("空调不制冷，客户很着急")
+    expect(unassigned).to_have_text(str(before + 1))
+    expect(page.get_by_test_id("bench-unassigned")).to_contain_text(ticket.number)
+    assert page.evaluate("window.notReloaded") is True
+
+    page.goto(f"{live_server.url}/cases/")
+    page.evaluate("window.notReloaded = true")
+    second = open_case("打印机卡纸")
+    expect(page.get_by_test_id("queue-body")).to_contain_text(second.number)
+    assert page.evaluate("window.notReloaded") is True
+    shoot(page, "queue-zh")
+    page.click("[data-language=en]")
+    expect(page.get_by_test_id("queue")).to_contain_text("Critical fault")
+    shoot(page, "queue-en")
+
+
+def test_engineer_home_shows_todays_visits_and_own_cases(page, live_server, login, demo):
+    User.objects.filter(username="engineer").update(language="en")
+    login("engineer", password("engineer"))
+    expect(page.get_by_test_id("bench-visits")).to_contain_text("on-site inspection")
+    expect(page.get_by_test_id("bench-mine")).to_contain_text("SR")
+    assert int(page.get_by_test_id("count-mine").locator(".value").inner_text()) >= 1
+    shoot(page, "home-engineer-en")
+    page.click("[data-language=zh-hans]")
+    expect(page.get_by_test_id("bench-visits")).to_contain_text("巡检")
+    shoot(page, "home-engineer-zh")
