@@ -43,3 +43,11 @@ def bilingual(text: str) -> str:
         if match:
             return match["zh"].strip() if (get_language() or "").startswith("zh") else match["en"].strip()
     return text
+
+
+def shown_name(name: str, kind: str, code: str) -> str:
+    """A configured name in the viewer's language: the product's label of a known code (the defaults:
+    "critical", "first_response", …), else the viewer's half of a name kept in both ("紧急故障 (critical)"),
+    else the name as configured."""
+    known = LABELS.get(kind, {}).get(code)
+    return str(known) if known is not None else bilingual(name)

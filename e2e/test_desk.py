@@ -82,3 +82,34 @@ def test_engineer_home_shows_todays_visits_and_own_cases(page, live_server, logi
     page.click("[data-language=zh-hans]")
     expect(page.get_by_test_id("bench-visits")).to_contain_text("巡检")
     shoot(page, "home-engineer-zh")
+
+
+def test_header_search_finds_a_customer_and_the_queue_reports_bad_filters(page, live_server, login, demo):
+    login("desk", password("desk"))
+    page.fill("[data-testid=header-search]", "王芳")
+    page.press("[data-testid=header-search]", "Enter")
+    expect(page.get_by_test_id("search-customers")).to_contain_text("王芳")
+    expect(page.get_by_test_id("search-units")).to_contain_text("LSVE5000000000002")
+    page.goto(f"{live_server.url}/cases/?severity=nonsense")
+    expect(page.get_by_test_id("filter-errors")).to_contain_text("nonsense")
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_phone_header_is_one_row_with_a_menu(browser, live_server, demo, language):
+    User.objects.filter(username="desk").update(language=language)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "desk")
+    page.fill("#id_password", password("desk"))
+    page.click("button[type=submit].primary")
+    page.wait_for_url(f"{live_server.url}/")
+    header = page.locator("#topbar").bounding_box()
+    assert header["height"] < 70, header
+    expect(page.locator("nav.nav")).to_be_hidden()
+    shoot(page, f"phone-home-{language}")
+    page.click("[data-testid=menu-toggle]")
+    expect(page.locator("nav.nav")).to_be_visible()
+    expect(page.get_by_test_id("header-search")).to_be_visible()
+    shoot(page, f"phone-menu-{language}")
+    context.close()

@@ -21,7 +21,7 @@ from aftersales.errors import ApplicationError
 from aftersales.roles import Role
 from dealers.selectors import own_dealer
 from tickets import sla, transitions
-from tickets.filters import TicketFilter
+from tickets.filters import QueueFilter
 from tickets.forms import (
     AssignForm,
     AttachmentForm,
@@ -70,7 +70,7 @@ def queue(request):
     if not params.get("status"):
         params.setlist("status", list(transitions.OPEN_STATUSES))
     tickets = with_related(ticket_scope(user=request.user))
-    filtered = TicketFilter(params, queryset=tickets)
+    filtered = QueueFilter(params, queryset=tickets)
     ordered = (
         by_next_deadline(filtered.qs)
         if request.GET.get("sort", "due") == "due"

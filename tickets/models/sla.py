@@ -4,15 +4,8 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.labels import LABELS, bilingual
-
-
-def _shown_name(name: str, kind: str, code: str) -> str:
-    """A configured name in the viewer's language: the product's label of a known code (the defaults:
-    "critical", "first_response", …), else the viewer's half of a name kept in both ("紧急故障 (critical)"),
-    else the name as configured."""
-    known = LABELS.get(kind, {}).get(code)
-    return str(known) if known is not None else bilingual(name)
+from aftersales.labels import bilingual
+from aftersales.labels import shown_name as _shown_name
 
 
 class SLAMetric(models.Model):
