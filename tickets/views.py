@@ -126,7 +126,23 @@ def intake(request):
         else:
             messages.success(request, _("Case %s opened.") % ticket.number)
             return redirect("tickets:detail", pk=ticket.pk)
-    return render(request, "tickets/intake.html", {"form": form})
+    from warranty.engine.explain import FAILURE_LABELS
+    from warranty.engine.types import REMEDY_LABELS
+    from warranty.models import WarrantyPolicy
+
+    return render(
+        request,
+        "tickets/intake.html",
+        {
+            "form": form,
+            "failure_types": [(code, label) for code, label in FAILURE_LABELS.items()],
+            # The entitlement's codes as the caller hears them (the page's script shows these).
+            "intake_labels": {
+                "remedies": {code: str(label) for code, label in REMEDY_LABELS.items()},
+                "regimes": {code: str(label) for code, label in WarrantyPolicy.Regime.choices},
+            },
+        },
+    )
 
 
 def _case(request, pk, action: str | None = None) -> Ticket:
@@ -426,7 +442,11 @@ def visits(request):
     today = timezone.localdate()  # the viewer's today: a page of one person's work, not a business date
     span = request.GET.get("when", "week")
     planned = visit_scope(user=request.user).filter(status=Visit.Status.PLANNED)
-    if span == "today":
+    month = _month(request.GET.get("month", ""), today) if span == "month" else None
+    if month is not None:
+        first, last = month
+        planned = visit_scope(user=request.user).filter(due_on__gte=first, due_on__lte=last)
+    elif span == "today":
         planned = planned.filter(due_on__lte=today)
     elif span == "week":
         planned = planned.filter(due_on__lte=today + timezone.timedelta(days=6 - today.weekday()))
@@ -439,7 +459,40 @@ def visits(request):
     days: dict = {}
     for visit in planned:
         days.setdefault(visit.due_on, []).append(visit)
-    return render(request, "tickets/visits.html", {"days": days, "when": span, "outlet": outlet, "today": today})
+    context = {"days": days, "when": span, "outlet": outlet, "today": today}
+    if month is not None:
+        context |= _month_grid(month, days, today)
+    return render(request, "tickets/visits.html", context)
+
+
+def _month(value: str, today):
+    """The first and last day of ``YYYY-MM`` (this month when missing or not a month)."""
+    import calendar
+    from datetime import date
+
+    try:
+        year, number = (int(part) for part in value.split("-"))
+        first = date(year, number, 1)
+    except ValueError:
+        first = today.replace(day=1)
+    return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
+
+
+def _month_grid(month, days, today) -> dict:
+    """Weeks (Monday first) of the month, each day with its visits, and the months before and after."""
+    from datetime import timedelta
+
+    first, last = month
+    start = first - timedelta(days=first.weekday())
+    weeks, day = [], start
+    while day <= last or day.weekday() != 0:
+        if day.weekday() == 0:
+            weeks.append([])
+        weeks[-1].append({"date": day, "in_month": day.month == first.month, "visits": days.get(day, [])})
+        day += timedelta(days=1)
+    previous = (first - timedelta(days=1)).replace(day=1)
+    following = last + timedelta(days=1)
+    return {"weeks": weeks, "month_first": first, "previous": f"{previous:%Y-%m}", "next": f"{following:%Y-%m}"}
 
 
 @role_required(*CASE_READERS)

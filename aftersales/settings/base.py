@@ -58,6 +58,7 @@ MIDDLEWARE = [
     # After the user's language is known (the refusal is in it), before any view reads the input.
     "aftersales.middleware.RejectNulMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "aftersales.middleware.FriendlyNotFoundMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: turns a lockout noticed during the request into the lockout response.
     "axes.middleware.AxesMiddleware",
