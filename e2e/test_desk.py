@@ -92,6 +92,20 @@ def test_header_search_finds_a_customer_and_the_queue_reports_bad_filters(page, 
     expect(page.get_by_test_id("search-units")).to_contain_text("LSVE5000000000002")
     page.goto(f"{live_server.url}/cases/?severity=nonsense")
     expect(page.get_by_test_id("filter-errors")).to_contain_text("nonsense")
+    # Filters as widgets, saved as a named view.
+    page.goto(f"{live_server.url}/cases/")
+    page.get_by_test_id("status-chips").locator("input[value=assigned]").uncheck()
+    page.select_option("#id_severity", "critical")
+    page.click("[data-testid=queue-filters] button[type=submit]")
+    expect(page.get_by_test_id("queue-body")).not_to_contain_text("一般故障")
+    page.fill("[data-testid=view-name]", "紧急未结")
+    page.click("[data-testid=save-view]")
+    expect(page.get_by_test_id("saved-view")).to_have_text("紧急未结")
+    page.goto(f"{live_server.url}/cases/")
+    page.click("[data-testid=saved-view]")
+    expect(page.locator("#id_severity")).to_have_value("critical")
+    expect(page.get_by_test_id("status-chips").locator("input[value=assigned]")).not_to_be_checked()
+    shoot(page, "queue-filters-zh")
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])

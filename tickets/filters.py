@@ -89,3 +89,22 @@ class QueueFilter(TicketFilter):
             if name in form.fields:
                 form.fields[name].label = label
         return form
+
+
+def queue_choices(user) -> dict:
+    """What the queue's pickers offer the user: severities (by label), the engineers and outlets they may see."""
+    from aftersales.models import User
+    from aftersales.roles import Role
+    from aftersales.scoping import scope_for
+    from dealers.models import Dealer
+
+    severities = {}
+    for severity in Severity.objects.order_by("rank", "id"):
+        severities.setdefault(severity.code, severity.label)
+    engineers = scope_for(user, User.objects.filter(groups__name=Role.ENGINEER, is_active=True)).order_by("username")
+    return {
+        "statuses": Ticket.Status.choices,
+        "severities": list(severities.items()),
+        "engineers": [(person.username, person.get_full_name() or person.username) for person in engineers[:500]],
+        "outlets": list(scope_for(user, Dealer.objects.all()).order_by("code").values_list("code", "name")[:500]),
+    }

@@ -21,7 +21,7 @@ from aftersales.errors import ApplicationError
 from aftersales.roles import Role
 from dealers.selectors import own_dealer
 from tickets import sla, transitions
-from tickets.filters import QueueFilter
+from tickets.filters import QueueFilter, queue_choices
 from tickets.forms import (
     AssignForm,
     AttachmentForm,
@@ -38,7 +38,7 @@ from tickets.forms import (
     WorkLogForm,
 )
 from tickets.labels import ACTION_LABELS
-from tickets.models import Escalation, FollowUp, Notification, RepairOrder, Ticket, Timer, Visit
+from tickets.models import Escalation, FollowUp, Notification, RepairOrder, SavedQueueView, Ticket, Timer, Visit
 from tickets.permissions import CREATORS, case_actions, may_act
 from tickets.roles import CASE_READERS, CASE_WRITERS
 from tickets.selectors import by_next_deadline, ticket_get, ticket_scope, visit_scope, with_related
@@ -87,6 +87,10 @@ def queue(request):
             "entries": entries,
             "now": timezone.now(),
             "poll_seconds": settings.HOME_POLL_SECONDS,
+            "choices": queue_choices(request.user),
+            "saved_views": SavedQueueView.objects.filter(user=request.user),
+            "current_query": request.GET.urlencode(),
+            "selected_statuses": params.getlist("status"),
         },
     )
 

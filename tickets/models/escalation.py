@@ -173,3 +173,23 @@ class Notification(models.Model):
     @property
     def shown_body(self) -> str:
         return self._shown("body")
+
+
+class SavedQueueView(models.Model):
+    """A user's named queue filter: the query string of the queue page, listed above its filters."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="queue_views"
+    )
+    name = models.CharField(_("name"), max_length=60)
+    query = models.CharField(_("filters"), max_length=1000, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("saved queue view")
+        verbose_name_plural = _("saved queue views")
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="saved_queue_view_unique_name")]
+
+    def __str__(self):
+        return self.name

@@ -90,3 +90,39 @@ def test_search_is_served_by_indexes():
         cursor.execute("EXPLAIN SELECT id FROM warranty_unit WHERE serial LIKE 'LSVE5%%'")
         plan = " ".join(row[0] for row in cursor.fetchall())
     assert "Index" in plan and "Seq Scan" not in plan, plan
+
+
+def test_queue_filters_are_widgets_with_the_users_choices(demo, client):
+    client.force_login(User.objects.get(username="dealer"))
+    page = client.get("/cases/").content.decode()
+    assert 'data-testid="status-chips"' in page and 'type="datetime-local"' in page
+    choices = client.get("/cases/").context["choices"]
+    assert ("engineer", "王建国") not in choices["engineers"]  # the manufacturer's engineer is not the dealer's
+    assert [code for code, _name in choices["outlets"]] == ["D-BJ-001"]
+    client.force_login(User.objects.get(username="desk"))
+    choices = client.get("/cases/").context["choices"]
+    assert ("engineer", "王建国") in choices["engineers"]
+    assert {"critical", "major", "minor"} <= {code for code, _label in choices["severities"]}
+
+
+def test_a_user_saves_and_deletes_a_named_filter_view(demo, client):
+    from tickets.models import SavedQueueView
+
+    desk = User.objects.get(username="desk")
+    client.force_login(desk)
+    response = client.post("/cases/views/", {"name": "王芳的工单", "query": "q=王芳&status=new&page=3&evil=1"})
+    assert response.status_code == 302
+    view = SavedQueueView.objects.get(user=desk)
+    assert view.name == "王芳的工单" and "page" not in view.query and "evil" not in view.query
+    page = client.get("/cases/").content.decode()
+    assert "王芳的工单" in page and view.query.replace("&", "&amp;") in page
+    listed = client.get(f"/cases/?{view.query}").context["entries"]
+    assert [row["ticket"].number for row in listed] == [demo.number]
+    # Another user neither sees nor deletes it.
+    client.force_login(User.objects.get(username="svcmgr"))
+    assert "王芳的工单" not in client.get("/cases/").content.decode()
+    client.post("/cases/views/", {"delete": view.pk})
+    assert SavedQueueView.objects.filter(pk=view.pk).exists()
+    client.force_login(desk)
+    client.post("/cases/views/", {"delete": view.pk})
+    assert not SavedQueueView.objects.filter(pk=view.pk).exists()
