@@ -64,3 +64,31 @@ class RejectNulMiddleware:
                 return True
             return contains_nul([upload.name for upload in request.FILES.values()])
         return False
+
+
+class FriendlyNotFoundMiddleware:
+    """A page that does not exist (or is not the user's) answers with the product's own 404 page, in debug
+    too (Django would show its technical page there); the API keeps its JSON error."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+        from django.shortcuts import render
+        from django.urls import Resolver404, resolve
+
+        if settings.DEBUG and not request.path.startswith("/api/"):
+            try:
+                resolve(request.path_info)
+            except Resolver404:
+                return render(request, "404.html", status=404)
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.http import Http404
+        from django.shortcuts import render
+
+        if isinstance(exception, Http404) and not request.path.startswith("/api/"):
+            return render(request, "404.html", status=404)
+        return None

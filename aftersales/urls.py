@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from aftersales import health, views
 from aftersales.api.errors import api_not_found, api_server_error
+from tickets import search_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,6 +15,7 @@ urlpatterns = [
     path("accounts/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/me/", views.account, name="account"),
     path("i18n/language/", views.set_language, name="set_language"),
+    path("search/", search_views.search, name="search"),
     path("units/", include("warranty.urls")),
     path("cases/", include("tickets.urls")),
     path("claims/", include("claims.urls")),

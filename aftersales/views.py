@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -14,6 +15,7 @@ from aftersales.errors import ApplicationError
 from aftersales.forms import PreferencesForm
 from aftersales.models import User
 from aftersales.roles import MANAGER_ROLES, Role
+from tickets.workbench import bench
 
 
 @login_required
@@ -22,7 +24,10 @@ def home(request):
     if request.user.has_role(*MANAGER_ROLES) and not request.user.is_superuser:
         return redirect("dashboards:home")
     roles = [Role(code).label for code in request.user.roles]
-    return render(request, "aftersales/home.html", {"role_labels": roles, "now": timezone.now()})
+    now = timezone.now()
+    context = {"role_labels": roles, "now": now, "bench": bench(user=request.user, now=now)}
+    context["poll_seconds"] = settings.HOME_POLL_SECONDS
+    return render(request, "aftersales/home.html", context)
 
 
 @login_required

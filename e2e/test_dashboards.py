@@ -76,7 +76,7 @@ def test_manager_filters_drills_down_and_exports(page, live_server, world):  # n
     download = download_info.value
     assert download.suggested_filename == "dashboard-sla-compliance-2026-03-01-2026-03-31.csv"
     rows = list(csv.reader(io.StringIO(Path(download.path()).read_text(encoding="utf-8-sig"))))
-    phone_row = next(row for row in rows if "phone" in row[0])
+    phone_row = next(row for row in rows if row[0] == "电话响应")
     assert phone_row[1:4] == ["3", "1", "75.0"]
     with page.expect_download() as workbook_info:
         page.get_by_test_id("export-xlsx").click()
@@ -87,7 +87,7 @@ def test_manager_filters_drills_down_and_exports(page, live_server, world):  # n
     expect(page.get_by_test_id("section-title")).to_have_text("SLA compliance and risk")
     expect(page.locator("[data-chart='chart-data-trend']")).to_have_attribute("data-drawn", "true")
     shoot(page, "dashboard-sla-en.png")
-    page.get_by_test_id("table-compliance").locator("tr", has_text="phone response").locator(
+    page.get_by_test_id("table-compliance").locator("tr", has_text="Phone response").locator(
         "[data-figure=met]"
     ).click()
     page.wait_for_url("**/cases/?*figure=met:first_response:2026-03-01:2026-03-31*")

@@ -7,4 +7,6 @@ class TicketsConfig(AppConfig):
     verbose_name = _("Repair cases")
 
     def ready(self):
-        from tickets import admin_holidays, scoping  # noqa: F401  (the holiday schedules' admin; who may see what)
+        from tickets import admin_holidays, labels, scoping  # noqa: F401  (the holiday schedules' admin; labels; who may see what)
+
+        labels.install()

@@ -187,7 +187,7 @@ def case_context(request, ticket: Ticket, *, bound: dict[str, forms.Form] | None
     allowed = [action for action in transitions.allowed_actions(ticket.status) if action in permitted]
     charges = list(ticket.charge_lines.order_by("created_at"))
     upcoming = next_timer(ticket, timers)
-    deadlines = [{"label": upcoming.metric.name, "due_at": upcoming.due_at}] if upcoming else []
+    deadlines = [{"label": upcoming.metric.label, "due_at": upcoming.due_at}] if upcoming else []
     if complaint is not None and complaint.open:
         deadlines.append({"label": _("Complaint answer"), "due_at": complaint.due_at})
     return {

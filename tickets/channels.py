@@ -30,8 +30,8 @@ class WebhookChannel:
                     "phone": getattr(n.recipient, "phone", ""),
                     "email": n.recipient.email,
                     "kind": n.kind,
-                    "title": n.title,
-                    "text": n.body,
+                    "title": n.shown_title,
+                    "text": n.shown_body,
                     "case": n.ticket.number if n.ticket_id else None,
                     "created_at": n.created_at.isoformat(),
                 }

@@ -6,4 +6,6 @@ def notifications(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"unread_notifications": unread_count(user)}
+    from tickets.roles import CASE_READERS
+
+    return {"unread_notifications": unread_count(user), "may_search": user.has_role(*CASE_READERS)}

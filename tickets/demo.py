@@ -52,3 +52,55 @@ def seed(*, now) -> None:
                 else None,
                 now=min(at, now),
             )
+    seed_activity(now=now)
+
+
+def seed_activity(*, now) -> None:
+    """Work on the demo cases (calls, parts, a follow-up due, escalations fired) and the visit calendar of
+    contract HT-2026-0018, so the timeline, the inbox, the home pages and the calendar show something real."""
+    from decimal import Decimal
+
+    from tickets.models import Visit, VisitPlan
+    from tickets.services.escalation import sla_sweep
+    from tickets.services.visits import visits_generate
+    from tickets.services.work import charge_line_add, worklog_add
+    from warranty.models import ServiceContract
+
+    engineer = User.objects.get(username="engineer")
+    waiting = Ticket.objects.filter(description="制动异响再次出现").first()
+    if waiting is not None:
+        worklog_add(ticket=waiting, actor=engineer, kind="call", summary="与客户确认异响出现的车速", now=now)
+        charge_line_add(
+            ticket=waiting,
+            actor=engineer,
+            kind="part",
+            description="制动片（前）",
+            part_number="BRK-PAD-F",
+            quantity=Decimal("1"),
+            unit_price=Decimal("0"),
+            now=now,
+        )
+    resolved = Ticket.objects.filter(description="开机偶尔黑屏").first()
+    if resolved is not None:
+        ticket_transition(ticket=resolved, action="confirm", actor=engineer, now=now)
+    sla_sweep(now=now)
+    plan, _created = VisitPlan.objects.get_or_create(
+        code="premium", defaults={"name": "高级维保 / Premium care", "phone_per_year": 12, "onsite_per_year": 4}
+    )
+    contract = ServiceContract.objects.filter(number="HT-2026-0018").first()
+    if contract is not None:
+        contract.visit_plan = plan.code
+        contract.save(update_fields=["visit_plan"])
+        today = now.date()
+        visits_generate(today=today, horizon_days=45, now=now)
+        Visit.objects.get_or_create(
+            contract=contract,
+            slot="demo#onsite#today",
+            defaults={
+                "plan": plan,
+                "kind": Visit.Kind.ONSITE,
+                "due_on": today,
+                "assigned_to": engineer,
+                "created_at": now,
+            },
+        )

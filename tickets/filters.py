@@ -1,10 +1,30 @@
 import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
 
+from tickets import search
 from tickets.dashboards.drilldown import FigureFilter
-from tickets.models import Ticket, Timer
+from tickets.models import Severity, Ticket, Timer
+
+
+class QueueFilterForm(forms.Form):
+    """Values that name nothing are reported rather than quietly matching no case (the severities are the
+    same for everyone; engineers and outlets are not checked, so that another dealer's answer like none)."""
+
+    def _known(self, name, exists):
+        value = self.cleaned_data.get(name)
+        if value and not exists(value):
+            raise forms.ValidationError(_("Unknown value: %(value)s") % {"value": value}, code="unknown")
+        return value
+
+    def clean_severity(self):
+        return self._known("severity", lambda code: Severity.objects.filter(code=code).exists())
 
 
 class TicketFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_q", label="Case number, serial / VIN prefix, customer or reporter name or phone"
+    )
     status = django_filters.MultipleChoiceFilter(choices=Ticket.Status.choices)
     severity = django_filters.CharFilter(field_name="severity__code")
     engineer = django_filters.CharFilter(field_name="assigned_engineer__username")
@@ -27,6 +47,9 @@ class TicketFilter(django_filters.FilterSet):
         model = Ticket
         fields = ["status", "severity", "engineer", "outlet", "customer", "unit", "channel"]
 
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(search.ticket_condition(value)) if search.clean(value) else queryset
+
     def filter_sla_state(self, queryset, name, value):
         return queryset.filter(pk__in=Timer.objects.filter(state=value).values("ticket_id"))
 
@@ -34,3 +57,54 @@ class TicketFilter(django_filters.FilterSet):
         return queryset.filter(
             pk__in=Timer.objects.filter(state=Timer.State.RUNNING, due_at__lt=value).values("ticket_id")
         )
+
+
+class QueueFilter(TicketFilter):
+    """The queue page's filters: as the API's, and values that name nothing are reported on the page."""
+
+    LABELS = {
+        "q": _("Search"),
+        "status": _("Status"),
+        "severity": _("Severity"),
+        "engineer": _("Engineer (username)"),
+        "outlet": _("Outlet code"),
+        "customer": _("Customer"),
+        "unit": _("Unit"),
+        "channel": _("Channel"),
+        "sla_state": _("SLA state"),
+        "due_before": _("Due before"),
+        "product_line": _("Product line"),
+        "province": _("Province"),
+        "sla_policy": _("SLA policy"),
+        "figure": _("Dashboard figure"),
+    }
+
+    class Meta(TicketFilter.Meta):
+        form = QueueFilterForm
+
+    @property
+    def form(self):
+        form = super().form
+        for name, label in self.LABELS.items():
+            if name in form.fields:
+                form.fields[name].label = label
+        return form
+
+
+def queue_choices(user) -> dict:
+    """What the queue's pickers offer the user: severities (by label), the engineers and outlets they may see."""
+    from aftersales.models import User
+    from aftersales.roles import Role
+    from aftersales.scoping import scope_for
+    from dealers.models import Dealer
+
+    severities = {}
+    for severity in Severity.objects.order_by("rank", "id"):
+        severities.setdefault(severity.code, severity.label)
+    engineers = scope_for(user, User.objects.filter(groups__name=Role.ENGINEER, is_active=True)).order_by("username")
+    return {
+        "statuses": Ticket.Status.choices,
+        "severities": list(severities.items()),
+        "engineers": [(person.username, person.get_full_name() or person.username) for person in engineers[:500]],
+        "outlets": list(scope_for(user, Dealer.objects.all()).order_by("code").values_list("code", "name")[:500]),
+    }

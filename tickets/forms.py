@@ -27,7 +27,7 @@ class IntakeForm(forms.Form):
 
     def __init__(self, *args, severities=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["severity"].choices = [(s.code, s.name) for s in severities]
+        self.fields["severity"].choices = [(s.code, s.label) for s in severities]
 
 
 class EngineerChoiceField(forms.ModelChoiceField):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets import views
+from tickets import search_views, views
 
 app_name = "tickets"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path("new/", views.intake, name="intake"),
     path("mine/", views.my_cases, name="mine"),
+    path("views/", search_views.queue_views, name="queue-views"),
     path("today/", views.today, name="today"),
     path("inbox/", views.inbox, name="inbox"),
     path("followups/", views.followups, name="followups"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -23,9 +24,24 @@ from aftersales.roles import Role
 from dealers.selectors import own_dealer
 from tickets import sla, transitions
 from tickets.casepage import apply_error, bound_form, case_context, error_text
-from tickets.filters import TicketFilter
-from tickets.forms import FollowUpForm, IntakeForm, SignForm, VisitForm
-from tickets.models import FollowUp, Notification, RepairOrder, RepairReport, Ticket, Timer, Visit
+from tickets.filters import QueueFilter, queue_choices
+from tickets.forms import (
+    FollowUpForm,
+    IntakeForm,
+    SignForm,
+    VisitForm,
+)
+from tickets.labels import ACTION_LABELS
+from tickets.models import (
+    FollowUp,
+    Notification,
+    RepairOrder,
+    RepairReport,
+    SavedQueueView,
+    Ticket,
+    Timer,
+    Visit,
+)
 from tickets.permissions import CREATORS, may_act
 from tickets.roles import CASE_READERS, CASE_WRITERS
 from tickets.selectors import by_next_deadline, ticket_get, ticket_scope, visit_scope, with_related
@@ -57,7 +73,7 @@ def queue(request):
     if not params.get("status"):
         params.setlist("status", list(transitions.OPEN_STATUSES))
     tickets = with_related(ticket_scope(user=request.user))
-    filtered = TicketFilter(params, queryset=tickets)
+    filtered = QueueFilter(params, queryset=tickets)
     ordered = (
         by_next_deadline(filtered.qs)
         if request.GET.get("sort", "due") == "due"
@@ -66,7 +82,19 @@ def queue(request):
     page = Paginator(ordered, 50).get_page(request.GET.get("page"))
     entries = rows(page.object_list)
     return render(
-        request, "tickets/queue.html", {"filter": filtered, "page": page, "entries": entries, "now": timezone.now()}
+        request,
+        "tickets/queue.html",
+        {
+            "filter": filtered,
+            "page": page,
+            "entries": entries,
+            "now": timezone.now(),
+            "poll_seconds": settings.HOME_POLL_SECONDS,
+            "choices": queue_choices(request.user),
+            "saved_views": SavedQueueView.objects.filter(user=request.user),
+            "current_query": request.GET.urlencode(),
+            "selected_statuses": params.getlist("status"),
+        },
     )
 
 
@@ -105,7 +133,23 @@ def intake(request):
         else:
             messages.success(request, _("Case %s opened.") % ticket.number)
             return redirect("tickets:detail", pk=ticket.pk)
-    return render(request, "tickets/intake.html", {"form": form})
+    from warranty.engine.explain import FAILURE_LABELS
+    from warranty.engine.types import REMEDY_LABELS
+    from warranty.models import WarrantyPolicy
+
+    return render(
+        request,
+        "tickets/intake.html",
+        {
+            "form": form,
+            "failure_types": [(code, label) for code, label in FAILURE_LABELS.items()],
+            # The entitlement's codes as the caller hears them (the page's script shows these).
+            "intake_labels": {
+                "remedies": {code: str(label) for code, label in REMEDY_LABELS.items()},
+                "regimes": {code: str(label) for code, label in WarrantyPolicy.Regime.choices},
+            },
+        },
+    )
 
 
 def _case(request, pk, action: str | None = None) -> Ticket:
@@ -137,23 +181,6 @@ WORK_ACTIONS = {
 def detail(request, pk):
     ticket = _case(request, pk)
     return render(request, "tickets/detail.html", {**case_context(request, ticket), "action_labels": ACTION_LABELS})
-
-
-ACTION_LABELS = {
-    "assign": _("Assign"),
-    "contact": _("Customer contacted"),
-    "start_remote": _("Start remote session"),
-    "check_in": _("Check in on site"),
-    "check_out": _("Check out"),
-    "wait_customer": _("Wait for customer"),
-    "wait_parts": _("Wait for parts"),
-    "resume": _("Resume"),
-    "resolve": _("Resolve"),
-    "confirm": _("Customer confirmed"),
-    "close": _("Close"),
-    "reopen": _("Reopen"),
-    "cancel": _("Cancel case"),
-}
 
 
 def _back(ticket: Ticket, anchor: str = ""):
@@ -428,7 +455,11 @@ def visits(request):
     today = timezone.localdate()  # the viewer's today: a page of one person's work, not a business date
     span = request.GET.get("when", "week")
     planned = visit_scope(user=request.user).filter(status=Visit.Status.PLANNED)
-    if span == "today":
+    month = _month(request.GET.get("month", ""), today) if span == "month" else None
+    if month is not None:
+        first, last = month
+        planned = visit_scope(user=request.user).filter(due_on__gte=first, due_on__lte=last)
+    elif span == "today":
         planned = planned.filter(due_on__lte=today)
     elif span == "week":
         planned = planned.filter(due_on__lte=today + timezone.timedelta(days=6 - today.weekday()))
@@ -441,7 +472,40 @@ def visits(request):
     days: dict = {}
     for visit in planned:
         days.setdefault(visit.due_on, []).append(visit)
-    return render(request, "tickets/visits.html", {"days": days, "when": span, "outlet": outlet, "today": today})
+    context = {"days": days, "when": span, "outlet": outlet, "today": today}
+    if month is not None:
+        context |= _month_grid(month, days, today)
+    return render(request, "tickets/visits.html", context)
+
+
+def _month(value: str, today):
+    """The first and last day of ``YYYY-MM`` (this month when missing or not a month)."""
+    import calendar
+    from datetime import date
+
+    try:
+        year, number = (int(part) for part in value.split("-"))
+        first = date(year, number, 1)
+    except ValueError:
+        first = today.replace(day=1)
+    return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
+
+
+def _month_grid(month, days, today) -> dict:
+    """Weeks (Monday first) of the month, each day with its visits, and the months before and after."""
+    from datetime import timedelta
+
+    first, last = month
+    start = first - timedelta(days=first.weekday())
+    weeks, day = [], start
+    while day <= last or day.weekday() != 0:
+        if day.weekday() == 0:
+            weeks.append([])
+        weeks[-1].append({"date": day, "in_month": day.month == first.month, "visits": days.get(day, [])})
+        day += timedelta(days=1)
+    previous = (first - timedelta(days=1)).replace(day=1)
+    following = last + timedelta(days=1)
+    return {"weeks": weeks, "month_first": first, "previous": f"{previous:%Y-%m}", "next": f"{following:%Y-%m}"}
 
 
 @role_required(*CASE_READERS)

@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # request.htmx: the case page answers its htmx forms with the case's part of the page.
     "django_htmx.middleware.HtmxMiddleware",
+    "aftersales.middleware.FriendlyNotFoundMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: turns a lockout noticed during the request into the lockout response.
     "axes.middleware.AxesMiddleware",
@@ -252,6 +253,8 @@ HOLIDAY_HORIZON_DAYS = env.int("HOLIDAY_HORIZON_DAYS", default=90)
 # Functions returning /healthz warnings (reported, never a failure): [{"code", "message", ...}].
 HEALTH_WARNINGS = env.list("HEALTH_WARNINGS", default=["tickets.services.holidays.health_warnings"])
 VISIT_HORIZON_DAYS = env.int("VISIT_HORIZON_DAYS", default=30)
+# How often the home page and the queue refresh their counts and rows (htmx polling), in seconds.
+HOME_POLL_SECONDS = env.int("HOME_POLL_SECONDS", default=20)
 # Outbound channels beside e-mail; the webhook channel is on when NOTIFY_WEBHOOK_URL is set.
 NOTIFY_WEBHOOK_URL = env.str("NOTIFY_WEBHOOK_URL", default="")
 NOTIFICATION_CHANNELS = env.list(

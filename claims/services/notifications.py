@@ -14,6 +14,7 @@ from aftersales.roles import Role
 from claims.services.outbox import enqueue
 from dealers.selectors import member_user_ids
 from tickets.models import Notification
+from tickets.services.notifications import in_every_language
 from tickets.tasks import notification_digest_task
 
 
@@ -56,6 +57,7 @@ def claim_notify(
                     kind=kind,
                     title=str(title())[:200],
                     body=str(body()),
+                    texts=in_every_language(lambda: (title(), body())),
                     object_id=object_id,
                     created_at=now,
                 )

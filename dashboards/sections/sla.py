@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from aftersales import labels
 from dashboards.sections.base import (
     DATE,
     DATETIME,
@@ -224,6 +225,14 @@ def loaners_table(loaners: dict[str, int], filters: DashboardFilters) -> Table:
     )
 
 
+def label_of(group: str, key) -> str:
+    if group == "channel":
+        from tickets.models import Ticket
+
+        return str(dict(Ticket.Channel.choices).get(key, key or ""))
+    return labels.label(group, key) if group == "severity" else (key or "")
+
+
 def breakdown_table(rows: list[dict], metric_rows: list[dict], filters: DashboardFilters) -> Table:
     start, end = _period(filters)
     label = dict(GROUPS)[filters.group]
@@ -232,7 +241,8 @@ def breakdown_table(rows: list[dict], metric_rows: list[dict], filters: Dashboar
     ]
     result = []
     for row in rows:
-        values = {"key": row["key"] or "—", "total": row["total"]}
+        # Codes (severity, channel) read as their labels; the link keeps the code.
+        values = {"key": label_of(filters.group, row["key"]) or "—", "total": row["total"]}
         links = {}
         for metric in metric_rows:
             code = metric["metric"]

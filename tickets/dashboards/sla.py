@@ -26,6 +26,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, 
 from django.db.models.functions import Coalesce, TruncDay, TruncMonth, TruncWeek
 
 from aftersales.dates import business_zone
+from aftersales.labels import shown_name
 from aftersales.scoping import scope_for
 from tickets import transitions
 from tickets.dashboards.filters import DashboardFilters, Granularity
@@ -160,7 +161,7 @@ def sla_compliance(*, user, filters: DashboardFilters, now: datetime) -> list[di
         rows.append(
             {
                 "metric": metric.code,
-                "metric_name": metric.name,
+                "metric_name": metric.label,
                 "met": met,
                 "breached": breached,
                 "compliance": _rate(met, breached),
@@ -253,6 +254,7 @@ def sla_at_risk(*, user, filters: DashboardFilters, now: datetime, limit: int = 
             "metric__name",
             "ticket__number",
             "ticket__severity__name",
+            "ticket__severity__code",
             "ticket__assigned_engineer__username",
             "ticket__assigned_engineer__first_name",
             "ticket__assigned_engineer__last_name",
@@ -275,10 +277,10 @@ def sla_at_risk(*, user, filters: DashboardFilters, now: datetime, limit: int = 
                 "ticket_id": row["ticket_id"],
                 "number": row["ticket__number"],
                 "metric": row["metric__code"],
-                "metric_name": row["metric__name"],
+                "metric_name": shown_name(row["metric__name"], "metric", row["metric__code"]),
                 "due_at": row["due_at"],
                 "minutes_left": int((row["due_at"] - now).total_seconds() // 60),
-                "severity": row["ticket__severity__name"],
+                "severity": shown_name(row["ticket__severity__name"], "severity", row["ticket__severity__code"]),
                 "engineer": engineer,
                 "outlet": row["ticket__serving_outlet__code"] or "",
                 "customer": row["ticket__customer__name"] or "",

@@ -1,6 +1,6 @@
 from tickets.models.calendars import BusinessCalendar, CalendarDate, CalendarWindow
 from tickets.models.early_warning import EarlyWarning, EarlyWarningEvent, EarlyWarningRule
-from tickets.models.escalation import Escalation, EscalationStep, Notification
+from tickets.models.escalation import Escalation, EscalationStep, Notification, SavedQueueView
 from tickets.models.sla import DistanceBand, RegionZone, Severity, SLAMetric, SLAPolicy, SLATarget
 from tickets.models.tickets import Ticket, TicketEvent, TicketPause, Timer
 from tickets.models.visits import Visit, VisitPlan
@@ -34,6 +34,7 @@ __all__ = [
     "FollowUp",
     "EscalationStep",
     "Notification",
+    "SavedQueueView",
     "RegionZone",
     "SLAMetric",
     "SLAPolicy",

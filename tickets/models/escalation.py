@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -116,6 +117,12 @@ class Notification(models.Model):
     kind = models.CharField(_("kind"), max_length=32)
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("text"), blank=True)
+    texts = models.JSONField(
+        _("texts per language"),
+        default=dict,
+        blank=True,
+        help_text=_("The title and text in each language of the product; shown in the reader's language."),
+    )
     ticket = models.ForeignKey(
         "tickets.Ticket", verbose_name=_("case"), on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
@@ -148,4 +155,41 @@ class Notification(models.Model):
         ]
 
     def __str__(self):
-        return self.title
+        return self.shown_title
+
+    def _shown(self, part: str) -> str:
+        language = get_language() or ""
+        for code in (language, language.split("-")[0]):
+            found = (self.texts or {}).get(code)
+            if found and part in found:
+                return found[part]
+        return getattr(self, part)
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the reader's language (as rendered for each language when it was sent)."""
+        return self._shown("title")
+
+    @property
+    def shown_body(self) -> str:
+        return self._shown("body")
+
+
+class SavedQueueView(models.Model):
+    """A user's named queue filter: the query string of the queue page, listed above its filters."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="queue_views"
+    )
+    name = models.CharField(_("name"), max_length=60)
+    query = models.CharField(_("filters"), max_length=1000, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("saved queue view")
+        verbose_name_plural = _("saved queue views")
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="saved_queue_view_unique_name")]
+
+    def __str__(self):
+        return self.name

@@ -4,6 +4,9 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.labels import bilingual
+from aftersales.labels import shown_name as _shown_name
+
 
 class SLAMetric(models.Model):
     """What is timed: first response, remote response, on-site arrival, resolution, loaner, or any other."""
@@ -18,7 +21,12 @@ class SLAMetric(models.Model):
         verbose_name_plural = _("SLA metrics")
 
     def __str__(self):
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the viewer's language (aftersales.labels)."""
+        return _shown_name(self.name, "metric", self.code)
 
 
 class SLAPolicy(models.Model):
@@ -105,7 +113,16 @@ class Severity(models.Model):
         ]
 
     def __str__(self):
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the viewer's language (aftersales.labels)."""
+        return _shown_name(self.name, "severity", self.code)
+
+    @property
+    def definition_label(self) -> str:
+        return bilingual(self.definition)
 
 
 class SLATarget(models.Model):

@@ -29,6 +29,7 @@ from aftersales.outbox import outbox_enqueue
 from aftersales.roles import Role
 from tickets.models import EarlyWarning, EarlyWarningEvent, EarlyWarningRule, Notification
 from tickets.models.early_warning import Window
+from tickets.services.notifications import in_every_language
 from warranty import dashboards as warranty_dashboards
 from warranty.models import ProductModel
 
@@ -283,6 +284,13 @@ def early_warnings_notify(*, now: datetime) -> int:
                                 title=_("Recurring fault: %(code)s on %(model)s")
                                 % {"code": warning.problem_code, "model": warning.product_model.code},
                                 body=describe(warning) + (f"\n{link}" if link else ""),
+                                texts=in_every_language(
+                                    lambda warning=warning, link=link: (
+                                        _("Recurring fault: %(code)s on %(model)s")
+                                        % {"code": warning.problem_code, "model": warning.product_model.code},
+                                        describe(warning) + (f"\n{link}" if link else ""),
+                                    )
+                                ),
                             )
                         )
             created = Notification.objects.bulk_create(notifications)

@@ -26,7 +26,7 @@ from tickets.models import Escalation, EscalationStep, Notification, Ticket, Tic
 from tickets.services.billing import loaner_request
 from tickets.services.events import event
 from tickets.services.ladder import Ladder, PolicyCache, fired_steps, ladder_for
-from tickets.services.notifications import audience_for, role_audience, ticket_dealers
+from tickets.services.notifications import audience_for, in_every_language, role_audience, ticket_dealers
 from tickets.services.tickets import ticket_change_severity, ticket_transition
 from tickets.services.timers import RETRY_AFTER, timers_recompute
 
@@ -82,21 +82,28 @@ def _fire(
     escalation = Escalation.objects.create(timer=timer, step=step, due_at=due, fired_at=now)
     ticket = timer.ticket
     share = f"{step.share_percent}%" if step.share_percent is not None else f"+{step.delay_minutes} min"
-    title = _("%(number)s: %(metric)s at %(share)s of its target") % {
-        "number": ticket.number,
-        "metric": timer.metric.name,
-        "share": share,
-    }
-    body = _("Deadline %(due)s. %(description)s") % {
-        "due": timezone.localtime(timer.due_at).strftime("%Y-%m-%d %H:%M") if timer.due_at else "—",
-        "description": ticket.description[:200],
-    }
+
+    def render():
+        title = _("%(number)s: %(metric)s at %(share)s of its target") % {
+            "number": ticket.number,
+            "metric": timer.metric.label,
+            "share": share,
+        }
+        body = _("Deadline %(due)s. %(description)s") % {
+            "due": timezone.localtime(timer.due_at).strftime("%Y-%m-%d %H:%M") if timer.due_at else "—",
+            "description": ticket.description[:200],
+        }
+        return title, body
+
+    texts = in_every_language(render)
+    title, body = render()
     notifications = Notification.objects.bulk_create(
         Notification(
             recipient_id=user_id,
             kind="escalation",
             title=title,
             body=body,
+            texts=texts,
             ticket=ticket,
             escalation=escalation,
             created_at=now,

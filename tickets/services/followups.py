@@ -14,7 +14,13 @@ from aftersales.roles import Role
 from tickets.models import FollowUp, Notification, Ticket
 from tickets.services.clock import add_working_days, policy_calendar
 from tickets.services.events import event
-from tickets.services.notifications import audience_for, role_audience, role_members, ticket_dealers
+from tickets.services.notifications import (
+    audience_for,
+    in_every_language,
+    role_audience,
+    role_members,
+    ticket_dealers,
+)
 from tickets.services.tickets import ticket_lock, ticket_transition
 
 FOLLOWUP_DONE = "followup_done"
@@ -68,6 +74,9 @@ def followup_complete(
         ticket.complaint_due_at = add_working_days(calendar, now, policy.complaint_days)
         ticket.complaint_answered_at = None
         ticket.save(update_fields=["complaint_due_at", "complaint_answered_at"])
+        texts = in_every_language(
+            lambda: (_("%(number)s: complaint after the follow-up call") % {"number": ticket.number}, comments[:500])
+        )
         Notification.objects.bulk_create(
             Notification(
                 recipient_id=user_id,
@@ -76,6 +85,7 @@ def followup_complete(
                 created_at=now,
                 title=_("%(number)s: complaint after the follow-up call") % {"number": ticket.number},
                 body=comments[:500],
+                texts=texts,
             )
             for user_id in role_members(Role.SERVICE_MANAGER, dealers=ticket_dealers(ticket))
         )
@@ -123,6 +133,16 @@ def complaints_notify_overdue(*, now: datetime) -> int:
             created_at=now,
             title=_("%(number)s: complaint not answered by %(due)s")
             % {"number": ticket.number, "due": timezone.localtime(ticket.complaint_due_at).strftime("%Y-%m-%d %H:%M")},
+            texts=in_every_language(
+                lambda ticket=ticket: (
+                    _("%(number)s: complaint not answered by %(due)s")
+                    % {
+                        "number": ticket.number,
+                        "due": timezone.localtime(ticket.complaint_due_at).strftime("%Y-%m-%d %H:%M"),
+                    },
+                    "",
+                )
+            ),
         )
         for ticket in overdue
         for user_id in audience_for(audience, ticket_dealers(ticket))

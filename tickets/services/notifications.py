@@ -83,3 +83,14 @@ def ticket_dealers(ticket) -> set[int]:
     if ticket.unit_id:
         owners.add(ticket.unit.selling_dealer_id)
     return {owner for owner in owners if owner}
+
+
+def in_every_language(render) -> dict:
+    """``render()`` -> (title, text) under each language of the product, for ``Notification.texts``: the
+    reader sees it in the language they read in, whichever it was when it was sent."""
+    texts = {}
+    for code in User.Language.values:
+        with translation.override(code):
+            title, body = render()
+            texts[code] = {"title": str(title)[:200], "body": str(body)}
+    return texts

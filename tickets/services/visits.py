@@ -16,7 +16,7 @@ from aftersales.roles import Role
 from dealers.models import DealerMember
 from tickets import business_time, sla
 from tickets.models import BusinessCalendar, Notification, Ticket, Visit, VisitPlan
-from tickets.services.notifications import audience_for, role_audience
+from tickets.services.notifications import audience_for, in_every_language, role_audience
 from tickets.services.tickets import ticket_create
 from warranty.engine import add_months
 from warranty.models import PolicyVersion, ServiceContract, Unit, WarrantyPolicy
@@ -264,6 +264,13 @@ def visits_notify_overdue(*, today: date, now: datetime | None = None) -> int:
             created_at=now,
             title=_("Visit overdue: %(contract)s, due %(due)s")
             % {"contract": visit.subject, "due": visit.due_on.isoformat()},
+            texts=in_every_language(
+                lambda visit=visit: (
+                    _("Visit overdue: %(contract)s, due %(due)s")
+                    % {"contract": visit.subject, "due": visit.due_on.isoformat()},
+                    "",
+                )
+            ),
         )
         for visit in overdue
         for user_id in audience_for(audience, (visit.outlet_id,))

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy
+
 REGIMES = ("car_2021", "car_2013", "consumer_goods", "contract")
 CAR_REGIMES = ("car_2021", "car_2013")
 START_EVENTS = ("invoice", "delivery", "installation", "acceptance", "day_after_acceptance")
@@ -22,6 +24,16 @@ FREE_ASSEMBLY_REPLACEMENT = "FREE_ASSEMBLY_REPLACEMENT"
 FREE_PART_REPLACEMENT = "FREE_PART_REPLACEMENT"
 SUBSTITUTE = "SUBSTITUTE"
 PAID_REPAIR = "PAID_REPAIR"
+# What each remedy is called on the pages.
+REMEDY_LABELS = {
+    REFUND: gettext_lazy("refund"),
+    EXCHANGE: gettext_lazy("exchange"),
+    FREE_REPAIR: gettext_lazy("free repair"),
+    FREE_ASSEMBLY_REPLACEMENT: gettext_lazy("free replacement of the assembly"),
+    FREE_PART_REPLACEMENT: gettext_lazy("free part replacement"),
+    SUBSTITUTE: gettext_lazy("substitute unit"),
+    PAID_REPAIR: gettext_lazy("paid repair"),
+}
 
 CHARGE_NONE = "none"
 CHARGE_USAGE_FEE = "usage_fee"
