@@ -9,7 +9,7 @@ DashboardFilters: the period and dimensions) and ``now``, aggregates in SQL, and
 
 ``claims_totals`` -> dict
     claims, approved, approved_in_part, rejected, approval_rate (percent), amount_claimed, amount_approved,
-    median_review_days, p90_review_days, parts_not_returned, settled_amount
+    median_review_days, p90_review_days, parts_not_returned, statements, settled_amount, confirmed_amount
 ``claims_by_dealer`` / ``claims_by_model`` / ``claims_by_reason`` -> list of dicts, the largest first
     key (dealer code / model code / reason code), name, claims, amount_claimed, amount_approved,
     approval_rate, median_review_days, parts_not_returned
@@ -53,7 +53,9 @@ TOTAL_COLUMNS = [
     Column("median_review_days", _("median review (days)"), DECIMAL),
     Column("p90_review_days", _("90th percentile (days)"), DECIMAL),
     Column("parts_not_returned", _("old parts not returned"), INT),
+    Column("statements", _("statements issued"), INT),
     Column("settled_amount", _("settled"), MONEY),
+    Column("confirmed_amount", _("confirmed by the dealers"), MONEY),
 ]
 SCORECARD_COLUMNS = [
     Column("rank", _("rank"), INT),
