@@ -396,6 +396,7 @@ def dealer_scorecard(*, user, filters: DashboardFilters, now: datetime) -> list[
                 "satisfaction": rounded(sat, 2),
                 "score": rounded(score),
                 "links": {
+                    # Figures with nothing behind them (no timer, claim or survey in the period) link nowhere.
                     "response_compliance": f"{sla_page}?{urlencode({**period, 'outlet': code, 'group': 'outlet'})}",
                     "claim_quality": claims_link(
                         DashboardFilters(start=filters.start, end=filters.end, outlet=code),
@@ -405,6 +406,8 @@ def dealer_scorecard(*, user, filters: DashboardFilters, now: datetime) -> list[
                 },
             }
         )
+        row = result[-1]
+        row["links"] = {key: link for key, link in row["links"].items() if row[key] is not None}
     return result
 
 

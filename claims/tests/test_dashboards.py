@@ -159,7 +159,7 @@ def test_every_figure_drills_down_to_the_claims_it_counts(world, manager, client
     assert listed(client, dealers[0]["links"]["claims"]) == {numbers[k] for k in ("C1", "C2", "C3")}
     # The list counts what it lists; the drill-down's filters are kept on the page.
     page = client.get(totals["links"]["claims"]).content.decode()
-    assert 'data-testid="claim-count">4 ' in page or ">4 claims<" in page or "4 条" in page
+    assert 'data-testid="claim-count">共 4 张索赔单<' in page
     assert 'name="submitted_from" value="2026-11-01"' in page
 
 

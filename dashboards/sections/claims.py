@@ -27,6 +27,7 @@ from importlib import import_module
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dashboards.sections.base import DECIMAL, INT, PERCENT, TEXT, Chart, Column, Row, Table
 from tickets.dashboards.filters import DashboardFilters
@@ -58,7 +59,7 @@ TOTAL_COLUMNS = [
     Column("confirmed_amount", _("confirmed by the dealers"), MONEY),
 ]
 SCORECARD_COLUMNS = [
-    Column("rank", _("rank"), INT),
+    Column("rank", pgettext_lazy("dealer scorecard", "rank"), INT),
     Column("key", _("dealer"), TEXT),
     Column("name", _("name"), TEXT),
     Column("registration_on_time_rate", _("registered on time"), PERCENT),
