@@ -36,6 +36,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from urllib.parse import urlencode
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
     Count,
@@ -259,9 +260,12 @@ def claims_by_reason(*, user, filters: DashboardFilters, now: datetime, limit: i
     over the distinct claims of each reason, their review time)."""
     today = business_date(now)
     claims = period_claims(user=user, filters=filters)
-    claims_sql, claims_params = (
-        claims.order_by().values("id", "submitted_at", "decided_at", "status").query.sql_with_params()
-    )
+    try:
+        claims_sql, claims_params = (
+            claims.order_by().values("id", "submitted_at", "decided_at", "status").query.sql_with_params()
+        )
+    except EmptyResultSet:  # the user may see no claims
+        return []
     line, reason = ClaimLine._meta.db_table, ReasonCode._meta.db_table
     sql = f"""
         WITH c AS ({claims_sql}),

@@ -342,3 +342,10 @@ def test_dashboard_pages_api_and_export_show_the_same_figures(world, manager, cl
     assert [row["rank"] for row in card] == [1]
     page = client.get(f"/dashboard/scorecard/?{query}").content.decode()
     assert other_dealer.code not in page
+
+
+def test_someone_who_may_not_read_claims_gets_no_figures(world, make_user):
+    engineer = make_user(Role.ENGINEER)  # the maker's staff, without the claims read permission
+    assert dashboards.claims_totals(user=engineer, filters=NOVEMBER, now=READ_AT)["claims"] == 0
+    assert dashboards.claims_by_dealer(user=engineer, filters=NOVEMBER, now=READ_AT) == []
+    assert dashboards.claims_by_reason(user=engineer, filters=NOVEMBER, now=READ_AT) == []
