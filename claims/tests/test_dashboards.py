@@ -328,6 +328,9 @@ def test_dashboard_pages_api_and_export_show_the_same_figures(world, manager, cl
     html = page.content.decode()
     for key in ("claims_totals", "claims_by_dealer", "claims_by_model", "claims_by_reason"):
         assert f'data-testid="table-{key}"' in html
+    # Only the filters that narrow claims are offered; the others are kept, hidden, for the other sections.
+    assert 'type="text" name="outlet"' in html and 'type="text" name="severity"' not in html
+    assert '<input type="hidden" name="severity"' in html
     api = client.get(f"/api/v1/dashboard/claims/?{query}").json()
     totals = next(table for table in api["tables"] if table["key"] == "claims_totals")
     assert totals["rows"][0]["claims"] == 4 and totals["rows"][0]["amount_claimed"] in ("4750.00", 4750.0)

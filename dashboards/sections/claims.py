@@ -33,6 +33,9 @@ from dashboards.sections.base import DECIMAL, INT, PERCENT, TEXT, Chart, Column,
 from tickets.dashboards.filters import DashboardFilters
 
 DEFAULT_PROVIDER = "claims.dashboards"
+# The filters claims figures take (the case filters do not narrow claims).
+FIELDS = ("start", "end", "outlet", "province", "product_line")
+SCORECARD_FIELDS = ("start", "end", "outlet", "province")
 
 MONEY = DECIMAL
 GROUP_COLUMNS = [
