@@ -1,9 +1,9 @@
 """List filters of claims, returns and statements (API and pages alike)."""
 
 import django_filters
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
-from claims.models import Claim, ReturnBatch, SettlementStatement
+from claims.models import Claim, ClaimLine, ReturnBatch, SettlementStatement
 from claims.services.checks import CHECK_CODES
 from dealers.models import Dealer
 from warranty.selectors import normalize_serial
@@ -22,10 +22,36 @@ class ClaimFilter(django_filters.FilterSet):
     )
     spot_check = django_filters.BooleanFilter()
     review_due_before = django_filters.IsoDateTimeFilter(field_name="review_due_at", lookup_expr="lt")
+    # The dashboards' drill-down (claims.dashboards): the claims a figure counts.
+    submitted_from = django_filters.DateFilter(method="filter_submitted", label="First submitted on or after (date)")
+    submitted_to = django_filters.DateFilter(method="filter_submitted", label="First submitted on or before (date)")
+    model = django_filters.CharFilter(field_name="unit__product_model__code", lookup_expr="iexact")
+    product_line = django_filters.CharFilter(field_name="unit__product_model__product_line__code", lookup_expr="iexact")
+    province = django_filters.CharFilter(field_name="dealer__province", lookup_expr="iexact")
+    reason = django_filters.CharFilter(method="filter_reason", label="A line reduced or rejected with this reason")
+    parts_not_returned = django_filters.DateFilter(
+        method="filter_parts_not_returned", label="A required old part not received by its due day, as of this date"
+    )
 
     class Meta:
         model = Claim
         fields = ["status", "dealer", "type", "unit", "ticket", "check", "spot_check"]
+
+    def filter_submitted(self, queryset, name, value):
+        from claims.dashboards import filter_submitted
+
+        if name == "submitted_from":
+            return filter_submitted(queryset, value, None)
+        return filter_submitted(queryset, None, value)
+
+    def filter_reason(self, queryset, name, value):
+        lines = ClaimLine.objects.filter(claim=OuterRef("pk"), reason__code__iexact=value)
+        return queryset.filter(Exists(lines))
+
+    def filter_parts_not_returned(self, queryset, name, value):
+        from claims.dashboards import not_returned_q
+
+        return queryset.filter(Exists(ClaimLine.objects.filter(not_returned_q(value), claim=OuterRef("pk"))))
 
     def filter_unit(self, queryset, name, value):
         return queryset.filter(unit__serial=normalize_serial(value))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from functools import wraps
 from pathlib import PurePath
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -34,6 +35,8 @@ from claims.services.checks import CHECK_CODES, check_label
 from tickets.selectors import ticket_get
 
 PAGE_SIZE = 50
+# Claims-list parameters only the dashboards' drill-down links set (the form shows them as kept filters).
+DRILL_PARAMS = ("submitted_from", "submitted_to", "model", "product_line", "province", "reason", "parts_not_returned")
 
 
 def allowed(check):
@@ -90,12 +93,17 @@ def claim_list(request):
     filtered = ClaimFilter(request.GET, queryset=selectors.claim_list(user=request.user))
     claims = filtered.qs if filtered.is_valid() else selectors.claim_list(user=request.user).none()
     page = Paginator(claims, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The filters a dashboard's drill-down set travel with the form and the page links.
+    drill = [(key, value) for key in DRILL_PARAMS for value in request.GET.getlist(key) if value]
+    keep = urlencode([(key, v) for key, values in request.GET.lists() if key != "page" for v in values])
     return render(
         request,
         "claims/list.html",
         {
             "filter": filtered,
             "page": page,
+            "drill": drill,
+            "keep": keep,
             "statuses": Claim.Status.choices,
             "chosen": request.GET.getlist("status"),
             "may_create": claim_permissions.can_submit(request.user),

@@ -245,7 +245,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "claims.returns_overdue",
         "schedule": env.float("CLAIM_RETURN_SWEEP_SECONDS", default=3600.0),
     },
+    # Each dealer's periodic settlement statement of the last closed period (idempotent: run it often).
+    "claims-statements-periodic": {
+        "task": "claims.statements_periodic",
+        "schedule": env.float("CLAIM_STATEMENT_SECONDS", default=6 * 3600.0),
+    },
 }
+# The period of the dealers' periodic statements: "month" (the previous calendar month) or "week".
+CLAIM_STATEMENT_PERIOD = env.str("CLAIM_STATEMENT_PERIOD", default="month")
 # The module whose selectors fill the dashboards' "claims and dealers" section (the dealer-claims app).
 DASHBOARD_CLAIMS_PROVIDER = env.str("DASHBOARD_CLAIMS_PROVIDER", default="claims.dashboards")
 # How far ahead the calendars following China's statutory days must have holiday data (else a warning).

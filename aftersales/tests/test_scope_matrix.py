@@ -731,6 +731,17 @@ def test_pages_never_show_or_touch_another_dealers_data(worlds, make_user, clien
     assert not problems, "\n".join(problems[:40])
 
 
+@pytest.mark.parametrize("section", ["quality", "claims", "scorecard"])
+def test_every_dashboard_section_never_shows_another_dealers_data(worlds, make_user, client, monkeypatch, section):
+    """The dashboard pages and exports are one route each; the page test above fills them with the SLA
+    section. The other sections (the claims figures and the dealer scorecard among them), every role."""
+    monkeypatch.setitem(PAGE_SLUGS, "key", section)
+    routes = [route for route in page_routes() if route[0] in ("dashboards:section", "dashboards:export")]
+    assert len(routes) == 2
+    problems = page_problems(callers(worlds, make_user), routes, client)
+    assert not problems, "\n".join(problems[:40])
+
+
 def page_problems(users, routes, client, *, rows: bool = True) -> list[str]:
     """Every page, GET and POST, as every caller: what leaked, what differed from an unknown object."""
     problems = []

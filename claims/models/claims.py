@@ -130,6 +130,8 @@ class Claim(models.Model):
             ),
             # The dealer portal's "my claims" (by status), newest first.
             models.Index(fields=["dealer", "status", "-created_at"], name="claim_dealer_status"),
+            # The dashboards: claims first submitted in a period.
+            models.Index(fields=["submitted_at"], name="claim_submitted", condition=Q(submitted_at__isnull=False)),
             # The duplicate check: the same unit and problem around a fault date.
             models.Index(fields=["unit", "problem_code", "fault_date"], name="claim_unit_problem_date"),
         ]

@@ -24,8 +24,14 @@ class SettlementStatement(models.Model):
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.ISSUED)
     line_count = models.PositiveIntegerField(_("lines"))
     total = models.DecimalField(_("total"), **MONEY)
+    # Empty: issued by the periodic statement run (beat), not by a person.
     issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("issued by"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issued by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     issued_at = models.DateTimeField(_("issued at"))
     confirmed_by = models.ForeignKey(

@@ -11,11 +11,13 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aftersales.dates import business_date
 from aftersales.errors import ConflictError
 from aftersales.roles import Role
 from aftersales.scoping import dealer_id_of
@@ -89,6 +91,12 @@ def settlement_issue(*, actor, dealer: Dealer, period_end: date, now: datetime |
     is told. Nothing to settle is a 409."""
     now = now or timezone.now()
     permissions.require(permissions.can_settle(actor), _("Only finance issues settlement statements."))
+    return _issue(dealer, period_end=period_end, actor=actor, now=now)
+
+
+def _issue(dealer: Dealer, *, period_end: date, actor, now: datetime) -> SettlementStatement:
+    """The statement of every settleable line of the dealer up to ``period_end`` (in the caller's
+    transaction; ``actor`` None: the periodic run)."""
     _account(dealer.pk, now=now)  # one statement of a dealer at a time
     lines = list(
         settleable_lines(dealer_id=dealer.pk, period_end=period_end)
@@ -154,6 +162,35 @@ def settlements_issue_all(*, actor, period_end: date, now: datetime | None = Non
     for dealer in Dealer.objects.filter(pk__in=dealer_ids).order_by("code"):
         try:
             issued.append(settlement_issue(actor=actor, dealer=dealer, period_end=period_end, now=now))
+        except ConflictError as error:
+            if error.code != NOTHING_TO_SETTLE:
+                raise
+    return issued
+
+
+def statement_period_end(today: date, period: str) -> date:
+    """The last day of the period before the one ``today`` is in: the previous month (``month``) or the
+    previous ISO week, Monday to Sunday (``week``)."""
+    if period == "week":
+        return today - timedelta(days=today.weekday() + 1)
+    return today.replace(day=1) - timedelta(days=1)
+
+
+def settlements_issue_periodic(*, now: datetime, period: str | None = None) -> list[SettlementStatement]:
+    """The periodic statements (beat): for every dealer with approved lines decided up to the end of the last
+    closed period and not settled yet, one statement issued by the schedule (no person), each dealer in its
+    own transaction. Run again, it issues nothing new: the lines are settled, and a dealer whose lines finance
+    already settled by hand is left out."""
+    period = period or settings.CLAIM_STATEMENT_PERIOD
+    period_end = statement_period_end(business_date(now), period)
+    dealer_ids = list(
+        settleable_lines(period_end=period_end).order_by().values_list("claim__dealer_id", flat=True).distinct()
+    )
+    issued = []
+    for dealer in Dealer.objects.filter(pk__in=dealer_ids).order_by("code"):
+        try:
+            with transaction.atomic():
+                issued.append(_issue(dealer, period_end=period_end, actor=None, now=now))
         except ConflictError as error:
             if error.code != NOTHING_TO_SETTLE:
                 raise

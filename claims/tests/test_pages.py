@@ -188,6 +188,13 @@ def test_statement_pages_issue_confirm_and_download(client, make_claim, reviewer
     assert rows[0][1] == statement.number and rows[3][1] == Decimal("320.00")
     client.force_login(finance)
     assert client.post(f"/claims/statements/{statement.pk}/", {"version": statement.version}).status_code == 403
+    # The inbox links each claim notification to its claim or statement.
+    inbox = client.get("/cases/inbox/").content.decode()
+    assert f'href="/claims/statements/{statement.pk}/" data-testid="open-statement"' in inbox
+    client.force_login(staff)
+    inbox = client.get("/cases/inbox/").content.decode()
+    assert f'href="/claims/{claim.pk}/" data-testid="open-claim"' in inbox
+    assert f'href="/claims/statements/{statement.pk}/" data-testid="open-statement"' in inbox
 
 
 def test_account_page_finance_records_a_debit(client, finance, staff, rated_dealer):

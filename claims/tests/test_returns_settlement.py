@@ -188,3 +188,49 @@ def test_claim_whose_only_line_lost_its_part_is_decided_with_nothing_left_to_dec
     assert claim.status == "submitted"  # still waiting for the reviewer, who has nothing left to decide
     claim = review.claim_decide(claim=claim, actor=reviewer, expected_version=claim.version, decisions=[], now=NOW)
     assert claim.status == "rejected" and claim.approved_total == 0
+
+
+def test_periodic_statements_settle_the_last_closed_month_once_per_dealer(
+    make_claim, reviewer, finance, staff, other_staff, other_car, rated_dealer, other_dealer, settings
+):
+    other_dealer.labour_rate = Decimal("100.00")
+    other_dealer.save()
+    approve_all(make_claim(), reviewer)  # decided Nov 20: 320 settleable (the part awaits its return)
+    approve_all(make_claim(unit=other_car, actor=other_staff), reviewer)  # 350 for B
+    # In November, the last closed month is October: nothing to settle yet.
+    assert settlement.settlements_issue_periodic(now=NOW) == []
+    december = NOW + timedelta(days=12)  # Dec 2: November is closed
+    issued = settlement.settlements_issue_periodic(now=december)
+    assert {s.dealer_id: s.total for s in issued} == {
+        rated_dealer.pk: Decimal("320.00"),
+        other_dealer.pk: Decimal("350.00"),
+    }
+    assert all(s.issued_by is None and s.period_end.isoformat() == "2026-11-30" for s in issued)
+    # Run again (beat runs it every few hours): nothing new.
+    assert settlement.settlements_issue_periodic(now=december + timedelta(hours=6)) == []
+    assert SettlementStatement.objects.count() == 2
+    assert Notification.objects.filter(recipient=staff, kind="claim_settlement_issued").count() == 1
+    # A line decided in December waits for the next month's run.
+    later = make_claim(now=december)
+    review.claim_decide(
+        claim=later,
+        actor=reviewer,
+        expected_version=later.version,
+        decisions=[{"line": line.pk, "decision": "approve"} for line in later.lines.all()],
+        now=december,
+    )
+    assert settlement.settlements_issue_periodic(now=december + timedelta(days=1)) == []
+    # The dealer confirms a scheduled statement; finance is told.
+    own = next(s for s in issued if s.dealer_id == rated_dealer.pk)
+    settlement.settlement_confirm(statement=own, actor=staff, expected_version=own.version, now=december)
+    assert Notification.objects.filter(recipient=finance, kind="claim_settlement_confirmed").exists()
+    assert "claims.statements_periodic" in {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+
+
+def test_statement_period_end_is_the_last_closed_month_or_week():
+    from datetime import date
+
+    assert settlement.statement_period_end(date(2026, 12, 1), "month") == date(2026, 11, 30)
+    assert settlement.statement_period_end(date(2026, 3, 31), "month") == date(2026, 2, 28)
+    assert settlement.statement_period_end(date(2026, 12, 2), "week") == date(2026, 11, 29)  # Wed -> Sunday before
+    assert settlement.statement_period_end(date(2026, 11, 30), "week") == date(2026, 11, 29)  # Monday

@@ -53,3 +53,23 @@ def test_claims_sweep_command_sweeps_as_of_the_given_time(make_claim):
     call_command("claims_sweep", "--now", (NOW + timedelta(days=31)).isoformat(), stdout=out)
     assert "1 overdue reviews escalated, 1 lines rejected" in out.getvalue()
     assert Claim.objects.get(pk=claim.pk).escalated_at is not None
+
+
+@pytest.mark.django_db
+def test_periodic_statement_task_issues_once(make_claim, make_user):
+    from claims.models import SettlementStatement
+    from claims.services import review
+    from claims.tasks import statements_periodic_task
+
+    claim = make_claim()
+    review.claim_decide(
+        claim=claim,
+        actor=make_user(Role.CLAIMS_REVIEWER),
+        expected_version=claim.version,
+        decisions=[{"line": line.pk, "decision": "approve"} for line in claim.lines.all()],
+        now=NOW,
+    )
+    december = (NOW + timedelta(days=15)).isoformat()
+    assert statements_periodic_task(december) == 1
+    assert statements_periodic_task(december) == 0
+    assert SettlementStatement.objects.get().issued_by is None

@@ -17,8 +17,17 @@ SECTIONS: dict[str, Section] = {
     for section in (
         Section("sla", _("SLA compliance and risk"), access.DASHBOARD_VIEWERS, sla.build),
         Section("quality", _("Service quality"), access.DASHBOARD_VIEWERS, quality.build),
-        Section("claims", _("Claims and dealers"), access.CLAIMS_VIEWERS, claims.build, claims.available),
-        Section("scorecard", _("Dealer scorecard"), access.SCORECARD_VIEWERS, claims.build_scorecard, claims.available),
+        Section(
+            "claims", _("Claims and dealers"), access.CLAIMS_VIEWERS, claims.build, claims.available, claims.FIELDS
+        ),
+        Section(
+            "scorecard",
+            _("Dealer scorecard"),
+            access.SCORECARD_VIEWERS,
+            claims.build_scorecard,
+            claims.available,
+            claims.SCORECARD_FIELDS,
+        ),
     )
 }
 

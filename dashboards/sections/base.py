@@ -79,13 +79,16 @@ class SectionResult:
 @dataclass(frozen=True)
 class Section:
     """A dashboard page: ``build(user=, filters=, now=)`` gives its tables; ``roles`` may open it;
-    ``available()`` says whether the app that fills it is installed."""
+    ``available()`` says whether the app that fills it is installed; ``fields`` the filters its figures
+    take."""
 
     key: str
     title: str | Promise
     roles: frozenset[str]
     build: Callable[..., list[Table]]
     available: Callable[[], bool] = lambda: True
+    # The filters that narrow its figures (the page shows only these; empty: every filter).
+    fields: tuple[str, ...] = ()
 
     def result(self, *, user, filters: DashboardFilters, now: datetime) -> SectionResult:
         return SectionResult(self.key, self.title, filters, now, self.build(user=user, filters=filters, now=now))

@@ -9,7 +9,7 @@ DashboardFilters: the period and dimensions) and ``now``, aggregates in SQL, and
 
 ``claims_totals`` -> dict
     claims, approved, approved_in_part, rejected, approval_rate (percent), amount_claimed, amount_approved,
-    median_review_days, p90_review_days, parts_not_returned, settled_amount
+    median_review_days, p90_review_days, parts_not_returned, statements, settled_amount, confirmed_amount
 ``claims_by_dealer`` / ``claims_by_model`` / ``claims_by_reason`` -> list of dicts, the largest first
     key (dealer code / model code / reason code), name, claims, amount_claimed, amount_approved,
     approval_rate, median_review_days, parts_not_returned
@@ -27,11 +27,15 @@ from importlib import import_module
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dashboards.sections.base import DECIMAL, INT, PERCENT, TEXT, Chart, Column, Row, Table
 from tickets.dashboards.filters import DashboardFilters
 
 DEFAULT_PROVIDER = "claims.dashboards"
+# The filters claims figures take (the case filters do not narrow claims).
+FIELDS = ("start", "end", "outlet", "province", "product_line")
+SCORECARD_FIELDS = ("start", "end", "outlet", "province")
 
 MONEY = DECIMAL
 GROUP_COLUMNS = [
@@ -53,10 +57,12 @@ TOTAL_COLUMNS = [
     Column("median_review_days", _("median review (days)"), DECIMAL),
     Column("p90_review_days", _("90th percentile (days)"), DECIMAL),
     Column("parts_not_returned", _("old parts not returned"), INT),
+    Column("statements", _("statements issued"), INT),
     Column("settled_amount", _("settled"), MONEY),
+    Column("confirmed_amount", _("confirmed by the dealers"), MONEY),
 ]
 SCORECARD_COLUMNS = [
-    Column("rank", _("rank"), INT),
+    Column("rank", pgettext_lazy("dealer scorecard", "rank"), INT),
     Column("key", _("dealer"), TEXT),
     Column("name", _("name"), TEXT),
     Column("registration_on_time_rate", _("registered on time"), PERCENT),

@@ -137,11 +137,18 @@ def test_api_refuses_bad_filters_and_roles(client, make_user):
     assert client.get("/api/v1/dashboard/sla/").status_code == 403
 
 
-def test_claims_section_unavailable_until_the_claims_app(manager_client, client, make_user):
+def test_claims_section_unavailable_without_its_provider(manager_client, client, make_user, settings):
+    settings.DASHBOARD_CLAIMS_PROVIDER = "claims.no_such_module"
     assert manager_client.get("/dashboard/claims/").status_code == 404
     api = manager_client.get("/api/v1/dashboard/claims/")
     assert api.status_code == 404 and api.json()["code"] == "dashboard_section_unavailable"
     assert manager_client.get("/api/v1/dashboard/scorecard/").status_code == 404
+
+
+def test_claims_section_filled_by_the_claims_app(manager_client):
+    # The default provider is the dealer-claims app's claims.dashboards (its figures: claims/tests).
+    assert manager_client.get(f"/dashboard/claims/?{MARCH}").status_code == 200
+    assert manager_client.get(f"/api/v1/dashboard/scorecard/?{MARCH}").status_code == 200
 
 
 def test_claims_section_slot_filled_by_a_provider(manager_client, client, make_user, settings):
