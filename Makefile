@@ -34,8 +34,10 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# Every benchmark at one scale (small, 100k, 1m, 10m), one table; BENCH_ARGS names single scripts.
+SCALE ?= small
 bench: $(VENV)/.installed
-	$(PY) -m bench $(BENCH_ARGS)
+	$(PY) -m bench --scale $(SCALE) $(BENCH_ARGS)
 
 messages: $(VENV)/.installed
 	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=.data

@@ -371,7 +371,8 @@ def _customers_and_units(cursor, plan, rng, models, dealer0, users) -> dict[str,
     unit_rows = Copier(
         cursor,
         "warranty_unit",
-        ["id", "serial", "product_model_id", "invoice_date", "delivery_date", "installation_date", "price"]
+        ["id", "serial", "product_model_id", "invoice_date", "delivery_date", "installation_date", "acceptance_date"]
+        + ["price"]
         + ["usage_reading", "usage_read_at", "registered_at", "registered_late", "version", "customer_id", "site_id"]
         + ["selling_dealer_id", "registered_by_id"],
     )
@@ -399,6 +400,7 @@ def _customers_and_units(cursor, plan, rng, models, dealer0, users) -> dict[str,
             invoice,
             delivery,
             installed,
+            min(today, installed + timedelta(days=rng.randrange(1, 15))) if installed else None,
             rng.randrange(*PRICES[regime]),
             int(age * rng.uniform(low, high)),
             plan.now - timedelta(days=rng.randrange(0, 60)),
