@@ -261,8 +261,12 @@ def main() -> None:
     }
     for name, plan in plans.items():
         print(f"-- plan of the {name}:\n{plan}")
-        assert "Seq Scan on claims_claim" not in plan, f"the {name} scans the claims table"
-    print("queue plans use an index (no sequential scan of claims_claim)")
+        if CLAIMS >= 50_000:
+            assert "Seq Scan on claims_claim" not in plan, f"the {name} scans the claims table"
+    if CLAIMS >= 50_000:
+        print("queue plans use an index (no sequential scan of claims_claim)")
+    else:
+        print(f"(plans not checked: {CLAIMS:,} claims are too few for the planner to prefer an index)")
 
 
 if __name__ == "__main__":

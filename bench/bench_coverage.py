@@ -59,7 +59,8 @@ def build() -> None:
                    k * 1000, 'P' || k, true, false, '', '{}', '[]', 0, 0, '', '', '', '', '[]', 0, 0, '', '', '',
                    '', now()
             FROM warranty_unit u CROSS JOIN generate_series(1, 3) AS k
-            WHERE u.id % 10 = 0 AND u.id > (SELECT coalesce(max(unit_id), 0) FROM warranty_repairrecord)
+            WHERE u.id % 10 = 0 AND u.serial LIKE 'BENCH%'
+              AND u.id > (SELECT coalesce(max(unit_id), 0) FROM warranty_repairrecord)
             """
         )
         cursor.execute("ANALYZE warranty_unit; ANALYZE warranty_repairrecord;")

@@ -87,6 +87,9 @@ def main() -> None:
     model, _created = ProductModel.objects.get_or_create(
         code="BENCH-IMPORT", defaults={"product_line": line, "name": "bench import"}
     )
+    from warranty.models import RepairRecord
+
+    RepairRecord.objects.filter(unit__product_model=model).delete()
     deleted = Unit.objects.filter(product_model=model).delete()[0]
     if deleted:
         print(f"removed {deleted:,} units of an earlier run", flush=True)
