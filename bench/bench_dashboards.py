@@ -20,6 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.results import record
+
 SIZE = int(os.environ.get("BENCH_DASHBOARD_CASES", "1000000"))
 RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 DATABASE = os.environ.get("BENCH_DATABASE", "aftersales_dash_bench")
@@ -267,6 +269,9 @@ def main() -> None:
         ratio = orm_median / hand_median if hand_median else float("nan")
         worst = max(worst, ratio)
         print(f"{label:<28} {orm_median:10.1f} {hand_median:10.1f} {ratio:7.2f}", flush=True)
+        record(
+            f"dashboard: {label}", orm_median, floor=hand_median, target=1.5, note="floor: the same figure in hand SQL"
+        )
     print(f"worst ratio: {worst:.2f} (goal ≤ 1.50)")
 
     client = Client()
@@ -278,6 +283,7 @@ def main() -> None:
         response = client.get("/dashboard/sla/")
         renders.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, response.status_code
+    record("dashboard: SLA page render (30 days)", statistics.median(renders), note="goal < 1000 ms")
     print(
         f"SLA page render (/dashboard/sla/, last 30 days): median {statistics.median(renders):.0f} ms, "
         f"max {max(renders):.0f} ms (goal < 1000 ms)"

@@ -13,6 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.results import peak_rss_mb, record
 from bench.setup import django_setup
 
 ROWS = int(os.environ.get("BENCH_ROWS", 100_000))
@@ -64,6 +65,9 @@ def run_once(user, content: bytes, label: str):
     elapsed = time.perf_counter() - started
     stop.set()
     watcher.join()
+    record(
+        f"unit import, {label}", elapsed * 1000, note=f"{job.total_rows:,} rows, {job.total_rows / elapsed:,.0f} rows/s"
+    )
     print(
         f"{label:<18} rows={job.total_rows:,}  created={job.created_count:,}  unchanged={job.unchanged_count:,}  "
         f"errors={job.error_count:,}  {elapsed:6.1f} s  ({job.total_rows / elapsed:,.0f} rows/s)",
@@ -83,6 +87,9 @@ def main() -> None:
     model, _created = ProductModel.objects.get_or_create(
         code="BENCH-IMPORT", defaults={"product_line": line, "name": "bench import"}
     )
+    from warranty.models import RepairRecord
+
+    RepairRecord.objects.filter(unit__product_model=model).delete()
     deleted = Unit.objects.filter(product_model=model).delete()[0]
     if deleted:
         print(f"removed {deleted:,} units of an earlier run", flush=True)
@@ -94,3 +101,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    record("peak RSS, unit import", peak_rss_mb(), unit="MB", note=f"{ROWS:,} rows in the process, as a worker")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.results import peak_rss_mb, record
 from bench.setup import django_setup
 
 SIZES = [int(size) for size in os.environ.get("BENCH_SWEEP_SIZES", "10000,100000,1000000").split(",")]
@@ -78,6 +79,26 @@ def make_due(now) -> list[int]:
     return ids
 
 
+def floor_ms(ids: list[int], now) -> float:
+    """The single-statement floor: one INSERT … SELECT of the same 1,000 escalations (rolled back)."""
+    from django.db import connection, transaction
+
+    from tickets.models import EscalationStep
+
+    step = EscalationStep.objects.order_by("order").values_list("pk", flat=True).first()
+    started = time.perf_counter()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO tickets_escalation (timer_id, step_id, due_at, fired_at) "
+                "SELECT id, %s, next_action_at, %s FROM tickets_timer WHERE id = ANY(%s)",
+                [step, now, ids],
+            )
+        elapsed = (time.perf_counter() - started) * 1000
+        transaction.set_rollback(True)
+    return elapsed
+
+
 def main() -> None:
     django_setup()
     from django.utils import timezone
@@ -87,20 +108,40 @@ def main() -> None:
 
     seed_users()
     now = timezone.now()
+    times = []
     for size in SIZES:
         started = time.perf_counter()
         grow_to(size, now)
         built = time.perf_counter() - started
+        ids = make_due(now)
+        floors = sorted(floor_ms(ids, now) for _ in range(3))
         make_due(now)
         started = time.perf_counter()
         result = sla_sweep(now=now)
         elapsed = time.perf_counter() - started
+        times.append(elapsed)
+        record(
+            f"sweep, 1,000 due steps, {size:,} open",
+            elapsed * 1000,
+            floor=floors[1],
+            target=10,
+            note=f"{result.fired} fired; floor: one INSERT … SELECT of the same rows",
+        )
         print(
             f"open cases={size:>9,}  due steps fired={result.fired:>5}  sweep {elapsed:6.2f} s  "
             f"({elapsed / max(result.fired, 1) * 1000:.2f} ms per step; data ready in {built:.0f} s)",
             flush=True,
         )
+    if len(times) > 1:
+        record(
+            f"sweep flatness, {SIZES[-1]:,} vs {SIZES[0]:,} open",
+            times[-1] * 1000,
+            floor=times[0] * 1000,
+            target=1.5,
+            note="the same 1,000 steps at the largest size against the smallest",
+        )
 
 
 if __name__ == "__main__":
     main()
+    record("peak RSS, sweep", peak_rss_mb(), unit="MB", note="the process running the sweep as a worker would")

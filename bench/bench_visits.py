@@ -9,6 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.results import peak_rss_mb, record
 from bench.setup import django_setup
 
 CONTRACTS = int(os.environ.get("BENCH_CONTRACTS", 10_000))
@@ -48,6 +49,9 @@ def main() -> None:
         started = time.perf_counter()
         created = visits_generate(today=date(2026, 1, 1), horizon_days=400)
         elapsed = time.perf_counter() - started
+        record(
+            f"visit generation, {label}", elapsed * 1000, note=f"{CONTRACTS:,} contracts, {created:,} visits created"
+        )
         print(
             f"{label:<11} contracts={CONTRACTS:,}  visits created={created:,}  "
             f"visits in all={Visit.objects.filter(plan=plan).count():,}  {elapsed:5.1f} s",
@@ -57,3 +61,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    record("peak RSS, visit generation", peak_rss_mb(), unit="MB", note="the process running the job as a worker would")

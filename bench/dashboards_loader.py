@@ -81,8 +81,12 @@ def load(cursor, *, size: int, now: datetime, desk_id: int) -> dict:
     _copy(
         cursor,
         "dealers_dealer",
-        ["id", "code", "name", "province", "city", "is_active"],
-        ((dealer0 + n, f"BD{n:04d}", f"bench dealer {n}", PROVINCES[n % 10], "", "t") for n in range(1000)),
+        ["id", "code", "name", "province", "city", "is_active", "region", "address", "labour_rate", "rating_tier"]
+        + ["suspended"],
+        (
+            (dealer0 + n, f"BD{n:04d}", f"bench dealer {n}", PROVINCES[n % 10], "", "t", "", "", 80, "B", "f")
+            for n in range(1000)
+        ),
     )
     user0 = _next_id(cursor, "aftersales_user")
     _copy(

@@ -1,4 +1,5 @@
-"""Shared set-up for benchmarks: a separate database (``aftersales_bench``) on the configured PostgreSQL."""
+"""Shared set-up for benchmarks: a separate database (``BENCH_DATABASE``, default ``aftersales_bench``) on the
+configured PostgreSQL."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ def django_setup() -> None:
     from django.conf import settings
 
     settings.DATABASES  # noqa: B018 - loads the settings (and starts embedded servers when unconfigured)
-    settings.DATABASES["default"]["NAME"] = "aftersales_bench"
+    settings.DATABASES["default"]["NAME"] = os.environ.get("BENCH_DATABASE", "aftersales_bench")
     settings.DATABASES["default"]["ATOMIC_REQUESTS"] = True
     _create_database(settings.DATABASES["default"])
     import django
@@ -50,7 +51,7 @@ def timed(label: str, calls: int, call) -> list[float]:
         started = time.perf_counter()
         call(index)
         durations.append((time.perf_counter() - started) * 1000)
-    durations.sort()
+    durations = sorted(durations)
     p99 = durations[min(len(durations) - 1, int(len(durations) * 0.99))]
     print(
         f"{label:<40} calls={calls:<6} median={statistics.median(durations):7.2f} ms  "

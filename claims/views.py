@@ -21,6 +21,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from aftersales.db_router import use_replica
 from aftersales.errors import ApplicationError
 from aftersales.scoping import dealer_id_of
 from claims import exports, forms, selectors, transitions
@@ -679,6 +680,7 @@ def statement_detail(request, pk):
     )
 
 
+@use_replica
 def _export(request, pk, kind: str) -> HttpResponse:
     statement = _statement(request, pk)
     rows = settlement_services.statement_rows(statement)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from aftersales.db_router import use_replica
 from aftersales.decorators import role_required
 from aftersales.errors import ApplicationError
 from dashboards import access, exports
@@ -44,6 +45,7 @@ def _context(request, active: str, params: dict | None = None, **values) -> dict
 
 
 @role_required(*ALL_VIEWERS)
+@use_replica
 def home(request):
     now = timezone.now()
     return render(
@@ -64,6 +66,7 @@ def _section_or_404(request, key):
 
 
 @role_required(*ALL_VIEWERS)
+@use_replica
 def section(request, key):
     section, refused = _section_or_404(request, key)
     if refused:
@@ -89,6 +92,7 @@ def section(request, key):
 
 
 @role_required(*ALL_VIEWERS)
+@use_replica
 def export(request, key, extension):
     section, refused = _section_or_404(request, key)
     if refused:

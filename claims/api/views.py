@@ -17,6 +17,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from aftersales.db_router import use_replica
 from aftersales.errors import ApplicationError
 from claims import exports, selectors
 from claims import permissions as claim_permissions
@@ -437,6 +438,7 @@ class SettlementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             serializers.StatementDetailSerializer(selectors.statement_get(user=request.user, pk=statement.pk)).data
         )
 
+    @use_replica
     def _export(self, kind: str) -> HttpResponse:
         statement = self.get_object()
         rows = settlement_services.statement_rows(statement)

@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from aftersales.db_router import use_replica
 from dashboards import access
 from dashboards.render import compute, filter_form, result_json
 from dashboards.sections import section_get
@@ -80,6 +81,7 @@ class SectionView(APIView):
 
     section_key = ""
 
+    @use_replica
     def get(self, request):
         section = section_get(self.section_key)
         if not request.user.has_role(*section.roles):
