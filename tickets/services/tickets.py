@@ -253,16 +253,18 @@ def ticket_transition(
     ticket.status = after
     ticket.version += 1
     ticket.save()
-    timer_services.timers_recompute(ticket, now=now)
+    # The timers follow the new status; the case's next deadline is stored once after all of them.
+    timer_services.timers_recompute(ticket, now=now, refresh=False)
     if action in MEETS:
-        data["met"] = timer_services.timers_meet(ticket, MEETS[action], at=now)
+        data["met"] = timer_services.timers_meet(ticket, MEETS[action], at=now, refresh=False)
     if action == "resolve":
-        data["ended"] = timer_services.timers_end(ticket, at=now)
+        data["ended"] = timer_services.timers_end(ticket, at=now, refresh=False)
         report = repair_report_write(ticket, actor=actor, facts=repair, now=now)
         data["problem_code"] = report.problem_code
         followup_schedule(ticket, now=now)
     elif action == "cancel":
-        data["ended"] = timer_services.timers_end(ticket, at=now, cancelled=True)
+        data["ended"] = timer_services.timers_end(ticket, at=now, cancelled=True, refresh=False)
+    timer_services.refresh_next_due_at([ticket])
     event(ticket, actor=actor, kind=action, from_state=before, to_state=after, at=now, data=data)
     return ticket
 
