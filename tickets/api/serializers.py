@@ -271,6 +271,17 @@ class TicketSerializer(serializers.ModelSerializer):
         return [action for action in allowed if action in permitted]
 
 
+LIST_LEAVES_OUT = ("description", "coverage_snapshot")
+
+
+class TicketListSerializer(TicketSerializer):
+    """A row of the case list: the case without its long fields (the fault description, the coverage
+    snapshot), which the detail shows. Its own name, so the schema documents the list's cursor page."""
+
+    class Meta(TicketSerializer.Meta):
+        fields = [name for name in TicketSerializer.Meta.fields if name not in LIST_LEAVES_OUT]
+
+
 class TicketCreateSerializer(StrictSerializer):
     channel = serializers.ChoiceField(choices=Ticket.Channel.choices)
     reporter_name = serializers.CharField(max_length=100)
