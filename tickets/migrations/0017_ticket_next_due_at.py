@@ -59,4 +59,8 @@ class Migration(migrations.Migration):
             model_name="ticket",
             index=models.Index(fields=["-reported_at", "-id"], name="ticket_reported"),
         ),
+        migrations.AddIndex(
+            model_name="timer",
+            index=models.Index(fields=["state", "ticket"], name="timer_state_ticket"),
+        ),
     ]

@@ -301,6 +301,8 @@ class Timer(models.Model):
             ),
             # Queue filters "due before" and sorting by what is due first.
             models.Index(fields=["due_at"], name="timer_due_running", condition=models.Q(state="running")),
+            # The lists' "SLA state" filter: the cases with a timer in a state.
+            models.Index(fields=["state", "ticket"], name="timer_state_ticket"),
             # Dashboards: compliance and medians per metric over the timers that stopped in a period.
             models.Index(
                 fields=["metric", "stopped_at"], name="timer_stopped", condition=models.Q(stopped_at__isnull=False)
