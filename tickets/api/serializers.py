@@ -29,7 +29,7 @@ from tickets.models import (
 from tickets.permissions import case_actions
 from tickets.services.repairs import RepairFacts
 from warranty.api.serializers import UnitSerialRelatedField
-from warranty.models import Customer, Site
+from warranty.models import Customer, Site, Unit
 from warranty.services.units import REPAIR_ASSEMBLIES, REPAIR_SYSTEMS
 
 
@@ -290,7 +290,10 @@ class TicketCreateSerializer(StrictSerializer):
     severity = serializers.CharField(max_length=32)
     category = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     # Every id, serial and code is looked up within what the requester may see (aftersales.scoping).
-    unit = UnitSerialRelatedField(required=False, allow_null=True)
+    # The unit with what intake reads of it (owner, site, model), in the one query that finds it.
+    unit = UnitSerialRelatedField(
+        queryset=Unit.objects.select_related("customer", "site", "product_model"), required=False, allow_null=True
+    )
     customer = ScopedPrimaryKeyRelatedField(queryset=Customer.objects.all(), required=False, allow_null=True)
     site = ScopedPrimaryKeyRelatedField(queryset=Site.objects.all(), required=False, allow_null=True)
     reported_at = serializers.DateTimeField(required=False, help_text=_("For a report taken earlier; never future."))

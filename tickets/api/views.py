@@ -172,9 +172,9 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         # A dealer's case is served by its own outlet unless it names one (it may name only its own).
         values["serving_outlet"] = values.get("serving_outlet") or own_dealer(request.user)
         ticket = ticket_services.ticket_create(actor=request.user, **values)
+        # The new case as written (its relations and timers are in hand): no second read of it.
         return Response(
-            case_data(request, ticket),
-            status=status.HTTP_201_CREATED,
+            serializers.TicketSerializer(ticket, context={"request": request}).data, status=status.HTTP_201_CREATED
         )
 
     def _transition(self, request, action_name: str, input_serializer, **extra):

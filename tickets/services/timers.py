@@ -23,7 +23,7 @@ from django.db import connection
 from tickets import business_time, calendar_check, sla
 from tickets.models import SLATarget, Ticket, Timer
 from tickets.services.clock import Clock, clock_for
-from tickets.services.ladder import ladder_for
+from tickets.services.ladder import Ladder, ladder_for
 
 logger = logging.getLogger(__name__)
 ACTIVE = (Timer.State.RUNNING, Timer.State.PAUSED, Timer.State.BREACHED)
@@ -81,9 +81,12 @@ def minutes_for(ticket: Ticket, target: SLATarget) -> int:
     return target.minutes
 
 
-def timers_create(ticket: Ticket, *, now: datetime) -> list[Timer]:
+def timers_plan(ticket: Ticket, *, now: datetime) -> list[Timer]:
+    """The timers of a case being opened, with their deadlines and first ladder steps, not saved yet: the
+    case (saved or not) has no pauses and no fired steps, so nothing is read beyond its policy's targets,
+    steps and calendar. ``ticket_create`` stores them in one INSERT after the case row."""
     targets = [t for t in ticket.sla_policy.targets.select_related("metric") if t.severity_id == ticket.severity_id]
-    timers = Timer.objects.bulk_create(
+    timers = [
         Timer(
             ticket=ticket,
             metric=target.metric,
@@ -91,8 +94,21 @@ def timers_create(ticket: Ticket, *, now: datetime) -> list[Timer]:
             started_at=ticket.reported_at,
         )
         for target in targets
-    )
-    timers_recompute(ticket, now=now, timers=timers)
+    ]
+    if timers:
+        _deadlines(ticket, timers, now=now, ledger=[], fired={})
+    return timers
+
+
+def next_due_of(timers: list[Timer]) -> datetime | None:
+    """What ``refresh_next_due_at`` would store for these timers (all of a case's)."""
+    dues = [t.due_at for t in timers if t.state in NEXT_DUE_STATES and t.stopped_at is None and t.due_at]
+    return min(dues, default=None)
+
+
+def timers_create(ticket: Ticket, *, now: datetime) -> list[Timer]:
+    timers = Timer.objects.bulk_create(timers_plan(ticket, now=now))
+    refresh_next_due_at([ticket])
     return timers
 
 
@@ -122,20 +138,39 @@ def timers_retarget(ticket: Ticket, *, now: datetime) -> None:
     timers_recompute(ticket, now=now)
 
 
-def timers_recompute(ticket: Ticket, *, now: datetime, timers: list[Timer] | None = None, refresh: bool = True) -> None:
+DEADLINE_FIELDS = ["due_at", "state", "breached_at", "breach_minutes", "next_action_at", "sla_error", "sla_error_at"]
+
+
+def timers_recompute(
+    ticket: Ticket,
+    *,
+    now: datetime,
+    timers: list[Timer] | None = None,
+    refresh: bool = True,
+    ladder: Ladder | None = None,
+) -> None:
     """Deadlines from the start, the target and the pauses that apply to each metric; state from ``now``.
 
     A calendar the arithmetic cannot work with (an admin's broken calendar) never makes the caller fail:
     the open timers keep no deadline, carry the problem for admins, and the sweep tries them again later.
-    ``refresh`` False leaves the case's stored next deadline to the caller (one refresh for a batch)."""
+    ``refresh`` False leaves the case's stored next deadline to the caller (one refresh for a batch);
+    ``ladder`` is the case's ladder when the caller has it already (the sweep)."""
     timers = list(ticket.timers.select_related("metric")) if timers is None else timers
     if not timers:
         if refresh and ticket.next_due_at is not None:
             refresh_next_due_at([ticket])
         return
+    open_timers = _deadlines(ticket, timers, now=now, ladder=ladder)
+    Timer.objects.bulk_update(open_timers, DEADLINE_FIELDS)
+    if refresh:
+        refresh_next_due_at([ticket])
+
+
+def _deadlines(ticket: Ticket, timers: list[Timer], *, now: datetime, ladder: Ladder | None = None, **known):
+    """Set the open timers' deadlines, states and next actions in memory; returns the open timers."""
     open_timers = [t for t in timers if t.stopped_at is None and t.met_at is None]
     try:
-        ladder = ladder_for(ticket, timers)
+        ladder = ladder or ladder_for(ticket, timers, **known)
         planned = []
         for timer in open_timers:
             due = ladder.clock.due_at(timer.started_at, timer.target_minutes, timer.metric.code)
@@ -149,11 +184,7 @@ def timers_recompute(ticket: Ticket, *, now: datetime, timers: list[Timer] | Non
             timer.state = Timer.State.RUNNING
             timer.next_action_at = now + RETRY_AFTER
             timer.sla_error, timer.sla_error_at = problem, now
-        fields = ["due_at", "state", "breached_at", "breach_minutes", "next_action_at", "sla_error", "sla_error_at"]
-        Timer.objects.bulk_update(open_timers, fields)
-        if refresh:
-            refresh_next_due_at([ticket])
-        return
+        return open_timers
     for timer, due, next_action in planned:
         timer.due_at = due
         if due is None:
@@ -165,11 +196,7 @@ def timers_recompute(ticket: Ticket, *, now: datetime, timers: list[Timer] | Non
         timer.next_action_at = next_action
         timer.breach_minutes = None
         timer.sla_error, timer.sla_error_at = "", None
-    Timer.objects.bulk_update(
-        open_timers, ["due_at", "state", "breached_at", "breach_minutes", "next_action_at", "sla_error", "sla_error_at"]
-    )
-    if refresh:
-        refresh_next_due_at([ticket])
+    return open_timers
 
 
 def _stop(timer: Timer, *, at: datetime, clock: Clock, state: str | None = None, met: bool = False) -> None:
