@@ -290,9 +290,11 @@ class TicketCreateSerializer(StrictSerializer):
     severity = serializers.CharField(max_length=32)
     category = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     # Every id, serial and code is looked up within what the requester may see (aftersales.scoping).
-    # The unit with what intake reads of it (owner, site, model), in the one query that finds it.
+    # The unit with what intake reads of it (owner, site, model, warranty policy) in the one query that finds it.
     unit = UnitSerialRelatedField(
-        queryset=Unit.objects.select_related("customer", "site", "product_model"), required=False, allow_null=True
+        queryset=Unit.objects.select_related("customer", "site", "product_model__policy", "policy"),
+        required=False,
+        allow_null=True,
     )
     customer = ScopedPrimaryKeyRelatedField(queryset=Customer.objects.all(), required=False, allow_null=True)
     site = ScopedPrimaryKeyRelatedField(queryset=Site.objects.all(), required=False, allow_null=True)

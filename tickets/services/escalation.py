@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftersales.errors import ApplicationError, ConflictError
-from aftersales.outbox import outbox_enqueue
+from aftersales.outbox import outbox_enqueue, outbox_enqueue_many
 from tickets import business_time, calendar_check
 from tickets.models import Escalation, EscalationStep, Notification, Ticket, TicketEvent, TicketPause, Timer
 from tickets.services.billing import loaner_request
@@ -484,8 +484,7 @@ def _mark_failed(ticket: Ticket, timers: list[Timer], error: Exception, *, now: 
 def _send_digests(notified: dict[int, list[int]]) -> None:
     """Through the outbox (tasks named, so services never import the task modules): with the broker down
     the digests wait in the database for the beat relay."""
-    for user_id, ids in notified.items():
-        outbox_enqueue(DIGEST_TASK, user_id, ids)
+    outbox_enqueue_many(DIGEST_TASK, [(user_id, ids) for user_id, ids in notified.items()])
     if settings.NOTIFICATION_CHANNELS and notified:
         outbox_enqueue(CHANNELS_TASK, [pk for ids in notified.values() for pk in ids])
 

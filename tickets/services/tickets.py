@@ -150,8 +150,8 @@ def ticket_create(
     timers = timer_services.timers_plan(ticket, now=now)
     ticket.next_due_at = timer_services.next_due_of(timers)
     ticket.save(force_insert=True)
-    # Kept on the case as its prefetched timers: the caller shows the new case without reading it back.
-    ticket._prefetched_objects_cache = {"timers": Timer.objects.bulk_create(timers)}
+    # Kept on the case (``created_timers``): the API shows the new case without reading it back.
+    ticket.created_timers = Timer.objects.bulk_create(timers)
     event(
         ticket,
         actor=actor,

@@ -24,7 +24,7 @@ def test_case_creation_through_the_api_in_bounded_queries(desk_api, car, django_
     }
     for _ in range(5):
         RepairFactory(unit=car)  # history the coverage reads in one query
-    with django_assert_max_num_queries(19) as captured:
+    with django_assert_max_num_queries(18) as captured:
         response = desk_api.post(URL, body, format="json")
     assert response.status_code == 201, response.json()
     assert statements(captured, "SELECT", "warranty_unit") == 1
