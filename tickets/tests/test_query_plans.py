@@ -166,3 +166,14 @@ def test_every_case_list_reads_from_indexes(world, client, desk_user, api_client
     for _ in range(10):
         url = api_client.get(url).json()["next"]
     assert_index_plans("API list, page 11", lambda: api_client.get(url))
+
+
+def test_a_dealers_lists_read_from_indexes(world, client, api_client, dealer_user, dealer):
+    # One case in ten served by the dealer's outlet; its people see those (and the units it sold).
+    Ticket.objects.filter(number__endswith="7").update(serving_outlet=dealer)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE tickets_ticket")
+    client.force_login(dealer_user)
+    assert_index_plans("dealer: queue", lambda: client.get("/cases/"))
+    api_client.force_authenticate(dealer_user)
+    assert_index_plans("dealer: API list", lambda: api_client.get("/api/v1/tickets/"))
