@@ -72,7 +72,8 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list.order_by()[: self.cap + 1].count()
+        # In the page's order: the first cap + 1 rows of the list's index, not every matching case.
+        return self.object_list[: self.cap + 1].count()
 
     @property
     def capped(self) -> bool:
