@@ -12,7 +12,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.urls import path
-from django.utils import timezone
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -27,14 +26,17 @@ class ConstantView(APIView):
 
 @login_required
 def queue_empty(request):
-    from tickets.filters import TicketFilter
+    from tickets import transitions
+    from tickets.filters import QueueFilter
     from tickets.models import Ticket
+    from tickets.views import queue_context
 
-    filtered = TicketFilter(request.GET, queryset=Ticket.objects.none())
+    params = request.GET.copy()
+    if not params.get("status"):
+        params.setlist("status", list(transitions.OPEN_STATUSES))
+    filtered = QueueFilter(params, queryset=Ticket.objects.none())
     page = Paginator([], 50).get_page(1)
-    return render(
-        request, "tickets/queue.html", {"filter": filtered, "page": page, "entries": [], "now": timezone.now()}
-    )
+    return render(request, "tickets/queue.html", queue_context(request, filtered, page, []))
 
 
 urlpatterns = [

@@ -34,6 +34,19 @@ def outbox_enqueue(task, *args, now: datetime | None = None, **kwargs) -> Outbox
     return message
 
 
+def outbox_enqueue_many(task, calls: list[tuple], *, now: datetime | None = None) -> list[OutboxMessage]:
+    """``outbox_enqueue`` for many calls of one task (each a tuple of positional arguments) in one INSERT."""
+    name = task if isinstance(task, str) else task.name
+    created_at = now or timezone.now()
+    messages = OutboxMessage.objects.bulk_create(
+        OutboxMessage(task=name, args=list(args), kwargs={}, created_at=created_at) for args in calls
+    )
+    if messages:
+        ids = [message.pk for message in messages]
+        transaction.on_commit(lambda: outbox_relay(message_ids=ids))
+    return messages
+
+
 def outbox_relay(*, message_ids: list[int] | None = None, now: datetime | None = None) -> int:
     """Publish unsent messages (the given ones, or all), oldest first, and mark them sent.
 

@@ -244,10 +244,19 @@ def refuses_late_registration(basis: Basis, unit: Unit) -> bool:
     return bool(unit.registered_late and basis.version and basis.version.refuse_sanbao_if_registered_late)
 
 
-def coverage(unit: Unit, *, on: date, usage: int | None, component: str = "", draft: Draft | None = None) -> dict:
+def coverage(
+    unit: Unit,
+    *,
+    on: date,
+    usage: int | None,
+    component: str = "",
+    draft: Draft | None = None,
+    basis: Basis | None = None,
+) -> dict:
     """Covered or not on ``on`` at ``usage``, on which basis, every period, and why not (under ``draft``'s
-    terms when given, see :class:`Draft`)."""
-    basis = resolve_basis(unit, on=on, draft=draft)
+    terms when given, see :class:`Draft`). ``basis``: the unit's basis on ``on`` when the caller resolved it
+    already (case intake keeps its policy version)."""
+    basis = basis or resolve_basis(unit, on=on, draft=draft)
     answer = {
         "serial": unit.serial,
         "on": on,

@@ -29,7 +29,7 @@ from tickets.models import (
 from tickets.permissions import case_actions
 from tickets.services.repairs import RepairFacts
 from warranty.api.serializers import UnitSerialRelatedField
-from warranty.models import Customer, Site
+from warranty.models import Customer, Site, Unit
 from warranty.services.units import REPAIR_ASSEMBLIES, REPAIR_SYSTEMS
 
 
@@ -271,6 +271,17 @@ class TicketSerializer(serializers.ModelSerializer):
         return [action for action in allowed if action in permitted]
 
 
+LIST_LEAVES_OUT = ("description", "coverage_snapshot")
+
+
+class TicketListSerializer(TicketSerializer):
+    """A row of the case list: the case without its long fields (the fault description, the coverage
+    snapshot), which the detail shows. Its own name, so the schema documents the list's cursor page."""
+
+    class Meta(TicketSerializer.Meta):
+        fields = [name for name in TicketSerializer.Meta.fields if name not in LIST_LEAVES_OUT]
+
+
 class TicketCreateSerializer(StrictSerializer):
     channel = serializers.ChoiceField(choices=Ticket.Channel.choices)
     reporter_name = serializers.CharField(max_length=100)
@@ -279,7 +290,12 @@ class TicketCreateSerializer(StrictSerializer):
     severity = serializers.CharField(max_length=32)
     category = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     # Every id, serial and code is looked up within what the requester may see (aftersales.scoping).
-    unit = UnitSerialRelatedField(required=False, allow_null=True)
+    # The unit with what intake reads of it (owner, site, model, warranty policy) in the one query that finds it.
+    unit = UnitSerialRelatedField(
+        queryset=Unit.objects.select_related("customer", "site", "product_model__policy", "policy"),
+        required=False,
+        allow_null=True,
+    )
     customer = ScopedPrimaryKeyRelatedField(queryset=Customer.objects.all(), required=False, allow_null=True)
     site = ScopedPrimaryKeyRelatedField(queryset=Site.objects.all(), required=False, allow_null=True)
     reported_at = serializers.DateTimeField(required=False, help_text=_("For a report taken earlier; never future."))

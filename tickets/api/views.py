@@ -3,10 +3,12 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from aftersales.api.pagination import PageNumberPagination
 from aftersales.api.permissions import roles_may_write
 from aftersales.dates import business_date
 from aftersales.errors import ApplicationError
@@ -122,17 +124,35 @@ SIMPLE_ACTIONS = (
 )
 
 
+class TicketPagination(CursorPagination):
+    """The case list pages by its index order (newest reported first) with an opaque cursor: any page is an
+    index range, with no OFFSET to skip and no COUNT over every case."""
+
+    ordering = ("-reported_at", "-id")
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
 class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     """Repair cases. Each state change is a POST action (``/tickets/{id}/resolve/`` …); 409 lists what is
     possible instead; ``version`` guards against concurrent changes (412)."""
 
     serializer_class = serializers.TicketSerializer
     filterset_class = TicketFilter
+    pagination_class = TicketPagination
     permission_classes = [roles_may_write(*CASE_WRITERS)]
     queryset = Ticket.objects.none()  # for the schema generator; requests use get_queryset()
 
     def get_queryset(self):
-        return with_related(ticket_scope(user=self.request.user)).order_by("-reported_at", "-id")
+        tickets = with_related(ticket_scope(user=self.request.user))
+        if self.action == "list":
+            # The list's rows leave the long columns in the table (TicketListSerializer).
+            tickets = tickets.defer(*serializers.LIST_LEAVES_OUT)
+        return tickets.order_by("-reported_at", "-id")
+
+    def get_serializer_class(self):
+        return serializers.TicketListSerializer if self.action == "list" else super().get_serializer_class()
 
     def get_object(self):
         """The case named in the URL, among those the user may see (404 otherwise); a change also needs the
@@ -152,9 +172,10 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         # A dealer's case is served by its own outlet unless it names one (it may name only its own).
         values["serving_outlet"] = values.get("serving_outlet") or own_dealer(request.user)
         ticket = ticket_services.ticket_create(actor=request.user, **values)
+        # The new case as written (its relations and timers are in hand): no second read of it.
+        ticket._prefetched_objects_cache = {"timers": ticket.created_timers}
         return Response(
-            case_data(request, ticket),
-            status=status.HTTP_201_CREATED,
+            serializers.TicketSerializer(ticket, context={"request": request}).data, status=status.HTTP_201_CREATED
         )
 
     def _transition(self, request, action_name: str, input_serializer, **extra):
@@ -198,7 +219,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         return Response(case_data(request, ticket))
 
     @extend_schema(responses=serializers.TicketEventSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=PageNumberPagination)
     def events(self, request, pk=None):
         ticket = self.get_object()
         page = self.paginate_queryset(ticket.events.select_related("actor").order_by("at", "id"))

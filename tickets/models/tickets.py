@@ -130,6 +130,9 @@ class Ticket(models.Model):
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
+    # The earliest deadline of the case's open running or breached timers (None when none runs): the queue's
+    # deadline order read from an index. Only tickets.services.timers.refresh_next_due_at writes it.
+    next_due_at = models.DateTimeField(_("next deadline"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-reported_at", "-id"]
@@ -140,6 +143,24 @@ class Ticket(models.Model):
             models.Index(fields=["status", "-reported_at"], name="ticket_status_reported"),
             models.Index(fields=["assigned_engineer", "status"], name="ticket_engineer_status"),
             models.Index(fields=["serving_outlet", "status"], name="ticket_outlet_status"),
+            # Each list in its own order, so a page is the first rows of an index: the queue by next deadline
+            # and newest first (open cases), my cases and today per engineer by deadline, the API's list.
+            models.Index(
+                fields=["next_due_at", "-reported_at", "-id"],
+                name="ticket_open_next_due",
+                condition=models.Q(status__in=transitions.OPEN_STATUSES),
+            ),
+            models.Index(
+                fields=["-reported_at", "-id"],
+                name="ticket_open_reported",
+                condition=models.Q(status__in=transitions.OPEN_STATUSES),
+            ),
+            models.Index(
+                fields=["assigned_engineer", "next_due_at", "-reported_at", "-id"],
+                name="ticket_engineer_next_due",
+                condition=models.Q(status__in=(*transitions.OPEN_STATUSES, transitions.RESOLVED)),
+            ),
+            models.Index(fields=["-reported_at", "-id"], name="ticket_reported"),
             # The sweep's look for complaints past their answer deadline.
             models.Index(
                 fields=["complaint_due_at"],
@@ -156,10 +177,19 @@ class Ticket(models.Model):
     def __str__(self):
         return self.number
 
+    def save(self, *args, **kwargs):
+        # A full save of a case read before its timers changed must not write back a stale next deadline.
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            kwargs["update_fields"] = SAVED_FIELDS
+        super().save(*args, **kwargs)
+
     @property
     def coverage(self) -> CoverageSnapshot | None:
         """The coverage decision at intake as a typed value (None for a case without a unit)."""
         return CoverageSnapshot.from_json(self.coverage_snapshot)
+
+
+SAVED_FIELDS = [f.name for f in Ticket._meta.concrete_fields if not f.primary_key and f.name != "next_due_at"]
 
 
 class TicketEvent(Event):
@@ -271,6 +301,8 @@ class Timer(models.Model):
             ),
             # Queue filters "due before" and sorting by what is due first.
             models.Index(fields=["due_at"], name="timer_due_running", condition=models.Q(state="running")),
+            # The lists' "SLA state" filter: the cases with a timer in a state.
+            models.Index(fields=["state", "ticket"], name="timer_state_ticket"),
             # Dashboards: compliance and medians per metric over the timers that stopped in a period.
             models.Index(
                 fields=["metric", "stopped_at"], name="timer_stopped", condition=models.Q(stopped_at__isnull=False)

@@ -19,13 +19,14 @@ class IntakeCoverage:
 
 
 def coverage_at_intake(unit: Unit, *, on: date) -> IntakeCoverage:
-    """Covered or not on ``on`` (the business day of the report) at the unit's last usage reading."""
-    answer = warranty_coverage.coverage(unit, on=on, usage=unit.usage_reading)
+    """Covered or not on ``on`` (the business day of the report) at the unit's last usage reading, computed
+    once: the policy version and contract that decided it are the ones the computation read."""
+    basis = warranty_coverage.resolve_basis(unit, on=on)
+    answer = warranty_coverage.coverage(unit, on=on, usage=unit.usage_reading, basis=basis)
     policy_id, version, contract_number = basis_keys(answer)
+    decided = policy_id is not None and version is not None
     return IntakeCoverage(
         snapshot=CoverageSnapshot.from_answer(answer),
-        policy_version=PolicyVersion.objects.filter(policy_id=policy_id, version=version).first()
-        if policy_id is not None and version is not None
-        else None,
-        contract=ServiceContract.objects.filter(number=contract_number).first() if contract_number else None,
+        policy_version=basis.version if decided else None,
+        contract=basis.contract if contract_number else None,
     )

@@ -15,20 +15,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftersales.errors import ApplicationError, ConflictError
-from aftersales.outbox import outbox_enqueue
+from aftersales.outbox import outbox_enqueue, outbox_enqueue_many
 from tickets import business_time, calendar_check
-from tickets.models import Escalation, EscalationStep, Notification, Ticket, TicketPause, Timer
+from tickets.models import Escalation, EscalationStep, Notification, Ticket, TicketEvent, TicketPause, Timer
 from tickets.services.billing import loaner_request
 from tickets.services.events import event
 from tickets.services.ladder import Ladder, PolicyCache, fired_steps, ladder_for
 from tickets.services.notifications import audience_for, in_every_language, role_audience, ticket_dealers
 from tickets.services.tickets import ticket_change_severity, ticket_transition
-from tickets.services.timers import RETRY_AFTER, timers_recompute
+from tickets.services.timers import RETRY_AFTER, refresh_next_due_at, timers_recompute
 
 logger = logging.getLogger(__name__)
 
@@ -81,22 +81,8 @@ def _fire(
     # savepoint rolls back (the case is retried later, when the fired step is known): never twice.
     escalation = Escalation.objects.create(timer=timer, step=step, due_at=due, fired_at=now)
     ticket = timer.ticket
-    share = f"{step.share_percent}%" if step.share_percent is not None else f"+{step.delay_minutes} min"
-
-    def render():
-        title = _("%(number)s: %(metric)s at %(share)s of its target") % {
-            "number": ticket.number,
-            "metric": timer.metric.label,
-            "share": share,
-        }
-        body = _("Deadline %(due)s. %(description)s") % {
-            "due": timezone.localtime(timer.due_at).strftime("%Y-%m-%d %H:%M") if timer.due_at else "—",
-            "description": ticket.description[:200],
-        }
-        return title, body
-
-    texts = in_every_language(render)
-    title, body = render()
+    share = _share(step)
+    title, body, texts = _message(timer, share)
     notifications = Notification.objects.bulk_create(
         Notification(
             recipient_id=user_id,
@@ -208,6 +194,203 @@ def _sweep_ticket(
         )
 
 
+@dataclass
+class Plan:
+    """What the sweep does to one case's timers: the steps to fire and each swept timer's new state."""
+
+    fires: list[tuple[Timer, EscalationStep, datetime]] = field(default_factory=list)
+    timers: list[Timer] = field(default_factory=list)
+
+
+def _has_actions(step: EscalationStep) -> bool:
+    return bool(step.reassign_to_id or step.raise_severity or step.open_loaner)
+
+
+def _plan(ticket: Ticket, timers: list[Timer], *, now: datetime, ladder: Ladder) -> Plan | None:
+    """The case's due steps and its timers' next actions, worked out in memory; None when the case needs
+    its own path (deadlines to work out again, steps with actions)."""
+    if any(timer.sla_error for timer in timers):
+        return None
+    plan = Plan()
+    for timer in timers:
+        if timer.state not in SWEPT_STATES or timer.next_action_at is None or timer.next_action_at > now:
+            continue
+        timer.ticket = ticket
+        for step, due in ladder.due_steps(timer, now=now):
+            if _has_actions(step):
+                return None
+            plan.fires.append((timer, step, due))
+        plan.timers.append(timer)
+    fired = {timer.pk: {step.pk for t, step, _due in plan.fires if t is timer} for timer in plan.timers}
+    for timer in plan.timers:
+        ladder.fired.setdefault(timer.pk, set()).update(fired[timer.pk])
+        if timer.state == Timer.State.RUNNING and timer.due_at and timer.due_at <= now:
+            timer.state, timer.breached_at = Timer.State.BREACHED, timer.due_at
+        timer.next_action_at = ladder.next_action(timer, after=now)
+    return plan
+
+
+ESCALATIONS_SQL = """
+INSERT INTO tickets_escalation (timer_id, step_id, due_at, fired_at)
+SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::timestamptz[], %s::timestamptz[])
+ON CONFLICT (timer_id, step_id) DO NOTHING
+RETURNING id, timer_id, step_id
+"""
+TIMERS_SQL = """
+UPDATE tickets_timer t
+   SET state = v.state, breached_at = v.breached_at, next_action_at = v.next_action_at,
+       sla_error = '', sla_error_at = NULL
+  FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[], %s::timestamptz[]) AS v(id, state, breached_at,
+       next_action_at)
+ WHERE t.id = v.id
+"""
+
+
+class Batch:
+    """The planned cases of one batch, written in a fixed number of statements: one INSERT … ON CONFLICT DO
+    NOTHING RETURNING for the escalations (the unique (timer, step) constraint keeps each step to one firing
+    whatever other sweeps do: a step another sweep fired meanwhile is simply not returned, so nobody is
+    told twice), one INSERT for the notifications, one for the case events, one UPDATE of the timers and
+    one refresh of the cases' next deadlines."""
+
+    def __init__(self, *, now: datetime):
+        self.now = now
+        self.plans: list[tuple[Ticket, Plan]] = []
+
+    def add(self, ticket: Ticket, plan: Plan) -> None:
+        if plan.timers:
+            self.plans.append((ticket, plan))
+
+    def write(self, *, recipients: Recipients, result: SweepResult) -> None:
+        if not self.plans:
+            return
+        now = self.now
+        fires = [fire for _ticket, plan in self.plans for fire in plan.fires]
+        inserted: dict[tuple[int, int], int] = {}
+        if fires:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    ESCALATIONS_SQL,
+                    [
+                        [timer.pk for timer, _step, _due in fires],
+                        [step.pk for _timer, step, _due in fires],
+                        [due for _timer, _step, due in fires],
+                        [now] * len(fires),
+                    ],
+                )
+                inserted = {(timer_id, step_id): pk for pk, timer_id, step_id in cursor.fetchall()}
+        notifications, events = [], []
+        for timer, step, due in fires:
+            escalation_id = inserted.get((timer.pk, step.pk))
+            if escalation_id is None:
+                continue  # fired by another sweep meanwhile: once is enough
+            ticket = timer.ticket
+            share = _share(step)
+            title, body, texts = _message(timer, share)
+            users = list(dict.fromkeys(recipients.for_step(step, ticket)))
+            notifications += [
+                Notification(
+                    recipient_id=user_id,
+                    kind="escalation",
+                    title=title,
+                    body=body,
+                    texts=texts,
+                    ticket=ticket,
+                    escalation_id=escalation_id,
+                    created_at=now,
+                )
+                for user_id in users
+            ]
+            events.append(
+                TicketEvent(
+                    ticket=ticket,
+                    actor=None,
+                    kind="escalation",
+                    at=now,
+                    data={
+                        "metric": timer.metric.code,
+                        "step": step.order,
+                        "at": share,
+                        "due": due.isoformat(),
+                        "notified": users,
+                    },
+                )
+            )
+        notified: dict[int, list[int]] = defaultdict(list)
+        for notification in Notification.objects.bulk_create(notifications):
+            notified[notification.recipient_id].append(notification.pk)
+        TicketEvent.objects.bulk_create(events)
+        swept = [timer for _ticket, plan in self.plans for timer in plan.timers]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                TIMERS_SQL,
+                [
+                    [timer.pk for timer in swept],
+                    [timer.state for timer in swept],
+                    [timer.breached_at for timer in swept],
+                    [timer.next_action_at for timer in swept],
+                ],
+            )
+        for timer in swept:
+            timer.sla_error, timer.sla_error_at = "", None
+        refresh_next_due_at([ticket for ticket, _plan in self.plans])
+        # Counted only once every statement went through (a failed batch is written again case by case).
+        result.fired += len(inserted)
+        result.timers += len(swept)
+        for user_id, ids in notified.items():
+            result.notified[user_id].extend(ids)
+
+
+def _write(batch: Batch, timers: dict[int, list[Timer]], *, recipients: Recipients, result: SweepResult) -> None:
+    """The batch in its statements; should they fail, each case again on its own, so one case that cannot
+    be written is marked and skipped and every other is escalated all the same."""
+    try:
+        with transaction.atomic():
+            batch.write(recipients=recipients, result=result)
+        return
+    except Exception:
+        logger.exception("SLA sweep: a batch of %s cases failed; writing them one by one", len(batch.plans))
+    for ticket, plan in batch.plans:
+        single = Batch(now=batch.now)
+        single.add(ticket, plan)
+        try:
+            with transaction.atomic():
+                single.write(recipients=recipients, result=result)
+        except Exception as error:
+            _skip(ticket, timers[ticket.pk], error, now=batch.now, result=result)
+
+
+def _share(step: EscalationStep) -> str:
+    return f"{step.share_percent}%" if step.share_percent is not None else f"+{step.delay_minutes} min"
+
+
+def _message(timer: Timer, share: str) -> tuple[str, str, dict]:
+    """The escalation's title and text in the current language, and in every language for
+    ``Notification.texts`` (each reader sees their own)."""
+    ticket = timer.ticket
+
+    def render():
+        title = _("%(number)s: %(metric)s at %(share)s of its target") % {
+            "number": ticket.number,
+            "metric": timer.metric.label,
+            "share": share,
+        }
+        body = _("Deadline %(due)s. %(description)s") % {
+            "due": timezone.localtime(timer.due_at).strftime("%Y-%m-%d %H:%M") if timer.due_at else "—",
+            "description": ticket.description[:200],
+        }
+        return title, body
+
+    title, body = render()
+    return title, body, in_every_language(render)
+
+
+def _skip(ticket: Ticket, timers: list[Timer], error: Exception, *, now: datetime, result: SweepResult) -> None:
+    logger.exception("SLA sweep: case %s failed and is skipped", ticket.number, exc_info=error)
+    _mark_failed(ticket, timers, error, now=now)
+    result.failed.append(ticket.pk)
+
+
 def _due_cases(*, now: datetime, limit: int, skip: set[int]) -> list[int]:
     """Cases with a timer whose next action has come, in the order the actions came due (partial index)."""
     due = (
@@ -222,10 +405,13 @@ def _due_cases(*, now: datetime, limit: int, skip: set[int]) -> list[int]:
 def sla_sweep(*, now: datetime, batch_size: int = 200) -> SweepResult:
     """Fire every ladder step due by ``now``. Cost follows the number of due timers, not of open cases.
 
-    Case by case, in the lock order every action of a person uses: the case row first (SKIP LOCKED: a case
-    someone is changing right now is left for the next sweep), then its timers. Each case runs in a savepoint:
-    one that fails is rolled back, logged, marked on its timers for admins (``sla_error``) and retried after
-    ``RETRY_AFTER``, never left at the head of the queue."""
+    Batch by batch, in the lock order every action of a person uses: the cases' rows first (SKIP LOCKED: a
+    case someone is changing right now is left for the next sweep), then their timers. Each case's steps are
+    worked out in memory and the batch is written in a fixed number of statements (``Batch``), however many
+    steps fire; a case whose deadlines must be worked out again or whose steps act on it (reassign, severity,
+    substitute unit) runs on its own in a savepoint, through the services. A case that fails is logged,
+    marked on its timers for admins (``sla_error``) and retried after ``RETRY_AFTER``, never left at the head
+    of the queue, and the others go on."""
     result = SweepResult()
     recipients = Recipients()
     cache = PolicyCache()
@@ -260,24 +446,34 @@ def sla_sweep(*, now: datetime, batch_size: int = 200) -> SweepResult:
             for pause in TicketPause.objects.filter(ticket_id__in=tickets).order_by("started_at"):
                 ledgers[pause.ticket_id].append(pause)
             fired = fired_steps([timer for group in timers.values() for timer in group])
+            batch = Batch(now=now)
             for pk in candidates:
                 if pk not in tickets:
                     continue
                 ticket = tickets[pk]
                 ladder = ladder_for(ticket, timers[pk], cache=cache, ledger=ledgers[pk], fired=fired)
+                try:
+                    plan = _plan(ticket, timers[pk], now=now, ladder=ladder)
+                except Exception as error:  # one bad case must not stop the escalation of every other
+                    _skip(ticket, timers[pk], error, now=now, result=result)
+                    continue
+                if plan is not None:
+                    batch.add(ticket, plan)
+                    continue
+                # A case whose deadlines must be worked out again, or whose steps act on it (reassign, raise
+                # the severity, a substitute unit): on its own, through the services, in a savepoint.
                 done = SweepResult()
                 try:
                     with transaction.atomic():
                         _sweep_ticket(ticket, timers[pk], now=now, ladder=ladder, recipients=recipients, result=done)
-                except Exception as error:  # one bad case must not stop the escalation of every other
-                    logger.exception("SLA sweep: case %s failed and is skipped", ticket.number)
-                    _mark_failed(ticket, timers[pk], error, now=now)
-                    result.failed.append(ticket.pk)
+                except Exception as error:
+                    _skip(ticket, timers[pk], error, now=now, result=result)
                     continue
                 result.fired += done.fired
                 result.timers += done.timers
                 for user_id, ids in done.notified.items():
                     result.notified[user_id].extend(ids)
+            _write(batch, timers, recipients=recipients, result=result)
             notified = {user: list(ids) for user, ids in result.notified.items()}
             result.notified.clear()
             # In the batch's transaction: the outbox rows commit with the escalations they announce.
@@ -297,8 +493,7 @@ def _mark_failed(ticket: Ticket, timers: list[Timer], error: Exception, *, now: 
 def _send_digests(notified: dict[int, list[int]]) -> None:
     """Through the outbox (tasks named, so services never import the task modules): with the broker down
     the digests wait in the database for the beat relay."""
-    for user_id, ids in notified.items():
-        outbox_enqueue(DIGEST_TASK, user_id, ids)
+    outbox_enqueue_many(DIGEST_TASK, [(user_id, ids) for user_id, ids in notified.items()])
     if settings.NOTIFICATION_CHANNELS and notified:
         outbox_enqueue(CHANNELS_TASK, [pk for ids in notified.values() for pk in ids])
 

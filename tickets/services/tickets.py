@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,7 +13,7 @@ from aftersales.dates import business_date
 from aftersales.errors import ApplicationError, ConflictError, StaleVersionError
 from aftersales.roles import Role
 from tickets import sla, transitions
-from tickets.models import FollowUp, SLAPolicy, Ticket, TicketPause, WorkLogEntry
+from tickets.models import FollowUp, SLAPolicy, Ticket, TicketPause, Timer, WorkLogEntry
 from tickets.services import timers as timer_services
 from tickets.services.clock import add_working_days, policy_calendar
 from tickets.services.coverage import coverage_at_intake
@@ -52,8 +52,15 @@ def policy_for(*, customer, unit, on) -> SLAPolicy:
     if unit is not None:
         condition |= Q(contracts__units=unit, contracts__starts_on__lte=on, contracts__ends_on__gte=on)
         condition |= Q(product_lines=unit.product_model.product_line_id)
-    specific = current.filter(condition).order_by("-effective_from", "-version").first()
-    return specific or sla.default_policy(on=on)
+    # The specific policy before the default one, in one query (a case's intake reads it once).
+    found = (
+        current.filter(condition | Q(is_default=True))
+        .annotate(specific=Case(When(condition, then=Value(1)), default=Value(0)))
+        .select_related("calendar")
+        .order_by("-specific", "-effective_from", "-version")
+        .first()
+    )
+    return found or sla.default_policy(on=on)  # none in force: the default's own error
 
 
 def next_number(now: datetime) -> str:
@@ -116,7 +123,7 @@ def ticket_create(
             details={"severity": [_("Choose one of: %s.") % ", ".join(severities)]},
         )
     intake = coverage_at_intake(unit, on=on) if unit is not None else None
-    ticket = Ticket.objects.create(
+    ticket = Ticket(
         chargeable=intake is not None and not intake.snapshot.covered,
         number=next_number(now),
         channel=channel,
@@ -138,7 +145,13 @@ def ticket_create(
         created_at=now,
         created_by=actor,
     )
-    timer_services.timers_create(ticket, now=now)
+    # The timers are worked out before the row is written, so the case is inserted with its next deadline
+    # and the timers in one INSERT after it: a bounded number of statements whatever the policy.
+    timers = timer_services.timers_plan(ticket, now=now)
+    ticket.next_due_at = timer_services.next_due_of(timers)
+    ticket.save(force_insert=True)
+    # Kept on the case (``created_timers``): the API shows the new case without reading it back.
+    ticket.created_timers = Timer.objects.bulk_create(timers)
     event(
         ticket,
         actor=actor,
@@ -253,16 +266,18 @@ def ticket_transition(
     ticket.status = after
     ticket.version += 1
     ticket.save()
-    timer_services.timers_recompute(ticket, now=now)
+    # The timers follow the new status; the case's next deadline is stored once after all of them.
+    timer_services.timers_recompute(ticket, now=now, refresh=False)
     if action in MEETS:
-        data["met"] = timer_services.timers_meet(ticket, MEETS[action], at=now)
+        data["met"] = timer_services.timers_meet(ticket, MEETS[action], at=now, refresh=False)
     if action == "resolve":
-        data["ended"] = timer_services.timers_end(ticket, at=now)
+        data["ended"] = timer_services.timers_end(ticket, at=now, refresh=False)
         report = repair_report_write(ticket, actor=actor, facts=repair, now=now)
         data["problem_code"] = report.problem_code
         followup_schedule(ticket, now=now)
     elif action == "cancel":
-        data["ended"] = timer_services.timers_end(ticket, at=now, cancelled=True)
+        data["ended"] = timer_services.timers_end(ticket, at=now, cancelled=True, refresh=False)
+    timer_services.refresh_next_due_at([ticket])
     event(ticket, actor=actor, kind=action, from_state=before, to_state=after, at=now, data=data)
     return ticket
 

@@ -15,12 +15,15 @@ and, when late, the business minutes it was late by, so compliance and medians a
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+
+from django.db import connection
 
 from tickets import business_time, calendar_check, sla
 from tickets.models import SLATarget, Ticket, Timer
 from tickets.services.clock import Clock, clock_for
-from tickets.services.ladder import ladder_for
+from tickets.services.ladder import Ladder, ladder_for
 
 logger = logging.getLogger(__name__)
 ACTIVE = (Timer.State.RUNNING, Timer.State.PAUSED, Timer.State.BREACHED)
@@ -29,6 +32,42 @@ ACTIVE = (Timer.State.RUNNING, Timer.State.PAUSED, Timer.State.BREACHED)
 OWED_WHEN_LATE = ("loaner",)
 # A case whose deadlines or escalation could not be worked out is tried again this much later.
 RETRY_AFTER = timedelta(minutes=30)
+
+
+# The timers whose deadline is the case's next one (the queue's deadline order): open, running or past due.
+NEXT_DUE_STATES = (Timer.State.RUNNING, Timer.State.BREACHED)
+REFRESH_SQL = """
+WITH due AS (
+    SELECT k.id, min(t.due_at) AS next_due_at
+      FROM tickets_ticket k
+      LEFT JOIN tickets_timer t
+        ON t.ticket_id = k.id AND t.state = ANY(%(states)s) AND t.stopped_at IS NULL
+     WHERE k.id = ANY(%(ids)s)
+     GROUP BY k.id
+), changed AS (
+    UPDATE tickets_ticket k SET next_due_at = due.next_due_at
+      FROM due
+     WHERE k.id = due.id AND k.next_due_at IS DISTINCT FROM due.next_due_at
+)
+SELECT id, next_due_at FROM due
+"""
+
+
+def refresh_next_due_at(tickets: Iterable) -> dict[int, datetime | None]:
+    """Store each case's next deadline (``Ticket.next_due_at``) from its timers, in one statement for any
+    number of cases; rows whose value did not change are not written. Takes ids or cases (a case passed in
+    gets the new value too). Callers hold the cases' locks when they changed their timers."""
+    given = list(tickets)
+    ids = sorted({getattr(item, "pk", item) for item in given})
+    if not ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(REFRESH_SQL, {"ids": ids, "states": list(NEXT_DUE_STATES)})
+        values = dict(cursor.fetchall())
+    for item in given:
+        if hasattr(item, "pk") and item.pk in values:
+            item.next_due_at = values[item.pk]
+    return values
 
 
 def minutes_for(ticket: Ticket, target: SLATarget) -> int:
@@ -42,9 +81,12 @@ def minutes_for(ticket: Ticket, target: SLATarget) -> int:
     return target.minutes
 
 
-def timers_create(ticket: Ticket, *, now: datetime) -> list[Timer]:
+def timers_plan(ticket: Ticket, *, now: datetime) -> list[Timer]:
+    """The timers of a case being opened, with their deadlines and first ladder steps, not saved yet: the
+    case (saved or not) has no pauses and no fired steps, so nothing is read beyond its policy's targets,
+    steps and calendar. ``ticket_create`` stores them in one INSERT after the case row."""
     targets = [t for t in ticket.sla_policy.targets.select_related("metric") if t.severity_id == ticket.severity_id]
-    timers = Timer.objects.bulk_create(
+    timers = [
         Timer(
             ticket=ticket,
             metric=target.metric,
@@ -52,8 +94,21 @@ def timers_create(ticket: Ticket, *, now: datetime) -> list[Timer]:
             started_at=ticket.reported_at,
         )
         for target in targets
-    )
-    timers_recompute(ticket, now=now, timers=timers)
+    ]
+    if timers:
+        _deadlines(ticket, timers, now=now, ledger=[], fired={})
+    return timers
+
+
+def next_due_of(timers: list[Timer]) -> datetime | None:
+    """What ``refresh_next_due_at`` would store for these timers (all of a case's)."""
+    dues = [t.due_at for t in timers if t.state in NEXT_DUE_STATES and t.stopped_at is None and t.due_at]
+    return min(dues, default=None)
+
+
+def timers_create(ticket: Ticket, *, now: datetime) -> list[Timer]:
+    timers = Timer.objects.bulk_create(timers_plan(ticket, now=now))
+    refresh_next_due_at([ticket])
     return timers
 
 
@@ -83,17 +138,39 @@ def timers_retarget(ticket: Ticket, *, now: datetime) -> None:
     timers_recompute(ticket, now=now)
 
 
-def timers_recompute(ticket: Ticket, *, now: datetime, timers: list[Timer] | None = None) -> None:
+DEADLINE_FIELDS = ["due_at", "state", "breached_at", "breach_minutes", "next_action_at", "sla_error", "sla_error_at"]
+
+
+def timers_recompute(
+    ticket: Ticket,
+    *,
+    now: datetime,
+    timers: list[Timer] | None = None,
+    refresh: bool = True,
+    ladder: Ladder | None = None,
+) -> None:
     """Deadlines from the start, the target and the pauses that apply to each metric; state from ``now``.
 
     A calendar the arithmetic cannot work with (an admin's broken calendar) never makes the caller fail:
-    the open timers keep no deadline, carry the problem for admins, and the sweep tries them again later."""
+    the open timers keep no deadline, carry the problem for admins, and the sweep tries them again later.
+    ``refresh`` False leaves the case's stored next deadline to the caller (one refresh for a batch);
+    ``ladder`` is the case's ladder when the caller has it already (the sweep)."""
     timers = list(ticket.timers.select_related("metric")) if timers is None else timers
     if not timers:
+        if refresh and ticket.next_due_at is not None:
+            refresh_next_due_at([ticket])
         return
+    open_timers = _deadlines(ticket, timers, now=now, ladder=ladder)
+    Timer.objects.bulk_update(open_timers, DEADLINE_FIELDS)
+    if refresh:
+        refresh_next_due_at([ticket])
+
+
+def _deadlines(ticket: Ticket, timers: list[Timer], *, now: datetime, ladder: Ladder | None = None, **known):
+    """Set the open timers' deadlines, states and next actions in memory; returns the open timers."""
     open_timers = [t for t in timers if t.stopped_at is None and t.met_at is None]
     try:
-        ladder = ladder_for(ticket, timers)
+        ladder = ladder or ladder_for(ticket, timers, **known)
         planned = []
         for timer in open_timers:
             due = ladder.clock.due_at(timer.started_at, timer.target_minutes, timer.metric.code)
@@ -107,9 +184,7 @@ def timers_recompute(ticket: Ticket, *, now: datetime, timers: list[Timer] | Non
             timer.state = Timer.State.RUNNING
             timer.next_action_at = now + RETRY_AFTER
             timer.sla_error, timer.sla_error_at = problem, now
-        fields = ["due_at", "state", "breached_at", "breach_minutes", "next_action_at", "sla_error", "sla_error_at"]
-        Timer.objects.bulk_update(open_timers, fields)
-        return
+        return open_timers
     for timer, due, next_action in planned:
         timer.due_at = due
         if due is None:
@@ -121,9 +196,7 @@ def timers_recompute(ticket: Ticket, *, now: datetime, timers: list[Timer] | Non
         timer.next_action_at = next_action
         timer.breach_minutes = None
         timer.sla_error, timer.sla_error_at = "", None
-    Timer.objects.bulk_update(
-        open_timers, ["due_at", "state", "breached_at", "breach_minutes", "next_action_at", "sla_error", "sla_error_at"]
-    )
+    return open_timers
 
 
 def _stop(timer: Timer, *, at: datetime, clock: Clock, state: str | None = None, met: bool = False) -> None:
@@ -153,7 +226,7 @@ def _open(ticket: Ticket, metrics: tuple[str, ...] | None = None) -> list[Timer]
     return list(timers.order_by("id"))
 
 
-def timers_meet(ticket: Ticket, metrics: tuple[str, ...], *, at: datetime) -> list[str]:
+def timers_meet(ticket: Ticket, metrics: tuple[str, ...], *, at: datetime, refresh: bool = True) -> list[str]:
     """The work these metrics time was done at ``at``: met, or breached with the business minutes late."""
     timers = _open(ticket, metrics)
     if not timers:
@@ -162,10 +235,12 @@ def timers_meet(ticket: Ticket, metrics: tuple[str, ...], *, at: datetime) -> li
     for timer in timers:
         _stop(timer, at=at, clock=clock, met=True)
     Timer.objects.bulk_update(timers, STOP_FIELDS)
+    if refresh:
+        refresh_next_due_at([ticket])
     return [timer.metric.code for timer in timers]
 
 
-def timers_end(ticket: Ticket, *, at: datetime, cancelled: bool = False) -> dict[str, str]:
+def timers_end(ticket: Ticket, *, at: datetime, cancelled: bool = False, refresh: bool = True) -> dict[str, str]:
     """The case ended (resolved, or ``cancelled``): every timer still open stops. After a resolution a metric
     not met was not needed, except one still owed once late (a loaner due before the case was resolved).
     Returns metric code -> outcome."""
@@ -182,4 +257,6 @@ def timers_end(ticket: Ticket, *, at: datetime, cancelled: bool = False) -> dict
             state = Timer.State.NOT_NEEDED
         _stop(timer, at=at, clock=clock, state=state)
     Timer.objects.bulk_update(timers, STOP_FIELDS)
+    if refresh:
+        refresh_next_due_at([ticket])
     return {timer.metric.code: timer.state for timer in timers}

@@ -108,19 +108,17 @@ class WorkerKilled(BaseException):
 def test_a_sweep_that_crashes_mid_batch_loses_nothing(people, monkeypatch):
     desk, engineer = people
     ticket = overdue_case(desk, engineer)
-    original = escalation_services._fire
-    calls = {"n": 0}
+    original = escalation_services.refresh_next_due_at
 
-    def crash_on_third(*args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise WorkerKilled
-        return original(*args, **kwargs)
+    def crash_at_the_batchs_last_statement(*args, **kwargs):
+        # The escalations, notifications, events and timers of the batch are written by now.
+        assert Escalation.objects.filter(timer__ticket=ticket).exists()
+        raise WorkerKilled
 
-    monkeypatch.setattr(escalation_services, "_fire", crash_on_third)
+    monkeypatch.setattr(escalation_services, "refresh_next_due_at", crash_at_the_batchs_last_statement)
     with pytest.raises(WorkerKilled):
         sla_sweep(now=timezone.now())
     assert first_response_steps(ticket) == []  # the batch's transaction rolled back as a whole
-    monkeypatch.setattr(escalation_services, "_fire", original)
+    monkeypatch.setattr(escalation_services, "refresh_next_due_at", original)
     sla_sweep(now=timezone.now())
     assert first_response_steps(ticket) == [1, 2, 3, 4]

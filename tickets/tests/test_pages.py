@@ -193,3 +193,24 @@ def test_queue_keeps_deadline_order_across_pages(client, desk_user):
     assert first_page[0]["ticket"] == urgent
     by_report = client.get("/cases/", {"sort": "reported"}).context["entries"]
     assert urgent not in [row["ticket"] for row in by_report]  # the oldest: page 2 when sorted by report time
+
+
+def test_queue_pages_keep_the_filters(client, desk_user, engineer):
+    from tickets.views import CappedPaginator
+
+    client.force_login(desk_user)
+    minor = [new(desk_user) for _ in range(55)]
+    for _ in range(3):
+        ticket_create(actor=desk_user, channel="phone", reporter_name="x", description="y", severity="major")
+    first = client.get("/cases/", {"severity": "minor", "status": ["new", "assigned"], "sort": "reported"})
+    html = first.content.decode()
+    assert "page 1 of 2" in html or "共 2 页" in html
+    link = html.split('class="pagination"')[1].split('href="')[1].split('"')[0].replace("&amp;", "&")
+    assert "severity=minor" in link and "status=new" in link and "status=assigned" in link and "page=2" in link
+    second = client.get("/cases/" + link)
+    listed = [row["ticket"] for row in first.context["entries"]] + [row["ticket"] for row in second.context["entries"]]
+    assert sorted(t.pk for t in listed) == sorted(t.pk for t in minor)  # every minor case once, no major one
+    # Past the cap the queue does not count every open case: it says so.
+    paginator = CappedPaginator(Ticket.objects.order_by("id"), 10)
+    paginator.cap = 20
+    assert (paginator.count, paginator.num_pages, paginator.num_pages_label) == (21, 2, "2+")

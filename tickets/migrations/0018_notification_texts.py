@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tickets", "0016_early_warning"),
+        ("tickets", "0017_ticket_next_due_at"),
     ]
 
     operations = [

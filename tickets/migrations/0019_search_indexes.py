@@ -49,7 +49,7 @@ def drop(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tickets", "0020_notification_texts"),
+        ("tickets", "0018_notification_texts"),
         ("warranty", "0003_repair_source"),
     ]
 
