@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Model, Q, QuerySet
 
 DealerCondition = Callable[[int], Q]
@@ -96,7 +97,8 @@ def _dealer_and_roles(user) -> int | None:
 
     row = (
         get_user_model()
-        .objects.filter(pk=user.pk)
+        .objects.using(DEFAULT_DB_ALIAS)  # who sees what never from a replica that may lag behind
+        .filter(pk=user.pk)
         .values("dealer_membership__dealer_id")
         .annotate(groups=ArrayAgg("groups__name", distinct=True, default=[]))
         .order_by()[:1]

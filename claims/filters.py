@@ -3,6 +3,7 @@
 import django_filters
 from django.db.models import Exists, OuterRef, Q
 
+from aftersales.api.validation import DateInRange
 from claims.models import Claim, ClaimLine, ReturnBatch, SettlementStatement
 from claims.services.checks import CHECK_CODES
 from dealers.models import Dealer
@@ -23,14 +24,20 @@ class ClaimFilter(django_filters.FilterSet):
     spot_check = django_filters.BooleanFilter()
     review_due_before = django_filters.IsoDateTimeFilter(field_name="review_due_at", lookup_expr="lt")
     # The dashboards' drill-down (claims.dashboards): the claims a figure counts.
-    submitted_from = django_filters.DateFilter(method="filter_submitted", label="First submitted on or after (date)")
-    submitted_to = django_filters.DateFilter(method="filter_submitted", label="First submitted on or before (date)")
+    submitted_from = django_filters.DateFilter(
+        method="filter_submitted", label="First submitted on or after (date)", validators=[DateInRange()]
+    )
+    submitted_to = django_filters.DateFilter(
+        method="filter_submitted", label="First submitted on or before (date)", validators=[DateInRange()]
+    )
     model = django_filters.CharFilter(field_name="unit__product_model__code", lookup_expr="iexact")
     product_line = django_filters.CharFilter(field_name="unit__product_model__product_line__code", lookup_expr="iexact")
     province = django_filters.CharFilter(field_name="dealer__province", lookup_expr="iexact")
     reason = django_filters.CharFilter(method="filter_reason", label="A line reduced or rejected with this reason")
     parts_not_returned = django_filters.DateFilter(
-        method="filter_parts_not_returned", label="A required old part not received by its due day, as of this date"
+        method="filter_parts_not_returned",
+        label="A required old part not received by its due day, as of this date",
+        validators=[DateInRange()],
     )
 
     class Meta:

@@ -194,7 +194,8 @@ class HolidayScheduleAdmin(admin.ModelAdmin):
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
-        if str(initial.get("year", "")).isdigit():
+        year = str(initial.get("year", ""))
+        if year.isascii() and year.isdigit() and len(year) <= 4:
             initial["year"] = int(initial["year"])
         return initial
 

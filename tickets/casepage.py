@@ -107,27 +107,41 @@ class Complaint:
     due_at: object
     answered_at: object
     overdue: bool
-    told: list[dict]  # [{"kind", "at", "names"}], first the service managers, then the department managers
+    # [{"kind", "at", "names", "others"}], first the service managers, then the department managers; names only
+    # of the people the viewer may see (a dealer sees its own people), the others counted
+    told: list[dict]
 
     @property
     def open(self) -> bool:
         return self.answered_at is None
 
 
-def complaint_of(ticket: Ticket, *, now) -> Complaint | None:
+def complaint_of(ticket: Ticket, *, now, user) -> Complaint | None:
     if ticket.complaint_due_at is None:
         return None
+    from aftersales.models import User
+    from aftersales.scoping import scope_for
+
     told: dict[str, dict] = {}
     notifications = (
         Notification.objects.filter(ticket=ticket, kind__in=("complaint", "complaint_overdue"))
         .select_related("recipient")
         .order_by("created_at", "id")
     )
+    notifications = list(notifications)
+    visible = set(
+        scope_for(user, User.objects.filter(pk__in={n.recipient_id for n in notifications})).values_list(
+            "pk", flat=True
+        )
+    )
     for notification in notifications:
         entry = told.setdefault(
-            notification.kind, {"kind": notification.kind, "at": notification.created_at, "names": []}
+            notification.kind, {"kind": notification.kind, "at": notification.created_at, "names": [], "others": 0}
         )
-        entry["names"].append(notification.recipient.get_full_name() or notification.recipient.username)
+        if notification.recipient_id in visible:
+            entry["names"].append(notification.recipient.get_full_name() or notification.recipient.username)
+        else:
+            entry["others"] += 1
     return Complaint(
         due_at=ticket.complaint_due_at,
         answered_at=ticket.complaint_answered_at,
@@ -173,7 +187,7 @@ def case_context(request, ticket: Ticket, *, bound: dict[str, forms.Form] | None
     quotations = list(ticket.quotations.order_by("-created_at"))
     loaners = list(ticket.loaners.order_by("lent_at"))
     order = RepairOrder.objects.filter(ticket=ticket).first()
-    complaint = complaint_of(ticket, now=now)
+    complaint = complaint_of(ticket, now=now, user=user)
     page_forms = {
         name: bound.get(name) or new_form(name, user=user, ticket=ticket)
         for name, (_form, action) in PAGE_FORMS.items()

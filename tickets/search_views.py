@@ -57,7 +57,7 @@ def queue_views(request):
     mine = SavedQueueView.objects.filter(user=request.user)
     if request.POST.get("delete"):
         raw = request.POST["delete"]
-        deleted = mine.filter(pk=int(raw)).delete()[0] if raw.isdigit() and int(raw) < 2**31 else 0
+        deleted = mine.filter(pk=int(raw)).delete()[0] if raw.isascii() and raw.isdigit() and len(raw) < 19 else 0
         if deleted:
             messages.success(request, _("The saved view was deleted."))
         return redirect("tickets:queue")
@@ -67,6 +67,9 @@ def queue_views(request):
     if not name:
         messages.error(request, _("Give the view a name."))
         return redirect(f"{reverse('tickets:queue')}?{query}")
+    if len(query) > SavedQueueView._meta.get_field("query").max_length:
+        messages.error(request, _("These filters are too long to be saved as a view."))
+        return redirect(reverse("tickets:queue"))
     try:
         with transaction.atomic():
             SavedQueueView.objects.create(user=request.user, name=name, query=query, created_at=timezone.now())

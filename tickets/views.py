@@ -238,7 +238,7 @@ VERSION_REQUIRED = "version_required"
 def _posted_version(request) -> int:
     """The version of the case the page showed (a hidden input of every form that changes the case)."""
     raw = request.POST.get("version", "")
-    if not raw.isdigit() or not 0 < int(raw) < 2**31:
+    if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) < 2**31:
         raise ApplicationError(VERSION_REQUIRED, _("This page is out of date: reload the case and try again."))
     return int(raw)
 
@@ -510,10 +510,14 @@ def _month(value: str, today):
     import calendar
     from datetime import date
 
+    from aftersales.api.validation import MAX_DATE, MIN_DATE
+
     try:
         year, number = (int(part) for part in value.split("-"))
         first = date(year, number, 1)
-    except ValueError:
+        if not MIN_DATE.year < year < MAX_DATE.year:  # a grid needs the days around the month too
+            raise ValueError(value)
+    except (ValueError, OverflowError):
         first = today.replace(day=1)
     return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
 

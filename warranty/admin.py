@@ -146,12 +146,12 @@ class PolicyVersionAdmin(admin.ModelAdmin):
         if obj is not None and obj.pk:
             return VersionContext(regime=obj.policy.regime, policy=obj.policy)
         source_id = request.GET.get("from", "")
-        if source_id.isdigit():
+        if source_id.isascii() and source_id.isdigit() and len(source_id) < 19:
             source = PolicyVersion.objects.select_related("policy").filter(pk=source_id).first()
             if source:
                 return VersionContext(regime=source.policy.regime, source=source, policy=source.policy)
         policy_id = request.GET.get("policy", "")
-        if policy_id.isdigit():
+        if policy_id.isascii() and policy_id.isdigit() and len(policy_id) < 19:
             policy = WarrantyPolicy.objects.filter(pk=policy_id).first()
             if policy:
                 return VersionContext(regime=policy.regime, policy=policy)

@@ -191,3 +191,43 @@ def test_refusals_speak_the_users_language(api_client, make_user):
 def test_pages_with_impossible_ids_are_not_server_errors(client, make_user, url):
     client.force_login(make_user(Role.ADMIN))  # every page is open to the role: the id itself is tried
     assert client.get(url).status_code in (400, 404)
+
+
+# Pages added with the desk and the claims dashboards: crafted query strings and form values are refused or
+# fall back, never a 500.
+
+
+@pytest.mark.parametrize("value", ["9999-12-31", "0001-01-01"])
+@pytest.mark.parametrize("name", ["submitted_from", "submitted_to", "parts_not_returned"])
+def test_claims_page_date_beyond_the_calendar_is_not_a_500(client, manager_user, name, value):
+    client.force_login(manager_user)
+    assert client.get("/claims/", {name: value}).status_code == 200
+
+
+@pytest.mark.parametrize("month", ["9999-12", "0001-01", "99999999999999999999-01", "2026-13", "x"])
+def test_visit_month_grid_out_of_range_shows_this_month(client, desk_user, month):
+    client.force_login(desk_user)
+    response = client.get("/cases/visits/", {"when": "month", "month": month})
+    assert response.status_code == 200
+
+
+def test_saved_view_whose_filters_outgrow_the_column_is_refused_with_a_message(client, desk_user):
+    from tickets.models import SavedQueueView
+
+    client.force_login(desk_user)
+    response = client.post("/cases/views/", {"name": "长", "query": "q=" + "王" * 998}, follow=True)
+    assert response.status_code == 200
+    assert not SavedQueueView.objects.filter(user=desk_user).exists()
+    assert "too long" in response.content.decode() or "太长" in response.content.decode()
+
+
+def test_saved_view_delete_and_case_version_with_unicode_digits_are_not_a_500(client, desk_user):
+    from tickets.services.tickets import ticket_create
+
+    client.force_login(desk_user)
+    assert client.post("/cases/views/", {"delete": "²"}).status_code == 302
+    ticket = ticket_create(actor=desk_user, channel="phone", reporter_name="x", description="y", severity="minor")
+    response = client.post(f"/cases/{ticket.pk}/action/cancel/", {"version": "²"})
+    assert response.status_code in (302, 400)
+    ticket.refresh_from_db()
+    assert ticket.status != "cancelled"

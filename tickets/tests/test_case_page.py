@@ -72,3 +72,32 @@ def test_complaint_answer_form_answers_the_open_complaint(client, desk_user, eng
     ticket.refresh_from_db()
     assert ticket.complaint_answered_at is not None
     assert ticket.events.get(kind="complaint_answered").data == {"answer": "已道歉", "late": True}
+
+
+def test_complaint_shows_a_dealer_only_its_own_people_among_those_told(
+    client, desk_user, engineer, make_user, dealer, dealer_user
+):
+    """The complaint went to the manufacturer's managers and to the dealer's own: the dealer's staff read
+    their own people's names, the others only counted."""
+    from django.utils import timezone
+
+    from tickets.models import Notification
+    from warranty.tests.factories import DealerMemberFactory
+
+    ticket = working(desk_user, engineer, serving_outlet=dealer)
+    Ticket.objects.filter(pk=ticket.pk).update(complaint_due_at=ticket.reported_at)
+    makers = make_user(Role.SERVICE_MANAGER, first_name="厂方", last_name="赵")
+    ours = make_user(Role.SERVICE_MANAGER, first_name="店长", last_name="钱")
+    DealerMemberFactory(user=ours, dealer=dealer)
+    for person in (makers, ours):
+        Notification.objects.create(
+            recipient=person, kind="complaint", title="t", body="b", ticket=ticket, created_at=timezone.now()
+        )
+    client.force_login(dealer_user)
+    page = client.get(f"/cases/{ticket.pk}/").content.decode()  # the user reads Chinese
+    assert ours.get_full_name() in page
+    assert makers.get_full_name() not in page
+    assert "厂方或其他经销商的 1 人" in page
+    client.force_login(desk_user)
+    page = client.get(f"/cases/{ticket.pk}/").content.decode()
+    assert makers.get_full_name() in page and ours.get_full_name() in page
