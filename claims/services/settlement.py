@@ -180,11 +180,17 @@ def settlements_issue_periodic(*, now: datetime, period: str | None = None) -> l
     """The periodic statements (beat): for every dealer with approved lines decided up to the end of the last
     closed period and not settled yet, one statement issued by the schedule (no person), each dealer in its
     own transaction. Run again, it issues nothing new: the lines are settled, and a dealer whose lines finance
-    already settled by hand is left out."""
+    already settled by hand is left out. One scheduled statement per dealer and period: a line that became
+    settleable after its period's statement (an old part appraised late) waits for the next period's."""
     period = period or settings.CLAIM_STATEMENT_PERIOD
     period_end = statement_period_end(business_date(now), period)
+    scheduled = SettlementStatement.objects.filter(period_end=period_end, issued_by__isnull=True).values("dealer_id")
     dealer_ids = list(
-        settleable_lines(period_end=period_end).order_by().values_list("claim__dealer_id", flat=True).distinct()
+        settleable_lines(period_end=period_end)
+        .exclude(claim__dealer_id__in=scheduled)
+        .order_by()
+        .values_list("claim__dealer_id", flat=True)
+        .distinct()
     )
     issued = []
     for dealer in Dealer.objects.filter(pk__in=dealer_ids).order_by("code"):

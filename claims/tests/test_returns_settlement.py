@@ -234,3 +234,19 @@ def test_statement_period_end_is_the_last_closed_month_or_week():
     assert settlement.statement_period_end(date(2026, 3, 31), "month") == date(2026, 2, 28)
     assert settlement.statement_period_end(date(2026, 12, 2), "week") == date(2026, 11, 29)  # Wed -> Sunday before
     assert settlement.statement_period_end(date(2026, 11, 30), "week") == date(2026, 11, 29)  # Monday
+
+
+def test_periodic_statement_is_one_per_dealer_and_period_late_lines_wait_for_the_next(
+    make_claim, reviewer, rated_dealer
+):
+    """A line of November that became settleable after November's scheduled statement does not make a
+    second November statement (the dealer is not told twice): it goes on December's."""
+    approve_all(make_claim(), reviewer)
+    december = NOW + timedelta(days=12)
+    (first,) = settlement.settlements_issue_periodic(now=december, period="month")
+    approve_all(make_claim(), reviewer)  # decided Nov 20 as well, settleable only now
+    assert settlement.settlements_issue_periodic(now=december + timedelta(hours=6), period="month") == []
+    assert SettlementStatement.objects.filter(dealer=rated_dealer).count() == 1
+    january = NOW + timedelta(days=43)
+    (second,) = settlement.settlements_issue_periodic(now=january, period="month")
+    assert second.period_end.isoformat() == "2026-12-31" and second.total == first.total
