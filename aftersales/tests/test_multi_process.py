@@ -182,7 +182,7 @@ def test_two_web_processes_and_two_workers_do_nothing_twice(
     for _ in range(6):
         app.send_task("tickets.sla_sweep")
     due = Timer.objects.filter(state__in=["running", "breached"], next_action_at__lte=timezone.now())
-    wait_for(lambda: not due.exists(), timeout=45, what="the sweeps to fire every due step")
+    wait_for(lambda: not due.exists(), timeout=120, what="the sweeps to fire every due step")
     for _ in range(4):
         app.send_task("aftersales.outbox_relay")
     wait_for(
@@ -190,7 +190,7 @@ def test_two_web_processes_and_two_workers_do_nothing_twice(
             not OutboxMessage.objects.filter(sent_at__isnull=True).exists()
             and not Notification.objects.filter(emailed_at__isnull=True, recipient__email__gt="").exists()
         ),
-        timeout=45,
+        timeout=120,
         what="the digests to be delivered",
     )
 
