@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.errors import ConflictError
-
 from warranty import engine
 from warranty.models import PolicyComponentTerm, PolicyVersion, WarrantyPolicy
 
