@@ -30,7 +30,7 @@ from tickets.models import (
     Visit,
     VisitPlan,
 )
-from tickets.services.sla_policies import PAUSABLE_STATUSES, clean_pause_statuses, recompute_open_cases, sla_policy_save
+from tickets.services.sla_policies import PAUSABLE_STATUSES, clean_pause_statuses, sla_policy_save
 
 
 class CalendarWindowFormSet(forms.BaseInlineFormSet):
@@ -376,12 +376,21 @@ class SLAPolicyAdmin(admin.ModelAdmin):
         return format_html('<table id="sla-deadline-preview">{}</table>', mark_safe("".join(rows)))
 
     def save_model(self, request, obj, form, change):
-        sla_policy_save(obj, now=timezone.now())
+        pass  # stored with its rows in save_related, by the service
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        # Running cases under this policy follow its pauses and targets from now on.
-        recompute_open_cases(form.instance, now=timezone.now())
+        """The policy, its inline rows and its many-to-many choices in one call of the service (one write
+        path): it stores them in one transaction and recomputes the open cases' deadlines once."""
+        rows, deleted = [], []
+        for formset in formsets:
+            rows += formset.save(commit=False)  # sets new/changed/deleted_objects for the change message
+            deleted += formset.deleted_objects
+        m2m = {
+            name: form.cleaned_data[name]
+            for name in ("customers", "contracts", "product_lines")
+            if name in form.cleaned_data
+        }
+        sla_policy_save(form.instance, rows=rows, deleted=deleted, m2m=m2m, now=timezone.now())
 
 
 @admin.register(EscalationStep)
