@@ -134,8 +134,21 @@ class SLAMetricAdmin(admin.ModelAdmin):
     list_display = ("code", "name")
 
 
+class SeverityForm(forms.ModelForm):
+    """A rank from 1 (the most severe), said in those words."""
+
+    def clean_rank(self):
+        rank = self.cleaned_data.get("rank")
+        if rank is not None and rank < 1:
+            raise forms.ValidationError(
+                _("The rank is %(value)s; allowed: 1 (the most severe) or more.") % {"value": rank}
+            )
+        return rank
+
+
 class SeverityInline(admin.TabularInline):
     model = Severity
+    form = SeverityForm
     extra = 0
 
 
@@ -262,7 +275,29 @@ class SLAPolicyForm(forms.ModelForm):
             code, status = item.split(":", 1)
             chosen.setdefault(code, []).append(status)
         self.instance.pause_statuses = clean_pause_statuses(chosen, SLAMetric.objects.values_list("code", flat=True))
+        start, end = cleaned.get("effective_from"), cleaned.get("effective_to")
+        if start is not None and end is not None and end <= start:
+            self.add_error(
+                "effective_to",
+                _("The end %(end)s is not after the start; allowed: a day after %(start)s, or empty.")
+                % {"end": end.isoformat(), "start": start.isoformat()},
+            )
+        if cleaned.get("is_default") and end is None:
+            other = SLAPolicy.objects.filter(is_default=True, effective_to=None).exclude(pk=self.instance.pk).first()
+            if other is not None:
+                self.add_error(
+                    "is_default",
+                    _(
+                        "%(policy)s is the current default policy already; allowed: one current default. Give "
+                        "this one an end date, or end %(policy)s first."
+                    )
+                    % {"policy": str(other)},
+                )
         return cleaned
+
+    def _get_validation_exclusions(self):
+        # The one-default constraint is said in clean() in words (its database name means nothing to an admin).
+        return {*super()._get_validation_exclusions(), "is_default"}
 
 
 class EscalationStepForm(forms.ModelForm):

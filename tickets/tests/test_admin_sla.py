@@ -209,3 +209,35 @@ def test_service_stores_rows_and_deletions_in_one_transaction_and_recomputes(pol
     assert Timer.objects.filter(ticket=ticket).exists()
     sla_policy_save(policy, deleted=[first])
     assert not policy.targets.filter(metric__code="first_response").exists()
+
+
+def test_policy_page_messages_say_what_is_wrong_and_the_allowed_range(admin, policy):
+    default = SLAPolicy.objects.filter(is_default=True, effective_to=None).first() or SLAPolicy.objects.create(
+        code="STD",
+        name="std",
+        effective_from="2020-01-01",
+        is_default=True,
+        calendar=policy.calendar,
+        created_at=timezone.now(),
+    )
+    page = admin.get(url(policy))
+    data = page_data(page) | {"is_default": "on", "effective_to": "2019-06-01"}
+    prefix = next(
+        i.formset.prefix for i in page.context["inline_admin_formsets"] if i.formset.model.__name__ == "Severity"
+    )
+    data[f"{prefix}-0-rank"] = "0"
+    response = admin.post(url(policy), data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert errors["effective_to"] == [
+        "The end 2019-06-01 is not after the start; allowed: a day after 2020-01-01, or empty."
+    ]
+    formset = next(i.formset for i in response.context["inline_admin_formsets"] if i.formset.prefix == prefix)
+    assert formset.forms[0].errors["rank"] == ["The rank is 0; allowed: 1 (the most severe) or more."]
+    data["effective_to"] = ""
+    data[f"{prefix}-0-rank"] = "1"
+    response = admin.post(url(policy), data)
+    message = " ".join(response.context["adminform"].form.errors["is_default"])
+    assert f"{default} is the current default policy already; allowed: one current default." in message
+    policy.refresh_from_db()
+    assert not policy.is_default
