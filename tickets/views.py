@@ -132,7 +132,9 @@ def my_cases(request):
             assigned_engineer=request.user, status__in=transitions.OPEN_STATUSES + (transitions.RESOLVED,)
         )
     )
-    return render(request, "tickets/my_cases.html", {"entries": rows(by_next_deadline(tickets))})
+    # A page at a time (an engineer's phone; the index on engineer and next deadline serves each page).
+    page = CappedPaginator(by_next_deadline(tickets), 50).get_page(request.GET.get("page"))
+    return render(request, "tickets/my_cases.html", {"entries": rows(page.object_list), "page": page})
 
 
 @role_required(*CREATORS)

@@ -342,6 +342,7 @@ SPECTACULAR_SETTINGS = {
         "ClaimDocumentKindEnum": "claims.models.DocumentKind",
         "AccountEntryKindEnum": "claims.models.AccountEntry.Kind",
         "ClaimStatusEnum": "claims.models.Claim.Status",
+        "TicketStatusEnum": "tickets.models.Ticket.Status",
         "StatementStatusEnum": "claims.models.SettlementStatement.Status",
     },
 }

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from .presets import OPTION_CHOICES, OPTION_DEFAULTS, PARAM_CHOICES, REGIME_PARAMS
@@ -459,6 +458,11 @@ def statutory_text(entry: Entry, values: dict) -> str:
     return f"{', '.join(str(p) for p in parts)} {entry.unit} ({ref})".replace("  ", " ")
 
 
+def _capitalized(label) -> str:
+    text = str(label)
+    return text[:1].upper() + text[1:]
+
+
 def check(entry: Entry, value, values: dict) -> str | None:
     """The message when ``value`` is outside the allowed range (naming the bound and the range), else None."""
     if value is None or entry.kind not in (INT, DECIMAL):
@@ -466,7 +470,7 @@ def check(entry: Entry, value, values: dict) -> str | None:
     low = entry.bound("minimum", values)
     high = entry.bound("maximum", values)
     context = {
-        "label": capfirst(entry.label),
+        "label": _capitalized(entry.label),
         "value": value,
         "unit": entry.unit,
         "ref": entry_ref(entry, values),

@@ -71,11 +71,19 @@ class PolicyVersionInUse(Exception):
     """A version that cases already used keeps its terms; a new version is made instead."""
 
 
-def version_in_use(version: PolicyVersion) -> bool:
-    """Whether a case's coverage decision was made under this version (its terms are then frozen)."""
-    from tickets.models import Ticket
+# Who may have decided under a version: each a function (version) -> bool registered by the app that records
+# such decisions (cases register theirs in their app's ready(); warranty never imports the apps above it).
+VERSION_USERS: list = []
 
-    return version.pk is not None and Ticket.objects.filter(coverage_policy_version=version).exists()
+
+def register_version_user(used) -> None:
+    if used not in VERSION_USERS:
+        VERSION_USERS.append(used)
+
+
+def version_in_use(version: PolicyVersion) -> bool:
+    """Whether a decision was made under this version (a case's coverage at intake): its terms are frozen."""
+    return version.pk is not None and any(used(version) for used in VERSION_USERS)
 
 
 def version_to_close(policy: WarrantyPolicy, effective_from: date, *, exclude: int | None = None):

@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from tickets.tests.factories import CaseFactory
 from warranty import engine
 from warranty.engine.presets import OPTION_DEFAULTS, REGIME_PARAMS
 from warranty.models import PolicyComponentTerm, PolicyVersion, WarrantyPolicy
@@ -229,27 +228,6 @@ def test_a_new_version_cannot_start_before_the_one_it_follows(admin_client):
     message = " ".join(errors.get("effective_from", [])) or errors
     assert "overlap version 1 (2026-01-01 – …)" in message
     assert policy.versions.count() == 1
-
-
-def test_a_version_cases_used_is_read_only(admin_client, make_user):
-    policy = PolicyFactory(regime=WarrantyPolicy.Regime.CONSUMER_GOODS)
-    version = version_from_preset(policy, "catalogue_goods", effective_from=date(2020, 1, 1))
-    unit = UnitFactory(product_model=ProductModelFactory(policy=policy))
-    url = f"/admin/warranty/policyversion/{version.pk}/change/"
-    assert admin_client.get(url).context["has_change_permission"]
-    ticket = CaseFactory(unit=unit, severity="major")
-    assert ticket.coverage_policy_version == version
-    page = admin_client.get(url)
-    assert not page.context["has_change_permission"]
-    body = page.content.decode()
-    assert "Cases already used this version" in body and f"?from={version.pk}" in body
-    assert "whole-unit 三包有效期" in body  # the terms are shown, read-only
-    policy_page = admin_client.get(f"/admin/warranty/warrantypolicy/{policy.pk}/change/").content.decode()
-    assert 'alt="True"' in policy_page  # marked as used by cases in the policy's list of versions
-    response = admin_client.post(url, version_form("catalogue_goods", policy, whole_unit_months="24"))
-    assert response.status_code == 403
-    version.refresh_from_db()
-    assert version.whole_unit_months == 12
 
 
 def test_preview_shows_current_and_draft_side_by_side_without_saving(admin_client):
