@@ -185,3 +185,64 @@ def test_admin_sets_pause_statuses_in_the_grid_and_a_paused_case_moves(page, liv
     expect(page.locator("#id_pause_grid_resolution_waiting_customer")).to_be_checked()
     page.locator("#id_pause_grid").scroll_into_view_if_needed()
     shoot(page, "admin-sla-grid-en.png")
+
+
+def test_admin_edits_a_policy_its_draft_version_and_component_terms_on_one_page(page, live_server, login):
+    from warranty.tests.factories import PolicyFactory, version_from_preset
+
+    seed_users()
+    policy = PolicyFactory(code="TV-ONE", name="彩电", regime=WarrantyPolicy.Regime.CONSUMER_GOODS)
+    used = version_from_preset(
+        policy, "catalogue_goods", effective_from=date(2020, 1, 1), effective_to=date(2026, 1, 1)
+    )
+    unit = UnitFactory(product_model=ProductModelFactory(policy=policy), invoice_date=date(2021, 5, 1))
+    CaseFactory(unit=unit)
+    draft = version_from_preset(policy, "catalogue_goods", version=2, effective_from=date(2026, 1, 1))
+    rows = draft.component_terms.count()
+    speak("zh-hans")
+    login("admin", ADMIN_PASSWORD)
+
+    url = f"{live_server.url}/admin/warranty/warrantypolicy/{policy.pk}/change/"
+    page.goto(url)
+    editor = page.locator("#version-editor")
+    expect(editor.locator("h2").first).to_contain_text("版本 2")  # the draft no case used, editable here
+    expect(page.locator("#versions-group")).to_contain_text("picture_tube (36)")  # every version, its terms
+    page.fill("#id_name", "彩电三包")
+    page.fill("#id_whole_unit_months", "6")
+    page.click("#component_terms-group .add-row a")
+    page.fill(f"#id_component_terms-{rows}-code", "filter")
+    page.select_option(f"#id_component_terms-{rows}-kind", "wear_part")
+    page.fill(f"#id_component_terms-{rows}-months", "6")
+    page.click("input[name=_continue]")
+    expect(page.locator(".field-whole_unit_months .errorlist")).to_contain_text("法定下限")
+    expect(page.locator(".errornote").first).to_be_visible()
+    policy.refresh_from_db()
+    assert policy.name == "彩电"  # nothing saved while the version is wrong
+    page.fill("#id_whole_unit_months", "18")
+    page.click("input[name=_continue]")
+    expect(page.locator(".messagelist .success")).to_be_visible()
+    shoot(page, "admin-policy-one-place-zh.png")
+    policy.refresh_from_db()
+    draft.refresh_from_db()
+    assert (policy.name, draft.whole_unit_months) == ("彩电三包", 18)
+    assert draft.component_terms.filter(code="filter", kind="wear_part", months=6).exists()
+
+    # The preview is reachable from the same page (it shows the version's page with the draft's effect).
+    page.click("#preview-button")
+    expect(page.locator("#policy-preview")).to_be_visible()
+    assert policy.versions.get(version=2).whole_unit_months == 18
+
+    # The version cases used is shown read-only on the same page.
+    page.goto(url)
+    page.click(f"a.version-switch[href='?version={used.pk}']")
+    expect(page.locator("#version-editor .errornote")).to_be_visible()
+    expect(page.locator("#version-editor input[name=whole_unit_months]")).to_have_count(0)
+
+    speak("en")
+    page.goto(url)
+    expect(page.locator("#version-editor h2").first).to_contain_text("Version 2, from 2026-01-01")
+    page.fill("#id_whole_unit_months", "6")
+    page.click("input[name=_continue]")
+    expect(page.locator(".field-whole_unit_months .errorlist")).to_contain_text("statutory minimum is 12 months")
+    expect(page.locator("body")).to_contain_text("Version 2 was not saved")
+    shoot(page, "admin-policy-one-place-en.png")

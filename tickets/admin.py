@@ -30,7 +30,7 @@ from tickets.models import (
     Visit,
     VisitPlan,
 )
-from tickets.services.sla_policies import PAUSABLE_STATUSES, clean_pause_statuses, recompute_open_cases, sla_policy_save
+from tickets.services.sla_policies import PAUSABLE_STATUSES, clean_pause_statuses, sla_policy_save
 
 
 class CalendarWindowFormSet(forms.BaseInlineFormSet):
@@ -134,8 +134,21 @@ class SLAMetricAdmin(admin.ModelAdmin):
     list_display = ("code", "name")
 
 
+class SeverityForm(forms.ModelForm):
+    """A rank from 1 (the most severe), said in those words."""
+
+    def clean_rank(self):
+        rank = self.cleaned_data.get("rank")
+        if rank is not None and rank < 1:
+            raise forms.ValidationError(
+                _("The rank is %(value)s; allowed: 1 (the most severe) or more.") % {"value": rank}
+            )
+        return rank
+
+
 class SeverityInline(admin.TabularInline):
     model = Severity
+    form = SeverityForm
     extra = 0
 
 
@@ -262,7 +275,29 @@ class SLAPolicyForm(forms.ModelForm):
             code, status = item.split(":", 1)
             chosen.setdefault(code, []).append(status)
         self.instance.pause_statuses = clean_pause_statuses(chosen, SLAMetric.objects.values_list("code", flat=True))
+        start, end = cleaned.get("effective_from"), cleaned.get("effective_to")
+        if start is not None and end is not None and end <= start:
+            self.add_error(
+                "effective_to",
+                _("The end %(end)s is not after the start; allowed: a day after %(start)s, or empty.")
+                % {"end": end.isoformat(), "start": start.isoformat()},
+            )
+        if cleaned.get("is_default") and end is None:
+            other = SLAPolicy.objects.filter(is_default=True, effective_to=None).exclude(pk=self.instance.pk).first()
+            if other is not None:
+                self.add_error(
+                    "is_default",
+                    _(
+                        "%(policy)s is the current default policy already; allowed: one current default. Give "
+                        "this one an end date, or end %(policy)s first."
+                    )
+                    % {"policy": str(other)},
+                )
         return cleaned
+
+    def _get_validation_exclusions(self):
+        # The one-default constraint is said in clean() in words (its database name means nothing to an admin).
+        return {*super()._get_validation_exclusions(), "is_default"}
 
 
 class EscalationStepForm(forms.ModelForm):
@@ -376,12 +411,21 @@ class SLAPolicyAdmin(admin.ModelAdmin):
         return format_html('<table id="sla-deadline-preview">{}</table>', mark_safe("".join(rows)))
 
     def save_model(self, request, obj, form, change):
-        sla_policy_save(obj, now=timezone.now())
+        pass  # stored with its rows in save_related, by the service
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        # Running cases under this policy follow its pauses and targets from now on.
-        recompute_open_cases(form.instance, now=timezone.now())
+        """The policy, its inline rows and its many-to-many choices in one call of the service (one write
+        path): it stores them in one transaction and recomputes the open cases' deadlines once."""
+        rows, deleted = [], []
+        for formset in formsets:
+            rows += formset.save(commit=False)  # sets new/changed/deleted_objects for the change message
+            deleted += formset.deleted_objects
+        m2m = {
+            name: form.cleaned_data[name]
+            for name in ("customers", "contracts", "product_lines")
+            if name in form.cleaned_data
+        }
+        sla_policy_save(form.instance, rows=rows, deleted=deleted, m2m=m2m, now=timezone.now())
 
 
 @admin.register(EscalationStep)

@@ -17,6 +17,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.dates import business_date
+from aftersales.errors import ApplicationError
 from warranty import engine, policy_preview
 from warranty.engine import schema
 from warranty.models import (
@@ -114,6 +115,52 @@ class PolicyComponentTermInline(admin.TabularInline):
         return super().has_delete_permission(request, obj) and not self._frozen(obj)
 
 
+class SaveRefused(Exception):
+    """The service refused the save after the forms were valid (another admin's version meanwhile): the
+    page is shown again with the posted values and the service's message on the form."""
+
+    def __init__(self, error: ApplicationError):
+        super().__init__(error.code)
+        self.error = error
+
+
+def components_of(formsets) -> list[dict]:
+    components = []
+    for formset in formsets:
+        # Stored by the service; the change message reads these lists.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        if formset.model is PolicyComponentTerm:
+            components = [
+                {name: f.cleaned_data.get(name) for name in ("code", "kind", "months", "usage_limit", "system")}
+                for f in formset.forms
+                if f.cleaned_data and not f.cleaned_data.get("DELETE")
+            ]
+    return components
+
+
+def store_version(form, formsets) -> PolicyVersion:
+    """A version form and its component-term formset, stored by the service (one write path)."""
+    try:
+        return save_policy_version(
+            version=form.instance,
+            components=components_of(formsets),
+            new_policy=form.new_policy_fields(),
+            now=timezone.now(),
+        )
+    except PolicyVersionInUse:
+        raise PermissionDenied from None
+    except ApplicationError as error:
+        raise SaveRefused(error) from None
+
+
+def with_refusal(form_class, request):
+    """The form class, carrying the service's refusal of the previous attempt (shown as a field error)."""
+    refused = getattr(request, "_save_refused", None)
+    if refused is None:
+        return form_class
+    return type(form_class.__name__, (form_class,), {"refused": refused, "__module__": form_class.__module__})
+
+
 def first_of_next_month(day: date) -> date:
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
@@ -169,8 +216,11 @@ class PolicyVersionAdmin(admin.ModelAdmin):
             initial_params = context.source.params
         elif obj is not None and obj.pk:
             initial_params = obj.params
-        kwargs["form"] = version_form_class(
-            context.regime or "contract", new_policy=context.new_policy, initial_params=initial_params
+        kwargs["form"] = with_refusal(
+            version_form_class(
+                context.regime or "contract", new_policy=context.new_policy, initial_params=initial_params
+            ),
+            request,
         )
         return super().get_form(request, obj, change=change, **kwargs)
 
@@ -296,25 +346,7 @@ class PolicyVersionAdmin(admin.ModelAdmin):
         pass  # stored with its component terms in save_related, by the service
 
     def save_related(self, request, form, formsets, change):
-        components = []
-        for formset in formsets:
-            # Stored by the service below; the change message reads these lists.
-            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-            if formset.model is PolicyComponentTerm:
-                components = [
-                    {name: f.cleaned_data.get(name) for name in ("code", "kind", "months", "usage_limit", "system")}
-                    for f in formset.forms
-                    if f.cleaned_data and not f.cleaned_data.get("DELETE")
-                ]
-        try:
-            save_policy_version(
-                version=form.instance,
-                components=components,
-                new_policy=form.new_policy_fields(),
-                now=timezone.now(),
-            )
-        except PolicyVersionInUse:
-            raise PermissionDenied from None
+        store_version(form, formsets)
 
     def new_version_action(self, request, queryset):
         version = queryset.order_by("-effective_from").first()
@@ -328,7 +360,12 @@ class PolicyVersionAdmin(admin.ModelAdmin):
         if request.method == "POST" and "_preview" in request.POST:
             return self.preview_view(request, object_id, form_url, extra_context)
         extra_context = {**(extra_context or {}), "preview_on": business_date()}
-        return super().changeform_view(request, object_id, form_url, extra_context)
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except SaveRefused as refused:
+            # Nothing was stored (the transaction rolled back): the page again, the message on the form.
+            request._save_refused = refused.error
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     def preview_view(self, request, object_id, form_url, extra_context):
         obj = self.get_object(request, unquote(object_id)) if object_id else None
@@ -427,23 +464,144 @@ class PolicyVersionInline(admin.TabularInline):
 
     @admin.display(description=_("new version"))
     def next(self, obj):
-        if obj.effective_to is not None:
-            return ""
-        return format_html(
-            '<a href="{}?from={}">{}</a>', reverse("admin:warranty_policyversion_add"), obj.pk, _("New version")
+        edit = format_html(
+            '<a class="version-edit" href="?version={}">{}</a>',
+            obj.pk,
+            _("show here") if version_in_use(obj) else _("edit here"),
         )
+        if obj.effective_to is not None:
+            return edit
+        return format_html(
+            '{} · <a href="{}?from={}">{}</a>',
+            edit,
+            reverse("admin:warranty_policyversion_add"),
+            obj.pk,
+            _("New version"),
+        )
+
+
+@dataclass
+class VersionEditor:
+    """The version edited on the policy's page (``?version=`` picks it; by default the newest version no case
+    used yet, else the newest): its form and component-term formset, or read-only once cases used it."""
+
+    version: PolicyVersion | None
+    versions: list
+    frozen: bool = True
+    form: forms.ModelForm | None = None
+    formsets: list | None = None
+    adminform: helpers.AdminForm | None = None
+    inline_formsets: list | None = None
+    terms_table: str = ""
+    media: forms.Media | None = None
+
+    def is_valid(self) -> bool:
+        if self.form is None:
+            return True
+        form_valid = self.form.is_valid()  # first: the component rows are checked against the version's numbers
+        return form_valid and all_valid(self.formsets)
 
 
 @admin.register(WarrantyPolicy)
 class WarrantyPolicyAdmin(admin.ModelAdmin):
+    """The one place of a policy: its fields, every version with its component terms, and the chosen
+    version's terms and component terms, saved together through the service in one transaction."""
+
     list_display = ("code", "name", "regime")
     list_filter = ("regime",)
     search_fields = ("code", "name")
     inlines = [PolicyVersionInline]
+    change_form_template = "admin/warranty/warrantypolicy/change_form.html"
 
     def get_readonly_fields(self, request, obj=None):
         # The versions' fields follow the regime: it is chosen once, with the preset.
         return ["regime"] if obj is not None else []
+
+    # -- the chosen version on the policy's page ------------------------------------------------------------
+
+    def version_editor(self, request, policy: WarrantyPolicy) -> VersionEditor:
+        versions = list(policy.versions.order_by("-effective_from").prefetch_related("component_terms"))
+        chosen = None
+        wanted = request.GET.get("version", "")
+        if wanted.isascii() and wanted.isdigit() and len(wanted) < 19:
+            chosen = next((v for v in versions if v.pk == int(wanted)), None)
+        if chosen is None:
+            chosen = next((v for v in versions if not version_in_use(v)), versions[0] if versions else None)
+        if chosen is None:
+            return VersionEditor(version=None, versions=versions)
+        version_admin = self.admin_site._registry[PolicyVersion]
+        editor = VersionEditor(version=chosen, versions=versions, frozen=version_in_use(chosen))
+        if editor.frozen or not version_admin.has_change_permission(request, chosen):
+            editor.frozen = True
+            editor.terms_table = version_admin.terms_table(chosen)
+            return editor
+        fieldsets = [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "policy"]})
+            for name, options in version_admin.get_fieldsets(request, chosen)
+        ]
+        form_class = version_admin.get_form(request, chosen, change=True, fields=flatten_fieldsets(fieldsets))
+        bound = request.method == "POST"
+        editor.form = form_class(request.POST if bound else None, request.FILES if bound else None, instance=chosen)
+        editor.formsets, inline_instances = version_admin._create_formsets(request, chosen, change=True)
+        editor.adminform = helpers.AdminForm(editor.form, fieldsets, {}, [], model_admin=version_admin)
+        editor.inline_formsets = version_admin.get_inline_formsets(request, editor.formsets, inline_instances, chosen)
+        editor.media = editor.adminform.media
+        for inline_formset in editor.inline_formsets:
+            editor.media += inline_formset.media
+        return editor
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        policy = self.get_object(request, unquote(object_id)) if object_id else None
+        if policy is None:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        request._version_editor = self.version_editor(request, policy)
+        extra_context = {**(extra_context or {}), "version_editor": request._version_editor}
+        extra_context["preview_on"] = business_date()
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except SaveRefused as refused:
+            # Nothing was stored (the transaction rolled back): the page again, the message on the version.
+            request._save_refused = refused.error
+            request._version_editor = self.version_editor(request, policy)
+            extra_context["version_editor"] = request._version_editor
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        editor = getattr(request, "_version_editor", None)
+        if editor is None or editor.form is None:
+            return form_class
+
+        class PolicyForm(form_class):
+            def clean(self):
+                cleaned = super().clean()
+                if not editor.is_valid():
+                    raise forms.ValidationError(
+                        _("Version %(version)s was not saved: correct the errors shown on it below.")
+                        % {"version": editor.version.version}
+                    )
+                return cleaned
+
+        return PolicyForm
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        editor = context.get("version_editor")
+        if editor is not None and editor.media is not None:
+            context["media"] = context["media"] + editor.media
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        editor = getattr(request, "_version_editor", None)
+        if editor is not None and editor.form is not None:
+            store_version(editor.form, editor.formsets)
+
+    def response_change(self, request, obj):
+        response = super().response_change(request, obj)
+        editor = getattr(request, "_version_editor", None)
+        if "_continue" in request.POST and editor is not None and editor.version is not None:
+            response["Location"] = f"{request.path}?version={editor.version.pk}"
+        return response
 
     def add_view(self, request, form_url="", extra_context=None):
         """A new policy starts from a preset: the policy and its first version on one page."""

@@ -79,6 +79,7 @@ class PolicyVersionForm(forms.ModelForm):
 
     regime = "contract"
     new_policy = False
+    refused = None  # the service's refusal of the previous attempt (an ApplicationError), shown on the form
 
     class Meta:
         model = PolicyVersion
@@ -130,6 +131,8 @@ class PolicyVersionForm(forms.ModelForm):
         if not self.errors:
             self._check_terms(cleaned)
             self._check_dates(cleaned)
+        if self.refused is not None:
+            self.add_error(self.refused.details.get("field"), str(self.refused.message))
         return cleaned
 
     def _clean_new_policy(self, cleaned):

@@ -3,13 +3,14 @@ deadlines recomputed at once (pauses, targets and ladder as now configured)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from tickets import transitions
-from tickets.models import SLAPolicy, Ticket
+from tickets.models import SLAMetric, SLAPolicy, Ticket
 from tickets.services import timers as timer_services
 from tickets.services.tickets import ticket_lock
 
@@ -28,11 +29,34 @@ def clean_pause_statuses(value: dict, metric_codes) -> dict[str, list[str]]:
 
 
 @transaction.atomic
-def sla_policy_save(policy: SLAPolicy, *, now: datetime | None = None) -> SLAPolicy:
+def sla_policy_save(
+    policy: SLAPolicy,
+    *,
+    rows: Iterable[models.Model] = (),
+    deleted: Iterable[models.Model] = (),
+    m2m: dict[str, Iterable] | None = None,
+    now: datetime | None = None,
+) -> SLAPolicy:
+    """Store a policy with its rows (severities, targets, distance bands, zones, escalation steps: each a row
+    of the policy, saved in the order given after ``deleted`` are removed) and its many-to-many choices, in
+    one transaction; the pausing statuses are checked here once, and the policy's open cases get their
+    deadlines recomputed once, after everything is stored."""
     now = now or timezone.now()
     if policy.pk is None:
         policy.created_at = now
+    policy.pause_statuses = clean_pause_statuses(
+        policy.pause_statuses or {}, SLAMetric.objects.values_list("code", flat=True)
+    )
     policy.save()
+    for name, values in (m2m or {}).items():
+        getattr(policy, name).set(values)
+    for row in deleted:
+        if row.pk is not None:
+            row.delete()
+    for row in rows:
+        row.policy = policy
+        row.save()
+    recompute_open_cases(policy, now=now)
     return policy
 
 

@@ -38,3 +38,18 @@ def test_a_version_cases_used_is_read_only(admin_client, make_user):
     assert response.status_code == 403
     version.refresh_from_db()
     assert version.whole_unit_months == 12
+
+
+def test_policy_page_edits_the_version_no_case_used_and_shows_a_used_one_read_only(admin_client):
+    policy = PolicyFactory(regime=WarrantyPolicy.Regime.CONSUMER_GOODS)
+    old = version_from_preset(policy, "catalogue_goods", effective_from=date(2020, 1, 1), effective_to=date(2025, 1, 1))
+    CaseFactory(unit=UnitFactory(product_model=ProductModelFactory(policy=policy), invoice_date=date(2021, 3, 1)))
+    draft = version_from_preset(policy, "catalogue_goods", version=2, effective_from=date(2025, 1, 1))
+    url = f"/admin/warranty/warrantypolicy/{policy.pk}/change/"
+    editor = admin_client.get(url).context["version_editor"]
+    assert editor.version == draft and not editor.frozen
+    frozen = admin_client.get(f"{url}?version={old.pk}")
+    assert frozen.context["version_editor"].frozen and frozen.context["version_editor"].form is None
+    body = frozen.content.decode()
+    assert "Cases already used this version" in body and 'name="whole_unit_months"' not in body
+    assert f"?from={old.pk}" in body  # a new version from it instead

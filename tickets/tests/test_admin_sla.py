@@ -159,3 +159,85 @@ def test_a_target_of_no_minutes_is_refused_with_the_allowed_range(admin, policy)
     formset = next(i.formset for i in response.context["inline_admin_formsets"] if i.formset.prefix == prefix)
     assert formset.forms[0].errors["minutes"] == ["A target is 0 minutes; allowed: 1 minute or more."]
     assert policy.targets.get().minutes == 600
+
+
+def test_the_admin_writes_the_policy_and_its_rows_through_the_service_once(admin, policy, monkeypatch):
+    """One write path: the rows of every inline reach sla_policy_save in one call, which recomputes once."""
+    from tickets.services import sla_policies
+
+    start = timezone.now() - timedelta(hours=1)
+    ticket = CaseFactory(sla_policy=policy, reported_at=start, now=start)
+    timer = Timer.objects.get(ticket=ticket, metric__code="resolution")
+    assert timer.due_at == start + timedelta(minutes=600)
+    calls = []
+    real = sla_policies.recompute_open_cases
+    monkeypatch.setattr(sla_policies, "recompute_open_cases", lambda p, now: calls.append(p.pk) or real(p, now=now))
+    page = admin.get(url(policy))
+    data = page_data(page)
+    prefix = next(
+        i.formset.prefix for i in page.context["inline_admin_formsets"] if i.formset.model.__name__ == "SLATarget"
+    )
+    data[f"{prefix}-0-minutes"] = "300"
+    steps = next(
+        i.formset.prefix for i in page.context["inline_admin_formsets"] if i.formset.model.__name__ == "EscalationStep"
+    )
+    data |= {f"{steps}-TOTAL_FORMS": "1", f"{steps}-0-order": "1", f"{steps}-0-recipient": "assignee"}
+    data |= {f"{steps}-0-share_percent": "75", f"{steps}-0-metric": str(SLAMetric.objects.get(code="resolution").pk)}
+    assert admin.post(url(policy), data).status_code == 302
+    assert calls == [policy.pk]  # once for the whole save, after every row was stored
+    assert policy.targets.get().minutes == 300
+    assert policy.escalation_steps.get().share_percent == 75
+
+
+def test_service_stores_rows_and_deletions_in_one_transaction_and_recomputes(policy):
+    from tickets.models import SLATarget
+    from tickets.services.sla_policies import sla_policy_save
+
+    start = timezone.now() - timedelta(hours=1)
+    ticket = CaseFactory(sla_policy=policy, reported_at=start, now=start)
+    target = policy.targets.get()
+    target.minutes = 120
+    first = SLATarget(severity=target.severity, metric=SLAMetric.objects.get(code="first_response"), minutes=30)
+    policy.pause_statuses = {"resolution": ["waiting_customer", "closed"], "nope": ["waiting_parts"]}
+    sla_policy_save(policy, rows=[target, first])
+    policy.refresh_from_db()
+    assert policy.pause_statuses == {"resolution": ["waiting_customer"]}  # checked by the service too
+    assert sorted(policy.targets.values_list("metric__code", "minutes")) == [
+        ("first_response", 30),
+        ("resolution", 120),
+    ]
+    assert Timer.objects.filter(ticket=ticket).exists()
+    sla_policy_save(policy, deleted=[first])
+    assert not policy.targets.filter(metric__code="first_response").exists()
+
+
+def test_policy_page_messages_say_what_is_wrong_and_the_allowed_range(admin, policy):
+    default = SLAPolicy.objects.filter(is_default=True, effective_to=None).first() or SLAPolicy.objects.create(
+        code="STD",
+        name="std",
+        effective_from="2020-01-01",
+        is_default=True,
+        calendar=policy.calendar,
+        created_at=timezone.now(),
+    )
+    page = admin.get(url(policy))
+    data = page_data(page) | {"is_default": "on", "effective_to": "2019-06-01"}
+    prefix = next(
+        i.formset.prefix for i in page.context["inline_admin_formsets"] if i.formset.model.__name__ == "Severity"
+    )
+    data[f"{prefix}-0-rank"] = "0"
+    response = admin.post(url(policy), data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert errors["effective_to"] == [
+        "The end 2019-06-01 is not after the start; allowed: a day after 2020-01-01, or empty."
+    ]
+    formset = next(i.formset for i in response.context["inline_admin_formsets"] if i.formset.prefix == prefix)
+    assert formset.forms[0].errors["rank"] == ["The rank is 0; allowed: 1 (the most severe) or more."]
+    data["effective_to"] = ""
+    data[f"{prefix}-0-rank"] = "1"
+    response = admin.post(url(policy), data)
+    message = " ".join(response.context["adminform"].form.errors["is_default"])
+    assert f"{default} is the current default policy already; allowed: one current default." in message
+    policy.refresh_from_db()
+    assert not policy.is_default

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from aftersales.errors import ConflictError
 from warranty import engine
 from warranty.models import PolicyComponentTerm, PolicyVersion, WarrantyPolicy
 
@@ -54,6 +56,15 @@ def policy_version_from_preset(
         for c in engine.preset(preset).components
     )
     return created
+
+
+NO_OVERLAP = "policyversion_no_overlap"
+
+
+def overlap_refused(error: IntegrityError) -> bool:
+    """Whether the database refused a version because its dates meet another version's."""
+    diag = getattr(error.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", None) == NO_OVERLAP
 
 
 class PolicyVersionInUse(Exception):
@@ -129,7 +140,25 @@ def save_policy_version(
         if closing is not None:
             closing.effective_to = version.effective_from
             closing.save(update_fields=["effective_to"])
-    version.save()
+    try:
+        with transaction.atomic():
+            version.save()
+    except IntegrityError as error:
+        if not overlap_refused(error):
+            raise
+        # Another admin stored a version of this policy meanwhile whose dates meet these.
+        raise ConflictError(
+            "policy_version_overlap",
+            _(
+                "Another version of this policy was saved meanwhile and its dates overlap %(start)s – %(end)s. "
+                "Reload the policy and choose a start after the versions it lists."
+            )
+            % {
+                "start": version.effective_from.isoformat(),
+                "end": version.effective_to.isoformat() if version.effective_to else "…",
+            },
+            details={"field": "effective_from"},
+        ) from None
     version.component_terms.all().delete()
     PolicyComponentTerm.objects.bulk_create(
         PolicyComponentTerm(

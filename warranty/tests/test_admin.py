@@ -303,3 +303,155 @@ def test_preview_samples_the_policys_registered_units(admin_client):
         f"/admin/warranty/policyversion/{version.pk}/change/", data | {"preview_serial": "NOSUCH"}
     )
     assert "No registered unit has the serial NOSUCH." in response.content.decode()
+
+
+# -- the policy's page is the one place: its versions, the chosen version's terms and component terms ----------
+
+
+def policy_page(policy, version, components=(), **overrides):
+    """The POST of the policy's page: the policy's fields, its versions' list, the chosen version's form."""
+    versions = list(policy.versions.all())
+    data = {
+        "code": policy.code,
+        "name": policy.name,
+        "description": policy.description,
+        "visit_plan": policy.visit_plan or "",
+        "versions-TOTAL_FORMS": str(len(versions)),
+        "versions-INITIAL_FORMS": str(len(versions)),
+        "_continue": "1",
+    }
+    for index, other in enumerate(versions):
+        data |= {f"versions-{index}-id": str(other.pk), f"versions-{index}-policy": str(policy.pk)}
+    start = version.effective_from.isoformat()
+    data |= version_form(
+        "catalogue_goods" if policy.regime == "consumer_goods" else policy.regime,
+        policy,
+        components=components,
+        effective_from=start,
+        version=str(version.version),
+    )
+    return {key: value for key, value in (data | overrides).items() if value is not None}
+
+
+def test_policy_page_edits_the_chosen_version_and_its_component_terms_in_one_save(admin_client):
+    policy = PolicyFactory(regime=WarrantyPolicy.Regime.CONSUMER_GOODS)
+    old = version_from_preset(policy, "catalogue_goods", effective_from=date(2020, 1, 1), effective_to=date(2025, 1, 1))
+    draft = version_from_preset(policy, "catalogue_goods", version=2, effective_from=date(2025, 1, 1))
+    url = f"/admin/warranty/warrantypolicy/{policy.pk}/change/"
+    page = admin_client.get(url)
+    editor = page.context["version_editor"]
+    assert editor.version == draft and not editor.frozen  # the newest version, editable here
+    assert "param_refund_days" in editor.form.fields and "policy" not in editor.form.fields
+    body = page.content.decode()
+    assert 'name="whole_unit_months"' in body and 'name="component_terms-TOTAL_FORMS"' in body
+    assert f"?version={old.pk}" in body and "preview-button" in body
+
+    assert admin_client.get(f"{url}?version={old.pk}").context["version_editor"].version == old
+
+    rows = [{"code": "filter", "kind": "wear_part", "months": 6}]
+    response = admin_client.post(
+        f"{url}?version={draft.pk}", policy_page(policy, draft, rows, whole_unit_months="18", name="改名")
+    )
+    assert response.status_code == 302, response.context and response.context["errors"]
+    assert response.url.endswith(f"?version={draft.pk}")
+    draft.refresh_from_db()
+    policy.refresh_from_db()
+    assert (policy.name, draft.whole_unit_months) == ("改名", 18)
+    assert list(draft.component_terms.values_list("code", "months")) == [("filter", 6)]
+
+
+def test_policy_page_refuses_the_whole_save_when_the_version_is_wrong(admin_client):
+    policy = PolicyFactory(regime=WarrantyPolicy.Regime.CONSUMER_GOODS, name="旧名")
+    draft = version_from_preset(policy, "catalogue_goods", effective_from=date(2025, 1, 1))
+    url = f"/admin/warranty/warrantypolicy/{policy.pk}/change/"
+    response = admin_client.post(url, policy_page(policy, draft, whole_unit_months="6", name="新名"))
+    assert response.status_code == 200
+    errors = response.context["version_editor"].form.errors
+    assert "statutory minimum is 12 months" in " ".join(errors["whole_unit_months"])
+    assert "Version 1 was not saved" in response.content.decode()
+    policy.refresh_from_db()
+    draft.refresh_from_db()
+    assert (policy.name, draft.whole_unit_months) == ("旧名", 12)
+
+
+def test_policy_page_component_terms_are_checked_against_the_statute(admin_client):
+    policy = PolicyFactory(regime=WarrantyPolicy.Regime.CONSUMER_GOODS)
+    draft = version_from_preset(policy, "mobile_phone", effective_from=date(2025, 1, 1))
+    rows = [{"code": "battery", "kind": "special_part", "months": 3}]
+    data = policy_page(policy, draft, rows) | {"param_product_rules": "mobile_phone"}
+    response = admin_client.post(f"/admin/warranty/warrantypolicy/{policy.pk}/change/", data)
+    assert response.status_code == 200
+    formset = response.context["version_editor"].formsets[0]
+    assert "at least 6 months" in " ".join(formset.non_form_errors())
+    assert draft.component_terms.filter(code="battery", months=6).exists()
+
+
+# -- two admins adding versions at once: the no-overlap constraint answers with a message -------------------
+
+
+def test_service_turns_the_no_overlap_refusal_into_a_stable_error():
+    from aftersales.errors import ApplicationError
+    from warranty.services.policies import save_policy_version
+
+    policy = PolicyFactory(regime=WarrantyPolicy.Regime.CONTRACT)
+    version_from_preset(policy, "contract", effective_from=date(2026, 1, 1))
+    fields = {"start_event": "invoice", "whole_unit_months": 12, "params": {}, "options": {}}
+    save_policy_version(version=PolicyVersion(policy=policy, effective_from=date(2027, 1, 1), **fields), components=[])
+    # The second admin's form was checked before the first saved: open-ended from mid-2026.
+    with pytest.raises(ApplicationError) as refused:
+        save_policy_version(
+            version=PolicyVersion(policy=policy, effective_from=date(2026, 6, 1), **fields), components=[]
+        )
+    assert refused.value.code == "policy_version_overlap"
+    assert "2026-06-01 – …" in str(refused.value.message)
+    assert policy.versions.count() == 2
+
+
+def overlapping_row_before_the_insert(policy, start):
+    """Another admin's version stored between the form's checks and the insert of this one."""
+    from django.db.models.signals import pre_save
+
+    def receiver(sender, instance, **kwargs):
+        if instance.pk is None and instance.effective_from == start:
+            pre_save.disconnect(receiver, sender=PolicyVersion)
+            version_from_preset(policy, "contract", version=9, effective_from=date(2027, 1, 1))
+
+    pre_save.connect(receiver, sender=PolicyVersion, weak=False)
+    return receiver
+
+
+def test_version_page_shows_the_overlap_message_instead_of_a_500(admin_client):
+    policy = PolicyFactory(regime=WarrantyPolicy.Regime.CONTRACT)
+    current = version_from_preset(policy, "contract", effective_from=date(2026, 1, 1))
+    overlapping_row_before_the_insert(policy, date(2026, 6, 1))
+    response = admin_client.post(
+        f"{ADD}?from={current.pk}", version_form("contract", policy, effective_from="2026-06-01")
+    )
+    assert response.status_code == 200
+    message = " ".join(response.context["adminform"].form.errors["effective_from"])
+    assert "Another version of this policy was saved meanwhile" in message
+    assert "Another version of this policy was saved meanwhile" in response.content.decode()
+    current.refresh_from_db()
+    assert current.effective_to is None  # nothing of the refused save stayed
+    assert set(policy.versions.values_list("version", flat=True)) == {1}
+
+
+def test_policy_page_shows_the_overlap_message_instead_of_a_500(admin_client):
+    policy = PolicyFactory(regime=WarrantyPolicy.Regime.CONTRACT)
+    current = version_from_preset(policy, "contract", effective_from=date(2026, 1, 1))
+    url = f"/admin/warranty/warrantypolicy/{policy.pk}/change/"
+
+    def receiver(sender, instance, **kwargs):
+        if instance.pk == current.pk:
+            pre_save.disconnect(receiver, sender=PolicyVersion)
+            # meanwhile: the other admin's version, and a change of this one's dates the form did not see
+            PolicyVersion.objects.filter(pk=current.pk).update(effective_to=date(2026, 3, 1))
+            version_from_preset(policy, "contract", version=2, effective_from=date(2026, 3, 1))
+
+    from django.db.models.signals import pre_save
+
+    pre_save.connect(receiver, sender=PolicyVersion, weak=False)
+    response = admin_client.post(url, policy_page(policy, current, effective_from="2026-01-01"))
+    assert response.status_code == 200
+    message = " ".join(response.context["version_editor"].form.errors["effective_from"])
+    assert "Another version of this policy was saved meanwhile" in message
