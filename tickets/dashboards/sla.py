@@ -21,12 +21,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.contrib.auth import get_user_model
 from django.db.models import Case, Count, F, IntegerField, Min, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, TruncDay, TruncMonth, TruncWeek
 
 from aftersales.dates import business_zone
 from aftersales.labels import shown_name
+from aftersales.models import full_name
 from aftersales.scoping import scope_for
 from tickets import transitions
 from tickets.dashboards.filters import DashboardFilters, Granularity
@@ -268,25 +268,29 @@ def sla_at_risk(*, user, filters: DashboardFilters, now: datetime, limit: int = 
             "ticket__customer__name",
         )[:limit]
     )
-    User = get_user_model()
+    # Names of the few metrics and severities, each looked up once for the whole list.
+    metric_names, severity_names = {}, {}
     result = []
     for row in rows:
+        metric, severity = row["metric__code"], row["ticket__severity__code"]
+        if metric not in metric_names:
+            metric_names[metric] = shown_name(row["metric__name"], "metric", metric)
+        if severity not in severity_names:
+            severity_names[severity] = shown_name(row["ticket__severity__name"], "severity", severity)
+        username = row["ticket__assigned_engineer__username"]
         engineer = ""
-        if row["ticket__assigned_engineer__username"]:
-            person = User(
-                first_name=row["ticket__assigned_engineer__first_name"],
-                last_name=row["ticket__assigned_engineer__last_name"],
-            )
-            engineer = person.get_full_name() or row["ticket__assigned_engineer__username"]
+        if username:
+            first, last = row["ticket__assigned_engineer__first_name"], row["ticket__assigned_engineer__last_name"]
+            engineer = full_name(first, last) or username
         result.append(
             {
                 "ticket_id": row["ticket_id"],
                 "number": row["ticket__number"],
-                "metric": row["metric__code"],
-                "metric_name": shown_name(row["metric__name"], "metric", row["metric__code"]),
+                "metric": metric,
+                "metric_name": metric_names[metric],
                 "due_at": row["due_at"],
                 "minutes_left": int((row["due_at"] - now).total_seconds() // 60),
-                "severity": shown_name(row["ticket__severity__name"], "severity", row["ticket__severity__code"]),
+                "severity": severity_names[severity],
                 "engineer": engineer,
                 "outlet": row["ticket__serving_outlet__code"] or "",
                 "customer": row["ticket__customer__name"] or "",

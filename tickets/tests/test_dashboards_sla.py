@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from aftersales.labels import LABELS
+from aftersales.models import User
 from aftersales.roles import Role
 from aftersales.scoping import viewer
 from aftersales.testing import QueryCounter
@@ -224,6 +226,12 @@ def test_sla_at_risk_list_nearest_first(world, desk_user):
         (world["B"].number, "remote_response", 300),
         (world["G"].number, "remote_response", 300),
     ]
+    # B's engineer by name (family name first for a Chinese one), G has none; names in the viewer's language.
+    User.objects.filter(username="eng").update(first_name="小红", last_name="李")
+    rows = sla.sla_at_risk(user=desk_user, filters=MARCH, now=NOW)
+    assert [row["engineer"] for row in rows] == ["李小红", ""]
+    assert {row["severity"] for row in rows} == {str(LABELS["severity"]["major"])}
+    assert {row["metric_name"] for row in rows} == {str(LABELS["metric"]["remote_response"])}
 
 
 def test_sla_loaners_and_breakdown(world, desk_user):
