@@ -21,6 +21,15 @@ def validate_time_zone(value: str) -> None:
         )
 
 
+def full_name(first_name: str, last_name: str) -> str:
+    """A person's name as shown: Chinese names family name first with no space, others "first last" (for
+    lists that read the two columns without building a user)."""
+    first, last = first_name.strip(), last_name.strip()
+    if any("\u4e00" <= char <= "\u9fff" for char in first + last):
+        return f"{last}{first}"
+    return f"{first_name} {last_name}".strip()
+
+
 class User(AbstractUser):
     class Language(models.TextChoices):
         ZH_HANS = "zh-hans", "简体中文"
@@ -37,10 +46,7 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
 
     def get_full_name(self) -> str:
-        first, last = self.first_name.strip(), self.last_name.strip()
-        if any("\u4e00" <= char <= "\u9fff" for char in first + last):
-            return f"{last}{first}"  # Chinese names: family name first, no space
-        return super().get_full_name()
+        return full_name(self.first_name, self.last_name)
 
     @property
     def roles(self) -> list[str]:

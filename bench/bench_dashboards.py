@@ -158,18 +158,16 @@ def main() -> None:
             "sla_open_states",
             lambda: sla.sla_open_states(user=manager, filters=filters, now=now),
             sql(
-                """SELECT count(*) FILTER (WHERE pd), count(*) FILTER (WHERE NOT pd AND ar),
-                          count(*) FILTER (WHERE NOT pd AND NOT ar AND rn),
-                          count(*) FILTER (WHERE NOT pd AND NOT ar AND NOT rn AND pa),
-                          count(*) FILTER (WHERE NOT pd AND NOT ar AND NOT rn AND NOT pa)
-                   FROM (SELECT
-                     EXISTS (SELECT 1 FROM tickets_timer t WHERE t.ticket_id = k.id AND t.stopped_at IS NULL
-                             AND (t.state = 'breached' OR (t.state = 'running' AND t.due_at < %s))) AS pd,
-                     EXISTS (SELECT 1 FROM tickets_timer t WHERE t.ticket_id = k.id AND t.state = 'running'
-                             AND t.due_at >= %s AND t.due_at < %s) AS ar,
-                     EXISTS (SELECT 1 FROM tickets_timer t WHERE t.ticket_id = k.id AND t.state = 'running') AS rn,
-                     EXISTS (SELECT 1 FROM tickets_timer t WHERE t.ticket_id = k.id AND t.state = 'paused') AS pa
-                   FROM tickets_ticket k WHERE k.status = ANY(%s)) s""",
+                # Each open case's most pressing timer as a rank (1 past due, 2 at risk, 3 running, 4 paused,
+                # NULL none) in one probe of its timers, counted per rank.
+                """SELECT rank, count(*) FROM (
+                     SELECT (SELECT min(CASE WHEN t.stopped_at IS NULL AND (t.state = 'breached'
+                                                  OR (t.state = 'running' AND t.due_at < %s)) THEN 1
+                                             WHEN t.state = 'running' AND t.due_at >= %s AND t.due_at < %s THEN 2
+                                             WHEN t.state = 'running' THEN 3 WHEN t.state = 'paused' THEN 4 END)
+                             FROM tickets_timer t WHERE t.ticket_id = k.id) AS rank
+                     FROM tickets_ticket k WHERE k.status = ANY(%s)) s
+                   GROUP BY rank""",
                 [now, now, risk_end, list(OPEN)],
             ),
         ),

@@ -54,29 +54,8 @@ def _reset_sequence(cursor, table: str) -> None:
     cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
 
 
-def load(cursor, *, size: int, now: datetime, desk_id: int) -> dict:
-    """Add ``size`` cases (and what hangs off them) reported over the two years before ``now``."""
-    rng = random.Random(20260301)
-    cursor.execute("SELECT id FROM tickets_slapolicy WHERE is_default AND effective_to IS NULL")
-    policy_id = cursor.fetchone()[0]
-    cursor.execute("SELECT code, id FROM tickets_severity WHERE policy_id = %s", [policy_id])
-    severities = dict(cursor.fetchall())
-    cursor.execute("SELECT code, id FROM tickets_slametric")
-    metrics = dict(cursor.fetchall())
-    cursor.execute(
-        "SELECT s.code, m.code, t.minutes FROM tickets_slatarget t JOIN tickets_severity s ON s.id = t.severity_id "
-        "JOIN tickets_slametric m ON m.id = t.metric_id WHERE t.policy_id = %s",
-        [policy_id],
-    )
-    targets: dict[str, dict[str, int]] = {}
-    for severity, metric, minutes in cursor.fetchall():
-        targets.setdefault(severity, {})[metric] = minutes
-    cursor.execute(
-        'SELECT id, share_percent FROM tickets_escalationstep WHERE policy_id = %s ORDER BY "order"', [policy_id]
-    )
-    steps = cursor.fetchall()
-
-    # Master data: 1,000 outlets, 200 engineers, 20,000 customers with a site each.
+def _master_data(cursor, now: datetime) -> tuple[int, int, int, int]:
+    """The outlets, engineers, customers and sites the cases point at; returns their first ids."""
     dealer0 = _next_id(cursor, "dealers_dealer")
     _copy(
         cursor,
@@ -126,6 +105,43 @@ def load(cursor, *, size: int, now: datetime, desk_id: int) -> dict:
         ((site0 + n, customer0 + n, f"site {n}", "", PROVINCES[n % 10], "") for n in range(20_000)),
     )
 
+    return dealer0, user0, customer0, site0
+
+
+def load(cursor, *, size: int, now: datetime, desk_id: int) -> dict:
+    """Add ``size`` cases (and what hangs off them) reported over the two years before ``now``."""
+    rng = random.Random(20260301)
+    cursor.execute("SELECT id FROM tickets_slapolicy WHERE is_default AND effective_to IS NULL")
+    policy_id = cursor.fetchone()[0]
+    cursor.execute("SELECT code, id FROM tickets_severity WHERE policy_id = %s", [policy_id])
+    severities = dict(cursor.fetchall())
+    cursor.execute("SELECT code, id FROM tickets_slametric")
+    metrics = dict(cursor.fetchall())
+    cursor.execute(
+        "SELECT s.code, m.code, t.minutes FROM tickets_slatarget t JOIN tickets_severity s ON s.id = t.severity_id "
+        "JOIN tickets_slametric m ON m.id = t.metric_id WHERE t.policy_id = %s",
+        [policy_id],
+    )
+    targets: dict[str, dict[str, int]] = {}
+    for severity, metric, minutes in cursor.fetchall():
+        targets.setdefault(severity, {})[metric] = minutes
+    cursor.execute(
+        'SELECT id, share_percent FROM tickets_escalationstep WHERE policy_id = %s ORDER BY "order"', [policy_id]
+    )
+    steps = cursor.fetchall()
+
+    # Master data: 1,000 outlets, 200 engineers, 20,000 customers with a site each — loaded once, reused when
+    # a later run grows the data set (their codes and user names are unique).
+    cursor.execute(
+        "SELECT d.id, u.id, c.id, s.id FROM dealers_dealer d, aftersales_user u, warranty_customer c, warranty_site s"
+        " WHERE d.code = 'BD0000' AND u.username = 'bench_eng0' AND c.name = 'bench customer 0'"
+        " AND s.customer_id = c.id AND s.name = 'site 0' ORDER BY c.id LIMIT 1"
+    )
+    existing = cursor.fetchone()
+    if existing is None:
+        dealer0, user0, customer0, site0 = _master_data(cursor, now)
+    else:
+        dealer0, user0, customer0, site0 = existing
     ticket0 = _next_id(cursor, "tickets_ticket")
     timer0 = _next_id(cursor, "tickets_timer")
     start = now - timedelta(days=SPAN_DAYS)

@@ -1,7 +1,8 @@
 """Every benchmark at one scale, one table: ``python -m bench --scale small`` (``make bench SCALE=small``).
 
 1. ``manage.py generate_data`` fills ``BENCH_DATABASE`` (default ``aftersales_bench_<scale>``; reused when
-   it holds the generated cases already);
+   it holds the generated cases already; skipped when only scripts with databases of their own are named, so
+   ``python -m bench --scale 1m bench_dashboards`` loads just the dashboards' cases);
 2. each ``bench_*.py`` runs in its own process with its sizes set by the scale (``bench_sweep`` and
    ``bench_dashboards`` in databases of their own, ``<database>_sweep`` / ``<database>_dash``, as they build
    their own cases), each figure recorded beside its floor measured in the same run;
@@ -186,9 +187,11 @@ def run(scale: str, only: list[str]) -> int:
     started_at = datetime.now(UTC)
     results = Path(tempfile.mkstemp(prefix="bench-", suffix=".jsonl")[1])
     env["BENCH_RESULTS"] = str(results)
-    generate(env)
+    scripts = [s for s in SCRIPTS if not only or s in only]
+    if any(script not in OWN_DATABASE for script in scripts):
+        generate(env)  # the scripts with databases of their own load their own data: none to generate for them
     failed = []
-    for script in [s for s in SCRIPTS if not only or s in only]:
+    for script in scripts:
         print(f"== {script}", flush=True)
         script_env = {**env}
         if script in OWN_DATABASE:

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Case, Count, F, IntegerField, Min, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, TruncDay, TruncMonth, TruncWeek
 
 from aftersales.dates import business_zone
 from aftersales.labels import shown_name
+from aftersales.models import full_name
 from aftersales.scoping import scope_for
 from tickets import transitions
 from tickets.dashboards.filters import DashboardFilters, Granularity
@@ -77,23 +77,39 @@ def escalation_level():
     return Coalesce(Subquery(top), Value(0))
 
 
+def open_state_rank(now: datetime, risk_hours: int) -> Subquery:
+    """The state of a case's most pressing timer as a rank, worst first: 1 past due, 2 at risk, 3 on track
+    (running), 4 paused, NULL when it has none of those. One correlated ``min(CASE …)`` over the case's
+    timers: a single probe of the (ticket, metric) index per case, where four EXISTS would take four (or
+    hash every breached timer of every case ever)."""
+    rank = Case(
+        When(past_due_q(now), then=Value(1)),
+        When(at_risk_q(now, risk_hours), then=Value(2)),
+        When(state=Timer.State.RUNNING, then=Value(3)),
+        When(state=Timer.State.PAUSED, then=Value(4)),
+        output_field=IntegerField(),
+    )
+    worst = (
+        Timer.objects.filter(ticket_id=OuterRef("pk"))
+        .order_by()
+        .values("ticket_id")
+        .annotate(rank=Min(rank))
+        .values("rank")
+    )
+    return Subquery(worst, output_field=IntegerField())
+
+
 def open_case_states(tickets: QuerySet[Ticket], *, now: datetime, risk_hours: int) -> QuerySet[Ticket]:
-    """Open cases annotated with which kinds of timer they have now (worst first decides their state)."""
-    timers = Timer.objects.filter(ticket=OuterRef("pk"))
+    """Open cases annotated with the rank of their most pressing timer (``open_state_rank``)."""
     return tickets.filter(status__in=transitions.OPEN_STATUSES).annotate(
-        has_past_due=Exists(timers.filter(past_due_q(now))),
-        has_at_risk=Exists(timers.filter(at_risk_q(now, risk_hours))),
-        has_running=Exists(timers.filter(state=Timer.State.RUNNING)),
-        has_paused=Exists(timers.filter(state=Timer.State.PAUSED)),
+        open_state_rank=open_state_rank(now, risk_hours)
     )
 
 
+OPEN_STATE_RANK = {"past_due": 1, "at_risk": 2, "on_track": 3, "paused": 4, "no_timer": None}
 OPEN_STATE_Q = {
-    "past_due": Q(has_past_due=True),
-    "at_risk": Q(has_past_due=False, has_at_risk=True),
-    "on_track": Q(has_past_due=False, has_at_risk=False, has_running=True),
-    "paused": Q(has_past_due=False, has_at_risk=False, has_running=False, has_paused=True),
-    "no_timer": Q(has_past_due=False, has_at_risk=False, has_running=False, has_paused=False),
+    state: Q(open_state_rank__isnull=True) if rank is None else Q(open_state_rank=rank)
+    for state, rank in OPEN_STATE_RANK.items()
 }
 
 
@@ -221,23 +237,13 @@ def sla_trend(*, user, filters: DashboardFilters) -> list[dict]:
 
 def sla_open_states(*, user, filters: DashboardFilters, now: datetime) -> dict[str, int]:
     """Open cases (any report date) by the state of their most pressing timer, right now. One query: the
-    open cases grouped by which kinds of timer they have (each EXISTS evaluated once per case, at most 16
-    groups), folded into the five states here."""
+    open cases grouped by that state's rank (one correlated lookup of each case's timers), at most five
+    groups."""
     cases = open_case_states(case_scope(user=user, filters=filters), now=now, risk_hours=filters.risk_hours)
-    groups = cases.values("has_past_due", "has_at_risk", "has_running", "has_paused").annotate(n=Count("pk")).order_by()
-    states = dict.fromkeys(OPEN_STATES, 0)
-    for group in groups:
-        if group["has_past_due"]:
-            states["past_due"] += group["n"]
-        elif group["has_at_risk"]:
-            states["at_risk"] += group["n"]
-        elif group["has_running"]:
-            states["on_track"] += group["n"]
-        elif group["has_paused"]:
-            states["paused"] += group["n"]
-        else:
-            states["no_timer"] += group["n"]
-    return states
+    counts = {
+        row["open_state_rank"]: row["n"] for row in cases.values("open_state_rank").annotate(n=Count("pk")).order_by()
+    }
+    return {state: counts.get(rank, 0) for state, rank in OPEN_STATE_RANK.items()}
 
 
 def sla_at_risk(*, user, filters: DashboardFilters, now: datetime, limit: int = AT_RISK_LIST_SIZE) -> list[dict]:
@@ -262,25 +268,29 @@ def sla_at_risk(*, user, filters: DashboardFilters, now: datetime, limit: int = 
             "ticket__customer__name",
         )[:limit]
     )
-    User = get_user_model()
+    # Names of the few metrics and severities, each looked up once for the whole list.
+    metric_names, severity_names = {}, {}
     result = []
     for row in rows:
+        metric, severity = row["metric__code"], row["ticket__severity__code"]
+        if metric not in metric_names:
+            metric_names[metric] = shown_name(row["metric__name"], "metric", metric)
+        if severity not in severity_names:
+            severity_names[severity] = shown_name(row["ticket__severity__name"], "severity", severity)
+        username = row["ticket__assigned_engineer__username"]
         engineer = ""
-        if row["ticket__assigned_engineer__username"]:
-            person = User(
-                first_name=row["ticket__assigned_engineer__first_name"],
-                last_name=row["ticket__assigned_engineer__last_name"],
-            )
-            engineer = person.get_full_name() or row["ticket__assigned_engineer__username"]
+        if username:
+            first, last = row["ticket__assigned_engineer__first_name"], row["ticket__assigned_engineer__last_name"]
+            engineer = full_name(first, last) or username
         result.append(
             {
                 "ticket_id": row["ticket_id"],
                 "number": row["ticket__number"],
-                "metric": row["metric__code"],
-                "metric_name": shown_name(row["metric__name"], "metric", row["metric__code"]),
+                "metric": metric,
+                "metric_name": metric_names[metric],
                 "due_at": row["due_at"],
                 "minutes_left": int((row["due_at"] - now).total_seconds() // 60),
-                "severity": shown_name(row["ticket__severity__name"], "severity", row["ticket__severity__code"]),
+                "severity": severity_names[severity],
                 "engineer": engineer,
                 "outlet": row["ticket__serving_outlet__code"] or "",
                 "customer": row["ticket__customer__name"] or "",

@@ -22,13 +22,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from aftersales.labels import LABELS
+from aftersales.models import User
 from aftersales.roles import Role
 from aftersales.scoping import viewer
 from aftersales.testing import QueryCounter
 from tickets.dashboards import sla
 from tickets.dashboards.filters import DashboardFilterForm, period_filters
 from tickets.filters import TicketFilter
-from tickets.models import Ticket
+from tickets.models import Ticket, Timer
 from tickets.services.billing import loaner_issue
 from tickets.services.escalation import sla_sweep
 from tickets.services.tickets import ticket_transition
@@ -184,12 +186,52 @@ def test_sla_open_states_worst_timer_decides(world, desk_user):
     }
 
 
+def test_sla_open_states_every_state_and_its_drilldown(world, desk_user, make_user, monkeypatch):
+    # Within 1 hour nothing is at risk: G stays past due, B (remote due 17:00) is on track. P, contacted at
+    # 09:10, has its other timers paused (as a policy pausing every metric while waiting leaves them); Q,
+    # contacted too, has none left running (the others not needed).
+    engineer = make_user(Role.ENGINEER, username="eng2")
+    paused, stopped = (
+        walk(
+            CaseFactory(actor=desk_user, reported_at=at(3, 5, 9)),
+            engineer,
+            ("assign", at(3, 5, 9)),
+            ("contact", at(3, 5, 9, 10)),
+        )
+        for _case in "PQ"
+    )
+    Timer.objects.filter(ticket=paused, state=Timer.State.RUNNING).update(state=Timer.State.PAUSED)
+    Timer.objects.filter(ticket=stopped, state=Timer.State.RUNNING).update(
+        state=Timer.State.NOT_NEEDED, stopped_at=at(3, 5, 9, 10)
+    )
+    hour = period_filters(start=MARCH.start, end=MARCH.end, risk_hours=1)
+    assert sla.sla_open_states(user=desk_user, filters=hour, now=NOW) == {
+        "past_due": 1,
+        "at_risk": 0,
+        "on_track": 1,
+        "paused": 1,
+        "no_timer": 1,
+    }
+    monkeypatch.setattr("django.utils.timezone.now", lambda: NOW)
+    assert cases_behind("open:past_due:1") == {world["G"].number}
+    assert cases_behind("open:at_risk:1") == set()
+    assert cases_behind("open:on_track:1") == {world["B"].number}
+    assert cases_behind("open:paused:1") == {paused.number}
+    assert cases_behind("open:no_timer:1") == {stopped.number}
+
+
 def test_sla_at_risk_list_nearest_first(world, desk_user):
     rows = sla.sla_at_risk(user=desk_user, filters=MARCH, now=NOW)
     assert [(row["number"], row["metric"], row["minutes_left"]) for row in rows] == [
         (world["B"].number, "remote_response", 300),
         (world["G"].number, "remote_response", 300),
     ]
+    # B's engineer by name (family name first for a Chinese one), G has none; names in the viewer's language.
+    User.objects.filter(username="eng").update(first_name="小红", last_name="李")
+    rows = sla.sla_at_risk(user=desk_user, filters=MARCH, now=NOW)
+    assert [row["engineer"] for row in rows] == ["李小红", ""]
+    assert {row["severity"] for row in rows} == {str(LABELS["severity"]["major"])}
+    assert {row["metric_name"] for row in rows} == {str(LABELS["metric"]["remote_response"])}
 
 
 def test_sla_loaners_and_breakdown(world, desk_user):
