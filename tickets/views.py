@@ -138,7 +138,7 @@ def my_cases(request):
         ticket_scope(user=request.user).filter(
             assigned_engineer=request.user, status__in=transitions.OPEN_STATUSES + (transitions.RESOLVED,)
         )
-    )
+    ).select_related("site")  # each row shows the site's address: joined, not one query per case
     return render(request, "tickets/my_cases.html", {"entries": rows(by_next_deadline(tickets))})
 
 
