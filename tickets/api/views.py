@@ -20,7 +20,7 @@ from tickets.filters import TicketFilter
 from tickets.models import BusinessCalendar, FollowUp, RepairOrder, SLAPolicy, Ticket
 from tickets.permissions import EVERY_ACTION, case_actions, may_act, may_create_case
 from tickets.roles import CASE_WRITERS
-from tickets.selectors import ticket_get, ticket_scope, with_related
+from tickets.selectors import ticket_get, ticket_scope, with_list_related, with_related
 from tickets.services import billing
 from tickets.services import followups as followup_services
 from tickets.services import tickets as ticket_services
@@ -145,10 +145,12 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     queryset = Ticket.objects.none()  # for the schema generator; requests use get_queryset()
 
     def get_queryset(self):
-        tickets = with_related(ticket_scope(user=self.request.user))
+        tickets = ticket_scope(user=self.request.user)
         if self.action == "list":
             # The list's rows leave the long columns in the table (TicketListSerializer).
-            tickets = tickets.defer(*serializers.LIST_LEAVES_OUT)
+            tickets = with_list_related(tickets).defer(*serializers.LIST_LEAVES_OUT)
+        else:
+            tickets = with_related(tickets)
         return tickets.order_by("-reported_at", "-id")
 
     def get_serializer_class(self):
