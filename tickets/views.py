@@ -51,7 +51,6 @@ from tickets.selectors import (
     ticket_scope,
     visit_scope,
     with_list_related,
-    with_related,
 )
 from tickets.services import billing
 from tickets.services import followups as followup_services
@@ -130,6 +129,9 @@ def queue_context(request, filtered, page, entries) -> dict:
         "current_query": request.GET.urlencode(),
         "selected_statuses": params.getlist("status"),
     }
+
+
+TODAY_CASES = 50
 
 
 @role_required(*CASE_READERS)
@@ -602,7 +604,11 @@ def today(request):
     if user.has_role(Role.ENGINEER) and not user.has_role(Role.ADMIN, Role.SERVICE_MANAGER):
         visit_list = visit_list.filter(Q(assigned_to=user) | Q(assigned_to__isnull=True))
     visit_list = visit_list.select_related("contract__customer", "unit__customer", "outlet").order_by("due_on")[:200]
-    cases = with_related(ticket_scope(user=user).filter(assigned_engineer=user, status__in=transitions.OPEN_STATUSES))
+    cases = with_list_related(
+        ticket_scope(user=user).filter(assigned_engineer=user, status__in=transitions.OPEN_STATUSES)
+    )
+    # The first cases by deadline (a range of the index on engineer and next deadline); all on "my cases".
+    entries = rows(by_next_deadline(cases)[: TODAY_CASES + 1])
     return render(
         request,
         "tickets/today.html",
@@ -610,7 +616,8 @@ def today(request):
             "when": span,
             "followups": followup_list,
             "visits": visit_list,
-            "entries": rows(by_next_deadline(cases)),
+            "entries": entries[:TODAY_CASES],
+            "more_cases": len(entries) > TODAY_CASES,
             "now": now,
         },
     )
