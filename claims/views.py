@@ -21,6 +21,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from aftersales.api.validation import whole_number
 from aftersales.db_router import use_replica
 from aftersales.errors import ApplicationError
 from aftersales.scoping import dealer_id_of
@@ -116,7 +117,8 @@ def _after(value: str):
     """The queue's keyset position ``<review due ISO>,<id>`` (anything else: the start)."""
     stamp, _sep, pk = (value or "").rpartition(",")
     moment = parse_datetime(stamp) if stamp else None
-    return (moment, int(pk)) if moment and pk.isdigit() else None
+    number = whole_number(pk)
+    return (moment, number) if moment and number is not None else None
 
 
 @allowed(claim_permissions.can_review)
@@ -180,7 +182,8 @@ def _apply_errors(error: ApplicationError, form, sources) -> None:
     lines = details.pop("lines", None)
     if isinstance(lines, dict):
         for index, problems in lines.items():
-            target = sources[int(index)] if index.isdigit() and int(index) < len(sources) else None
+            position = whole_number(index)
+            target = sources[position] if position is not None and position < len(sources) else None
             for field, messages_ in problems.items():
                 if target is not None and field in target.fields:
                     target.add_error(field, messages_)
@@ -220,9 +223,9 @@ def claim_new(request):
     submit. ``?ticket=`` starts it from a resolved case, pre-filled."""
     initial, initial_lines, order = {}, [], None
     ticket_id = request.GET.get("ticket", "")
-    if request.method == "GET" and ticket_id.isdigit():
+    if request.method == "GET" and (ticket_pk := whole_number(ticket_id)):
         try:
-            ticket = ticket_get(user=request.user, pk=int(ticket_id))
+            ticket = ticket_get(user=request.user, pk=ticket_pk)
         except ApplicationError:
             raise Http404 from None
         prefill = claim_services.case_prefill(ticket)
@@ -424,14 +427,14 @@ def claim_decide(request, pk):
         )
     version = request.POST.get("version", "")
     try:
-        if not version.isdigit():
+        if not whole_number(version, maximum=2**31 - 1):
             raise ApplicationError("claim_invalid", _("Reload the claim and try again."))
         if any(item["amount"] is False for item in decisions):
             raise ApplicationError("claim_invalid", _("An amount is not a number."))
         review_services.claim_decide(
             claim=claim,
             actor=request.user,
-            expected_version=int(version),
+            expected_version=whole_number(version),
             decisions=decisions,
             note=request.POST.get("note", ""),
         )

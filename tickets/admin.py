@@ -10,6 +10,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.api.validation import whole_number
 from aftersales.errors import ApplicationError
 from aftersales.roles import Role
 from tickets import sla
@@ -64,7 +65,7 @@ class CalendarWindowFormSet(forms.BaseInlineFormSet):
         # The dates inline is a sibling formset; read its posted rows (prefix "dates") for the make-up check.
         holidays, workdays = [], []
         total = self.data.get("dates-TOTAL_FORMS", "0")
-        for index in range(int(total) if str(total).isdigit() else 0):
+        for index in range(whole_number(total, maximum=1000) or 0):
             row = f"dates-{index}-"
             if self.data.get(row + "DELETE") or not self.data.get(row + "date"):
                 continue

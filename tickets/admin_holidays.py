@@ -19,6 +19,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.api.validation import whole_number
 from aftersales.errors import ApplicationError
 from tickets.services.holidays import holiday_schedule_save
 from warranty.holidays import library_dates, library_years
@@ -194,9 +195,9 @@ class HolidayScheduleAdmin(admin.ModelAdmin):
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
-        year = str(initial.get("year", ""))
-        if year.isascii() and year.isdigit() and len(year) <= 4:
-            initial["year"] = int(initial["year"])
+        year = whole_number(initial.get("year"), maximum=9999)
+        if year is not None:
+            initial["year"] = year
         return initial
 
     def get_fields(self, request, obj=None):

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.api.validation import whole_number
 from aftersales.forms import ScopedForm
 from aftersales.models import User
 from aftersales.roles import Role
@@ -135,7 +136,7 @@ class QuotationForm(forms.Form):
         rows, placed = self.rows(), False
         for key, names in error.details.items():
             prefix, _dot, number = key.partition(".")
-            if prefix != "lines" or not number.isdigit() or not 0 < int(number) <= len(rows):
+            if prefix != "lines" or not 0 < (whole_number(number) or 0) <= len(rows):
                 continue
             for name in names if isinstance(names, list) else [names]:
                 field = f"{name}_{rows[int(number) - 1]}"

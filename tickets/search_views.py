@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from aftersales.api.validation import whole_number
 from aftersales.decorators import role_required
 from tickets import search as search_selectors
 from tickets.models import SavedQueueView
@@ -57,7 +58,8 @@ def queue_views(request):
     mine = SavedQueueView.objects.filter(user=request.user)
     if request.POST.get("delete"):
         raw = request.POST["delete"]
-        deleted = mine.filter(pk=int(raw)).delete()[0] if raw.isascii() and raw.isdigit() and len(raw) < 19 else 0
+        pk = whole_number(raw)
+        deleted = mine.filter(pk=pk).delete()[0] if pk else 0
         if deleted:
             messages.success(request, _("The saved view was deleted."))
         return redirect("tickets:queue")

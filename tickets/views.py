@@ -18,6 +18,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from aftersales.api.validation import whole_number
 from aftersales.dates import business_date
 from aftersales.decorators import role_required
 from aftersales.errors import ApplicationError
@@ -248,10 +249,10 @@ VERSION_REQUIRED = "version_required"
 
 def _posted_version(request) -> int:
     """The version of the case the page showed (a hidden input of every form that changes the case)."""
-    raw = request.POST.get("version", "")
-    if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) < 2**31:
+    version = whole_number(request.POST.get("version"), maximum=2**31 - 1)
+    if not version:
         raise ApplicationError(VERSION_REQUIRED, _("This page is out of date: reload the case and try again."))
-    return int(raw)
+    return version
 
 
 # Transitions whose form has fields of its own (the others are a button).

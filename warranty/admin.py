@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.api.validation import whole_number
 from aftersales.dates import business_date
 from aftersales.errors import ApplicationError
 from warranty import engine, policy_preview
@@ -193,12 +194,12 @@ class PolicyVersionAdmin(admin.ModelAdmin):
         if obj is not None and obj.pk:
             return VersionContext(regime=obj.policy.regime, policy=obj.policy)
         source_id = request.GET.get("from", "")
-        if source_id.isascii() and source_id.isdigit() and len(source_id) < 19:
+        if whole_number(source_id):
             source = PolicyVersion.objects.select_related("policy").filter(pk=source_id).first()
             if source:
                 return VersionContext(regime=source.policy.regime, source=source, policy=source.policy)
         policy_id = request.GET.get("policy", "")
-        if policy_id.isascii() and policy_id.isdigit() and len(policy_id) < 19:
+        if whole_number(policy_id):
             policy = WarrantyPolicy.objects.filter(pk=policy_id).first()
             if policy:
                 return VersionContext(regime=policy.regime, policy=policy)
@@ -523,8 +524,8 @@ class WarrantyPolicyAdmin(admin.ModelAdmin):
         versions = list(policy.versions.order_by("-effective_from").prefetch_related("component_terms"))
         chosen = None
         wanted = request.GET.get("version", "")
-        if wanted.isascii() and wanted.isdigit() and len(wanted) < 19:
-            chosen = next((v for v in versions if v.pk == int(wanted)), None)
+        if wanted_id := whole_number(wanted):
+            chosen = next((v for v in versions if v.pk == wanted_id), None)
         if chosen is None:
             chosen = next((v for v in versions if not version_in_use(v)), versions[0] if versions else None)
         if chosen is None:

@@ -10,10 +10,8 @@ from __future__ import annotations
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework import serializers
 
+from aftersales.api.validation import MAX_ID  # ids are bigint columns: anything beyond is refused as input
 from aftersales.scoping import scope_for
-
-# Ids are bigint columns: anything outside is refused as input, never sent to the database.
-MAX_ID = 2**63 - 1
 
 
 class ScopedRelatedMixin:

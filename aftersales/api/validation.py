@@ -11,6 +11,7 @@ middleware) so a new serializer or filter gets them without asking.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 from django.core.exceptions import FieldDoesNotExist
@@ -25,6 +26,20 @@ MAX_OFFSET = dt.timedelta(hours=14)
 NUL = "\x00"
 NUL_CHARACTER = "nul_character"
 OUT_OF_RANGE = "out_of_range"
+
+# Ids are bigint columns; a page's id, version or index beyond this is no id at all.
+MAX_ID = 2**63 - 1
+
+
+def whole_number(raw, *, maximum: int = MAX_ID) -> int | None:
+    """``raw`` (a query or form value) as a whole number 0..``maximum``, else None. ASCII digits only:
+    ``str.isdigit`` also accepts "²" and "٣", which ``int()`` then refuses or reads as another number."""
+    text = str(raw).strip() if raw is not None else ""
+    if not re.fullmatch(r"[0-9]{1,19}", text):
+        return None
+    number = int(text)
+    return number if number <= maximum else None
+
 
 DATE_MESSAGE = _("Give a date between %(min)s and %(max)s.")
 OFFSET_MESSAGE = _("Give a UTC offset between -14:00 and +14:00.")

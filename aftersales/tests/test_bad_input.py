@@ -231,3 +231,31 @@ def test_saved_view_delete_and_case_version_with_unicode_digits_are_not_a_500(cl
     assert response.status_code in (302, 400)
     ticket.refresh_from_db()
     assert ticket.status != "cancelled"
+
+
+def test_whole_number_reads_ascii_digits_only_within_the_bound():
+    from aftersales.api.validation import whole_number
+
+    assert [whole_number(value) for value in ("0", " 42 ", "²", "٣", "-1", "1.5", "", None, "9" * 20)] == [
+        0,
+        42,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+    ]
+    assert whole_number("2147483648", maximum=2**31 - 1) is None
+
+
+@pytest.mark.parametrize("query", [{"ticket": "²"}, {"ticket": "99999999999999999999"}])
+def test_claim_new_page_with_a_crafted_case_id_is_not_a_500(client, make_user, query):
+    client.force_login(make_user(Role.DEALER_STAFF))
+    assert client.get("/claims/new/", query).status_code in (200, 403)
+
+
+def test_claims_review_queue_with_a_crafted_position_is_not_a_500(client, make_user):
+    client.force_login(make_user(Role.CLAIMS_REVIEWER))
+    assert client.get("/claims/review/", {"after": "2026-12-01T00:00:00+08:00,²"}).status_code == 200

@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aftersales.api.validation import whole_number
 from aftersales.dates import business_date
 from aftersales.errors import ApplicationError
 from aftersales.scoping import viewer
@@ -266,10 +267,11 @@ def parse_row(number: int, cells: dict, lookups: Lookups, *, today: date) -> tup
     usage = text(cells.get("usage"))
     values["usage_reading"] = None
     if usage:
-        if not usage.isdigit():
+        reading = whole_number(usage)
+        if reading is None:
             problem("usage", "invalid_number", _("The usage reading must be a whole number ≥ 0."))
         else:
-            values["usage_reading"] = int(usage)
+            values["usage_reading"] = reading
     customer = text(cells.get("customer_name"))
     values["customer_key"] = (customer[:200], text(cells.get("customer_phone"))[:32]) if customer else None
     kind = text(cells.get("customer_kind")).lower() or Customer.Kind.PERSON

@@ -213,3 +213,17 @@ def test_import_runs_in_a_real_celery_worker(api_client, make_user, car_model, s
     finally:
         worker.stop()
     assert Unit.objects.filter(serial__startswith="W-").count() == 50
+
+
+def test_import_usage_in_non_ascii_digits_is_a_row_error_not_a_failed_import(admin_user, car_model):
+    rows = [
+        f"U-1,{car_model.code},张三,13800000001,,,,2026-01-01,,²",
+        f"U-2,{car_model.code},李四,13800000002,,,,2026-01-01,,٣",
+    ]
+    job = run_import(admin_user, csv_file(rows))
+    assert job.status == UnitImport.Status.DONE
+    assert {(error.row, error.field, error.code) for error in job.errors.all()} == {
+        (2, "usage", "invalid_number"),
+        (3, "usage", "invalid_number"),
+    }
+    assert not Unit.objects.exists()
