@@ -50,6 +50,17 @@ def desk_api(api_client, desk_user):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_broker_connections():
+    """Each test sends its tasks to the broker configured while it runs: connections and producers the
+    Celery app pooled during an earlier test (perhaps on a throw-away Redis, or under overridden settings)
+    are dropped after every test."""
+    yield
+    from aftersales.testing import forget_broker_connections
+
+    forget_broker_connections()
+
+
+@pytest.fixture(autouse=True)
 def _migration_data_after_flush(request):
     """Tests that flush the database (transactional ones, the live server's) lose the rows that data
     migrations installed, and pytest-django's serialized rollback does not restore them around the live

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -84,6 +85,36 @@ def _port_open(port: int) -> bool:
             return True
     except OSError:
         return False
+
+
+def forget_broker_connections() -> None:
+    """Drop the Celery app's pooled broker connections and producers, so the next task is sent to the
+    broker ``app.conf`` names now (a pool made while a test pointed elsewhere would keep sending there)."""
+    from aftersales.celery import app
+
+    pool = app.__dict__.get("_pool")
+    if pool is not None:
+        pool.force_close_all()
+    app._pool = None
+    amqp = app.__dict__.get("amqp")
+    if amqp is not None:
+        amqp._producer_pool = None
+
+
+@contextmanager
+def broker_at(url: str):
+    """This process sends its tasks to the broker at ``url`` inside the block, and to the configured one
+    after it."""
+    from aftersales.celery import app
+
+    previous = app.conf.broker_url
+    app.conf.broker_url = url
+    forget_broker_connections()
+    try:
+        yield
+    finally:
+        app.conf.broker_url = previous
+        forget_broker_connections()
 
 
 def wait_for(condition, *, timeout: float, what: str, interval: float = 0.2):

@@ -26,7 +26,7 @@ from aftersales import testing
 from aftersales.embedded import BASE_DIR
 from aftersales.models import OutboxMessage
 from aftersales.roles import Role
-from aftersales.testing import CeleryWorker, RedisServer, wait_for
+from aftersales.testing import CeleryWorker, RedisServer, broker_at, wait_for
 from claims.models import Claim
 from claims.tests.conftest import (  # noqa: F401
     brake_part,
@@ -100,8 +100,6 @@ class Web:
 @pytest.fixture
 def cluster(tmp_path):
     """Two web processes and two workers on the test database and one throw-away Redis."""
-    from aftersales.celery import app
-
     redis = RedisServer().start()
     mail_dir = tmp_path / "mail"
     mail_dir.mkdir()
@@ -112,18 +110,16 @@ def cluster(tmp_path):
         )
         for n in range(2)
     ]
-    previous = app.conf.broker_url
-    app.conf.broker_url = redis.url
     try:
-        for worker in workers:
-            worker.start(wait=False)
-        for web in webs:
-            web.wait()
-        for worker in workers:
-            wait_for(worker.answers, timeout=60, what="a Celery worker to answer a ping")
-        yield webs, workers, mail_dir
+        with broker_at(redis.url):
+            for worker in workers:
+                worker.start(wait=False)
+            for web in webs:
+                web.wait()
+            for worker in workers:
+                wait_for(worker.answers, timeout=60, what="a Celery worker to answer a ping")
+            yield webs, workers, mail_dir
     finally:
-        app.conf.broker_url = previous
         # Every process told at once, then waited for (each takes a few seconds to finish its work).
         processes = [web.process for web in webs] + [worker.process for worker in workers if worker.process]
         for process in processes:
@@ -179,16 +175,12 @@ def test_two_web_processes_and_two_workers_do_nothing_twice(
         assert status == 200, body
 
     # Both workers sweep at once, several times over (as when beats overlap or a task is redelivered).
-    # On a connection to this cluster's broker: producers the app pooled for earlier tests of the session
-    # still point at the broker those tests used.
-    with app.connection_for_write() as connection:
-        for _ in range(6):
-            app.send_task("tickets.sla_sweep", connection=connection)
+    for _ in range(6):
+        app.send_task("tickets.sla_sweep")
     due = Timer.objects.filter(state__in=["running", "breached"], next_action_at__lte=timezone.now())
     wait_for(lambda: not due.exists(), timeout=120, what="the sweeps to fire every due step")
-    with app.connection_for_write() as connection:
-        for _ in range(4):
-            app.send_task("aftersales.outbox_relay", connection=connection)
+    for _ in range(4):
+        app.send_task("aftersales.outbox_relay")
     wait_for(
         lambda: (
             not OutboxMessage.objects.filter(sent_at__isnull=True).exists()

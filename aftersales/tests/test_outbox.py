@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 from aftersales.models import OutboxMessage
 from aftersales.outbox import outbox_enqueue, outbox_purge, outbox_relay
 from aftersales.roles import Role
-from aftersales.testing import CeleryBeat, CeleryWorker, RedisServer, wait_for
+from aftersales.testing import CeleryBeat, CeleryWorker, RedisServer, broker_at, wait_for
 from aftersales.tests.factories import PASSWORD
 from tickets.models import Notification
 from tickets.services.escalation import sla_sweep
@@ -42,16 +42,9 @@ def redis_server():
 @contextmanager
 def broker(redis: RedisServer):
     """Point this process's broker and cache at the throw-away Redis."""
-    from aftersales.celery import app
-
-    previous = app.conf.broker_url
-    app.conf.broker_url = redis.url
     caches = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis.url}}
-    try:
-        with override_settings(REDIS_URL=redis.url, CELERY_BROKER_URL=redis.url, CACHES=caches):
-            yield
-    finally:
-        app.conf.broker_url = previous
+    with broker_at(redis.url), override_settings(REDIS_URL=redis.url, CELERY_BROKER_URL=redis.url, CACHES=caches):
+        yield
 
 
 def import_file(model_code: str) -> SimpleUploadedFile:
