@@ -92,9 +92,7 @@ def forget_broker_connections() -> None:
     broker ``app.conf`` names now (a pool made while a test pointed elsewhere would keep sending there)."""
     from aftersales.celery import app
 
-    pool = app.__dict__.get("_pool")
-    if pool is not None:
-        pool.force_close_all()
+    # Forgotten, not closed: a producer already handed out (a task being sent) keeps its connection.
     app._pool = None
     amqp = app.__dict__.get("amqp")
     if amqp is not None:
