@@ -119,14 +119,16 @@ def queue(request):
 def queue_context(request, filtered, page, entries) -> dict:
     """What the queue page draws around its rows (the benchmarks' empty-queue floor draws the same)."""
     params = filtered.data
+    # The queue's own refresh (htmx polling every HOME_POLL_SECONDS) keeps only the rows: no pickers to fill.
+    refresh = bool(getattr(request, "htmx", False))
     return {
         "filter": filtered,
         "page": page,
         "entries": entries,
         "now": timezone.now(),
         "poll_seconds": settings.HOME_POLL_SECONDS,
-        "choices": queue_choices(request.user),
-        "saved_views": SavedQueueView.objects.filter(user=request.user),
+        "choices": {} if refresh else queue_choices(request.user),
+        "saved_views": [] if refresh else SavedQueueView.objects.filter(user=request.user),
         "current_query": request.GET.urlencode(),
         "selected_statuses": params.getlist("status"),
     }

@@ -8,6 +8,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from aftersales.models import User
+from aftersales.roles import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -65,3 +66,22 @@ def test_visit_calendar_month_grid_shows_the_demo_contracts_visits(demo, client,
     assert all(len(week) == 7 for week in weeks) and weeks[0][0]["date"].weekday() == 0
     listed = client.get("/cases/visits/", {"when": "week"}).content.decode()
     assert "华东数据中心" in listed
+
+
+def test_queue_refresh_by_polling_sends_the_rows_without_filling_the_pickers(client, desk_user, make_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tickets.services.tickets import ticket_create
+
+    make_user(Role.ENGINEER, first_name="轮询", last_name="工")
+    ticket = ticket_create(actor=desk_user, channel="phone", reporter_name="x", description="y", severity="minor")
+    client.force_login(desk_user)
+    with CaptureQueriesContext(connection) as full:
+        page = client.get("/cases/").content.decode()
+    with CaptureQueriesContext(connection) as polled:
+        refresh = client.get("/cases/", HTTP_HX_REQUEST="true").content.decode()
+    assert ticket.number in page and ticket.number in refresh
+    assert "轮询" in page  # the engineer picker lists the engineer
+    assert "轮询" not in refresh
+    assert len(polled) < len(full)
