@@ -277,3 +277,23 @@ def test_list_statements_do_not_grow_with_rows(api_client, desk_user, dealer_use
         with QueryCounter() as counter:
             assert len(api_client.get(URL).json()["results"]) >= 5
         assert counter.count == counts[user.username]
+
+
+def test_province_filter_reads_the_province_the_case_was_opened_in(api_client, desk_user):
+    from warranty.models import Site
+    from warranty.tests.factories import CustomerFactory
+
+    def case_in(province):
+        customer = CustomerFactory()
+        site = Site.objects.create(customer=customer, name="站", address="路 1 号", province=province)
+        return ticket_create(
+            actor=desk_user, channel="phone", reporter_name="x", description="y", severity="minor", site=site
+        )
+
+    beijing, shanghai = case_in("北京"), case_in("上海")
+    nowhere = ticket_create(actor=desk_user, channel="phone", reporter_name="x", description="y", severity="minor")
+    assert (beijing.province, shanghai.province, nowhere.province) == ("北京", "上海", "")
+    sign_in(api_client, desk_user)
+    rows = api_client.get(URL, {"province": "北京"}).json()["results"]
+    assert [row["id"] for row in rows] == [beijing.pk]
+    assert api_client.get(URL, {"province": "西藏"}).json()["results"] == []
