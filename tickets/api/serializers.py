@@ -1,6 +1,10 @@
+from datetime import datetime
 from decimal import Decimal
 
+import orjson
 from django.db import connection
+from django.db.models import CharField, TextField
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -276,9 +280,7 @@ class TicketSerializer(serializers.ModelSerializer):
 
 LIST_LEAVES_OUT = ("description", "coverage_snapshot")
 
-# What a list row reads of the case table: plain columns, no model. The customer's name and the unit's
-# serial are read by id for the page, not joined: a join runs before the sort, on every case a filter or a
-# dealer's scope matches, where the page needs 50.
+# What a list row reads of the case table: plain columns, no model.
 LIST_COLUMNS = (
     "id",
     "number",
@@ -287,15 +289,10 @@ LIST_COLUMNS = (
     "work_mode",
     "reporter_name",
     "contact_phone",
-    "customer_id",
-    "unit_id",
-    "severity_id",
     "category",
     "coverage_policy_version_id",
     "distance_km",
     "assigned_engineer_id",
-    "serving_outlet_id",
-    "sla_policy_id",
     "reported_at",
     "created_at",
     "resolved_at",
@@ -303,7 +300,6 @@ LIST_COLUMNS = (
     "version",
 )
 TIMER_COLUMNS = (
-    "ticket_id",
     "metric__code",
     "target_minutes",
     "due_at",
@@ -316,6 +312,51 @@ TIMER_COLUMNS = (
 )
 
 
+def _sql_name(model, field: str) -> str:
+    meta = model._meta
+    return f"{connection.ops.quote_name(meta.db_table)}.{connection.ops.quote_name(meta.get_field(field).column)}"
+
+
+def _named(model, column: str, shown: str) -> RawSQL:
+    """The shown column of the row of ``model`` the case's ``column`` points to (NULL when none)."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    return RawSQL(
+        f"SELECT {shown} FROM {table} WHERE {_sql_name(model, model._meta.pk.name)} = {_sql_name(Ticket, column)}",
+        (),
+        output_field=CharField(),
+    )
+
+
+def list_relations() -> dict:
+    """What a row names of its relations and its timers, as subqueries of the page's own statement: the
+    database works them out for the page's rows only (after the sort and the limit) and the page is one
+    round trip, where a join would run for every case a filter or a dealer's scope matches before the sort,
+    and a query per table cost more to compile and send than to run. Written as SQL: seven ORM subqueries
+    cost more to compile than the page's rows to write. The timers come as one JSON array of arrays per
+    case (``TIMER_COLUMNS``, in the detail's order)."""
+    quote = connection.ops.quote_name
+    timers, metrics = quote(Timer._meta.db_table), quote(SLAMetric._meta.db_table)
+    timer_values = ", ".join(
+        _sql_name(SLAMetric, "code") if name == "metric__code" else _sql_name(Timer, name) for name in TIMER_COLUMNS
+    )
+    timer_rows = (
+        f"SELECT jsonb_agg(jsonb_build_array({timer_values}) ORDER BY {_sql_name(Timer, 'id')}) "
+        f"FROM {timers} JOIN {metrics} ON {_sql_name(SLAMetric, 'id')} = {_sql_name(Timer, 'metric')} "
+        f"WHERE {_sql_name(Timer, 'ticket')} = {_sql_name(Ticket, 'id')}"
+    )
+    policy = f"{_sql_name(SLAPolicy, 'code')} || ' v' || {_sql_name(SLAPolicy, 'version')}"  # as SLAPolicy.__str__
+    return {
+        "customer_name": _named(Customer, "customer", _sql_name(Customer, "name")),
+        "unit_serial": _named(Unit, "unit", _sql_name(Unit, "serial")),
+        "severity_code": _named(Severity, "severity", _sql_name(Severity, "code")),
+        "engineer_username": _named(User, "assigned_engineer", _sql_name(User, "username")),
+        "outlet_code": _named(Dealer, "serving_outlet", _sql_name(Dealer, "code")),
+        "policy_label": _named(SLAPolicy, "sla_policy", policy),
+        # Text, decoded by orjson (the ORM's JSON field would decode it with the json module).
+        "timer_rows": RawSQL(f"({timer_rows})::text", (), output_field=TextField()),
+    }
+
+
 class _Case:
     """What the role rules read of a case (tickets.permissions.case_actions): whom it is assigned to."""
 
@@ -325,68 +366,16 @@ class _Case:
         self.assigned_engineer_id = assigned_engineer_id
 
 
-# What a list row names of its relations: (row column, model, the shown column, a second one or None).
-LIST_NAMES = (
-    ("customer_id", Customer, "name", None),
-    ("unit_id", Unit, "serial", None),
-    ("severity_id", Severity, "code", None),
-    ("assigned_engineer_id", User, "username", None),
-    ("serving_outlet_id", Dealer, "code", None),
-    ("sla_policy_id", SLAPolicy, "code", "version"),
-)
-
-
-def _page_names(rows: list[dict]) -> dict[str, dict]:
-    """For each relation of ``LIST_NAMES``, id → its shown value, for the ids on the page: one statement
-    whatever the page holds (one index probe per id), in place of one ORM query per table — compiling
-    those cost more than running them."""
-    parts, params = [], []
-    for position, (column, model, shown, second) in enumerate(LIST_NAMES):
-        table = connection.ops.quote_name(model._meta.db_table)
-        pk = connection.ops.quote_name(model._meta.pk.column)
-        first = connection.ops.quote_name(model._meta.get_field(shown).column)
-        other = f"{connection.ops.quote_name(model._meta.get_field(second).column)}::text" if second else "NULL"
-        parts.append(f"SELECT {position}, {pk}, {first}::text, {other} FROM {table} WHERE {pk} = ANY(%s)")
-        params.append(sorted({row[column] for row in rows if row[column] is not None}))
-    names: dict[str, dict] = {column: {} for column, *_rest in LIST_NAMES}
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
-        for position, pk, first, other in cursor.fetchall():
-            names[LIST_NAMES[position][0]][pk] = first if other is None else (first, other)
-    return names
-
-
-def _page_timers(ticket_ids: list[int]) -> list[tuple]:
-    """The page's timers (``TIMER_COLUMNS``) with their metric's code, in the detail's order (by id)."""
-    quote = connection.ops.quote_name
-    timer, metric = Timer._meta, SLAMetric._meta
-    timers, metrics = quote(timer.db_table), quote(metric.db_table)
-
-    def column(name):
-        return f"{timers}.{quote(timer.get_field(name).column)}"
-
-    select = [column("ticket"), f"{metrics}.{quote(metric.get_field('code').column)}"]
-    select += [column(name) for name in TIMER_COLUMNS[2:]]
-    sql = (
-        f"SELECT {', '.join(select)} FROM {timers} JOIN {metrics} ON {metrics}.{quote(metric.pk.column)} = "
-        f"{column('metric')} WHERE {column('ticket')} = ANY(%s) ORDER BY {column('id')}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [ticket_ids])
-        return cursor.fetchall()
-
-
 class TicketListRowsSerializer(serializers.ListSerializer):
-    """The case list's page from plain rows (``LIST_COLUMNS`` of the page's ``.values()``): the same fields,
-    values and formats as ``TicketListSerializer`` (the schema and the detail use that), without a model
-    instance or a serializer field per value — together those cost several times the queries behind the
-    page. The customer and unit, the small tables (severity, engineer, outlet, policy) and the timers are
-    read once for the page, by id; what the requester may do is worked out once per status and "assigned to
+    """The case list's page from plain rows (``LIST_COLUMNS`` and ``list_relations()`` of one ``.values()``
+    statement): the same fields, values and formats as ``TicketListSerializer`` (the schema and the detail
+    use that), without a model instance or a serializer field per value — together those cost several times
+    the queries behind the page. What the requester may do is worked out once per status and "assigned to
     me", not per case."""
 
     def to_representation(self, data):
-        rows = list(data)
         tz = timezone.get_current_timezone()
+        parse = datetime.fromisoformat
 
         def when(value):
             if value is None:
@@ -394,43 +383,15 @@ class TicketListRowsSerializer(serializers.ListSerializer):
             text = value.astimezone(tz).isoformat()
             return text[:-6] + "Z" if text.endswith("+00:00") else text
 
-        timers: dict[int, list[dict]] = {row["id"]: [] for row in rows}
-        if rows:
-            names = _page_names(rows)
-            customers, units = names["customer_id"], names["unit_id"]
-            severities, engineers = names["severity_id"], names["assigned_engineer_id"]
-            outlets, policies = names["serving_outlet_id"], names["sla_policy_id"]
-            for (
-                ticket_id,
-                metric,
-                target_minutes,
-                due_at,
-                state,
-                met_at,
-                breached_at,
-                stopped_at,
-                business_minutes,
-                breach_minutes,
-            ) in _page_timers(list(timers)):
-                timers[ticket_id].append(
-                    {
-                        "metric": metric,
-                        "target_minutes": target_minutes,
-                        "due_at": when(due_at),
-                        "state": state,
-                        "met_at": when(met_at),
-                        "breached_at": when(breached_at),
-                        "stopped_at": when(stopped_at),
-                        "business_minutes": business_minutes,
-                        "breach_minutes": breach_minutes,
-                    }
-                )
+        def when_text(value):
+            # A time as the database wrote it into JSON (ISO 8601 with its offset).
+            return None if value is None else when(parse(value))
 
         request = self.context.get("request")
         user = request.user if request is not None else None
         actions: dict[tuple[str, bool], list[str]] = {}
         out = []
-        for row in rows:
+        for row in data:
             status = row["status"]
             engineer_id = row["assigned_engineer_id"]
             key = (status, user is not None and engineer_id == user.pk)
@@ -441,7 +402,6 @@ class TicketListRowsSerializer(serializers.ListSerializer):
                     permitted = case_actions(user, _Case(engineer_id))
                     allowed = [action for action in allowed if action in permitted]
                 actions[key] = allowed
-            policy = policies.get(row["sla_policy_id"])
             out.append(
                 {
                     "id": row["id"],
@@ -451,22 +411,44 @@ class TicketListRowsSerializer(serializers.ListSerializer):
                     "work_mode": row["work_mode"],
                     "reporter_name": row["reporter_name"],
                     "contact_phone": row["contact_phone"],
-                    "customer": customers.get(row["customer_id"]),
-                    "unit": units.get(row["unit_id"]),
-                    "severity": severities.get(row["severity_id"]),
+                    "customer": row["customer_name"],
+                    "unit": row["unit_serial"],
+                    "severity": row["severity_code"],
                     "category": row["category"],
                     "coverage_policy_version": row["coverage_policy_version_id"],
                     "distance_km": row["distance_km"],
-                    "assigned_engineer": engineers.get(engineer_id),
-                    "serving_outlet": outlets.get(row["serving_outlet_id"]),
-                    # As SLAPolicy.__str__.
-                    "sla_policy": None if policy is None else f"{policy[0]} v{policy[1]}",
+                    "assigned_engineer": row["engineer_username"],
+                    "serving_outlet": row["outlet_code"],
+                    "sla_policy": row["policy_label"],
                     "reported_at": when(row["reported_at"]),
                     "created_at": when(row["created_at"]),
                     "resolved_at": when(row["resolved_at"]),
                     "closed_at": when(row["closed_at"]),
                     "version": row["version"],
-                    "timers": timers[row["id"]],
+                    "timers": [
+                        {
+                            "metric": metric,
+                            "target_minutes": target_minutes,
+                            "due_at": when_text(due_at),
+                            "state": state,
+                            "met_at": when_text(met_at),
+                            "breached_at": when_text(breached_at),
+                            "stopped_at": when_text(stopped_at),
+                            "business_minutes": business_minutes,
+                            "breach_minutes": breach_minutes,
+                        }
+                        for (
+                            metric,
+                            target_minutes,
+                            due_at,
+                            state,
+                            met_at,
+                            breached_at,
+                            stopped_at,
+                            business_minutes,
+                            breach_minutes,
+                        ) in (orjson.loads(row["timer_rows"]) if row["timer_rows"] else ())
+                    ],
                     "allowed_actions": list(allowed),
                 }
             )

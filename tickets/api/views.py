@@ -163,10 +163,11 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         return renderers
 
     def list(self, request, *args, **kwargs):
-        """A cursor page of cases read as plain columns (``.values()``), written out by the list serializer
-        (TicketListRowsSerializer): no model instance per case, its long columns left in the table."""
+        """A cursor page of cases read in one statement as plain columns and subqueries (``.values()``), written
+        out by the list serializer (TicketListRowsSerializer): no model instance per case, its long columns
+        left in the table."""
         tickets = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(tickets.values(*serializers.LIST_COLUMNS))
+        page = self.paginate_queryset(tickets.values(*serializers.LIST_COLUMNS, **serializers.list_relations()))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def get_object(self):

@@ -297,3 +297,16 @@ def test_province_filter_reads_the_province_the_case_was_opened_in(api_client, d
     rows = api_client.get(URL, {"province": "北京"}).json()["results"]
     assert [row["id"] for row in rows] == [beijing.pk]
     assert api_client.get(URL, {"province": "西藏"}).json()["results"] == []
+
+
+def test_filtered_list_names_the_same_relations(api_client, desk_user, cases):
+    """Filters that join the tables the row names (engineer, outlet, severity) change nothing in a row."""
+    sign_in(api_client, desk_user)
+    sold = cases["sold"]
+    query = {"engineer": "gong", "severity": "major", "unit": sold.unit.serial}
+    assert api_client.get(URL, query).json()["results"] == [
+        expected_row(sold, "Asia/Shanghai", ["assign", "contact", "wait_customer", "cancel"])
+    ]
+    bare = cases["bare"]
+    rows = api_client.get(URL, {"outlet": bare.serving_outlet.code, "severity": "minor"}).json()["results"]
+    assert rows == [expected_row(bare, "Asia/Shanghai", ["assign", "cancel"])]
