@@ -6,24 +6,59 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 
-from tickets.models import Escalation, EscalationStep, SLAPolicy, Ticket, TicketPause, Timer
-from tickets.services.clock import CalendarCache, Clock, clock_for
+from tickets import business_time, sla
+from tickets.models import BusinessCalendar, Escalation, EscalationStep, SLAPolicy, Ticket, TicketPause, Timer
+from tickets.services.clock import Clock, clock_for
 
 
 def step_applies(step: EscalationStep, timer: Timer) -> bool:
     return step.metric_id is None or step.metric_id == timer.metric_id
 
 
+def step_minutes(step: EscalationStep, timer: Timer) -> int:
+    """The business minutes after the timer's start at which the step comes due."""
+    if step.share_percent is not None:
+        return math.ceil(timer.target_minutes * step.share_percent / 100)
+    return step.delay_minutes
+
+
 def step_due(step: EscalationStep, timer: Timer, clock: Clock) -> datetime | None:
     """When the step comes due: a share of the target (or a fixed delay) of business time after the start,
     with paused time not counted. None while a pause holds it back."""
-    if step.share_percent is not None:
-        minutes = math.ceil(timer.target_minutes * step.share_percent / 100)
-    else:
-        minutes = step.delay_minutes
-    return clock.due_at(timer.started_at, minutes, timer.metric.code)
+    return _due(clock, timer.started_at, step_minutes(step, timer), timer.metric.code)
+
+
+def _due(clock: Clock, start: datetime, minutes: int, metric_code: str) -> datetime | None:
+    # On a 7×24 calendar with nothing paused every minute counts: the business-time walk (day by day through
+    # the calendar) would come to the same instant, and a sweep works this out for every due timer.
+    if clock.calendar.always_open and not clock.pauses(metric_code):
+        return start.astimezone(UTC) + timedelta(minutes=minutes)
+    return clock.due_at(start, minutes, metric_code)
+
+
+class SweepCalendars:
+    """Engine calendars for a sweep: each stored calendar's windows and dates read once, its engine view
+    (statutory days around a case's report date) built once per day. Cases reported on a thousand different
+    days cost two queries per calendar, not two per day; ``forget_days`` lets a long sweep drop the per-day
+    views between batches, so its memory does not grow with the backlog."""
+
+    def __init__(self):
+        self._rows: dict[int, tuple[list, list]] = {}
+        self._calendars: dict[tuple[int, date], business_time.Calendar] = {}
+
+    def get(self, calendar: BusinessCalendar, around: date) -> business_time.Calendar:
+        key = (calendar.pk, around)
+        if key not in self._calendars:
+            if calendar.pk not in self._rows:
+                self._rows[calendar.pk] = (list(calendar.windows.all()), list(calendar.dates.all()))
+            windows, dates = self._rows[calendar.pk]
+            self._calendars[key] = sla.engine_calendar(calendar, around=around, windows=windows, dates=dates)
+        return self._calendars[key]
+
+    def forget_days(self) -> None:
+        self._calendars.clear()
 
 
 class PolicyCache:
@@ -31,7 +66,7 @@ class PolicyCache:
 
     def __init__(self):
         self._steps: dict[int, list[EscalationStep]] = {}
-        self.calendars = CalendarCache()
+        self.calendars = SweepCalendars()
 
     def steps(self, policy: SLAPolicy) -> list[EscalationStep]:
         if policy.pk not in self._steps:
@@ -57,6 +92,31 @@ class Ladder:
             if when is not None and when <= now:
                 due.append((step, when))
         return due
+
+    def plan(self, timer: Timer, *, now: datetime) -> tuple[list[tuple[EscalationStep, datetime]], datetime | None]:
+        """``due_steps`` and, once those are fired, ``next_action`` after ``now``, in one walk: more minutes
+        never come due earlier, so the timer's steps are taken in the order of their minutes, each worked out
+        once, and the walk stops at the first one still ahead (or held back by a pause, as every later one
+        is). The due steps come back in the ladder's order, as ``due_steps`` gives them."""
+        fired = self.fired.get(timer.pk, ())
+        order = {step.pk: index for index, step in enumerate(self.steps)}
+        ahead = sorted(
+            (step_minutes(step, timer), order[step.pk], step)
+            for step in self.steps
+            if step_applies(step, timer) and step.pk not in fired
+        )
+        due: list[tuple[EscalationStep, datetime]] = []
+        upcoming = None
+        for minutes, _index, step in ahead:
+            when = _due(self.clock, timer.started_at, minutes, timer.metric.code)
+            if when is None:
+                break
+            if when > now:
+                upcoming = when
+                break
+            due.append((step, when))
+        due.sort(key=lambda item: order[item[0].pk])
+        return due, upcoming
 
     def next_action(self, timer: Timer, *, after: datetime | None = None) -> datetime | None:
         times = []
