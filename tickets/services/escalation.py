@@ -385,6 +385,7 @@ class Messages:
     def __init__(self):
         self.languages = list(User.Language.values)
         self.current = translation.get_language()
+        self.zone = timezone.get_current_timezone()  # deadlines shown as timezone.localtime shows them
         self._wording: dict[str | None, tuple[str, str]] = {}
         self._metrics: dict[tuple[str | None, int], str] = {}
 
@@ -406,7 +407,11 @@ class Messages:
 
     def render(self, timer: Timer | SweptTimer, share: str) -> tuple[str, str, dict]:
         ticket = timer.ticket
-        due = timezone.localtime(timer.due_at).strftime("%Y-%m-%d %H:%M") if timer.due_at else "—"
+        if timer.due_at:
+            local = timer.due_at.astimezone(self.zone)
+            due = f"{local.year:04d}-{local.month:02d}-{local.day:02d} {local.hour:02d}:{local.minute:02d}"
+        else:
+            due = "—"
         description = ticket.description[:200]
 
         def texts_in(language):
@@ -676,11 +681,8 @@ def sla_sweep(*, now: datetime, batch_size: int = 200) -> SweepResult:
             fired = fired_steps([timer.pk for group in timers.values() for timer in group])
             batch = Batch(now=now)
             for pk, case in cases.items():
-                ladder = Ladder(
-                    steps=cache.steps(case.sla_policy),
-                    clock=clock_for(case, cache=cache.calendars, ledger=ledgers[pk]),
-                    fired=fired,
-                )
+                clock = clock_for(case, cache=cache.calendars, ledger=ledgers[pk])
+                ladder = cache.ladder(case.sla_policy, clock, fired)
                 try:
                     plan = _plan(case, timers[pk], now=now, ladder=ladder)
                 except Exception as error:  # one bad case must not stop the escalation of every other

@@ -8,6 +8,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from django.db import connection
+
 from tickets import business_time, sla
 from tickets.models import BusinessCalendar, Escalation, EscalationStep, SLAPolicy, Ticket, TicketPause, Timer
 from tickets.services.clock import Clock, clock_for
@@ -66,12 +68,21 @@ class PolicyCache:
 
     def __init__(self):
         self._steps: dict[int, list[EscalationStep]] = {}
+        self._orders: dict[int, tuple[dict[int, int], dict]] = {}
         self.calendars = SweepCalendars()
 
     def steps(self, policy: SLAPolicy) -> list[EscalationStep]:
         if policy.pk not in self._steps:
             self._steps[policy.pk] = list(policy.escalation_steps.all())
         return self._steps[policy.pk]
+
+    def ladder(self, policy: SLAPolicy, clock: Clock, fired: dict[int, set[int]]) -> Ladder:
+        """A case's ladder whose steps' order and per-target sorting are shared by every case of the policy."""
+        steps = self.steps(policy)
+        if policy.pk not in self._orders:
+            self._orders[policy.pk] = ({step.pk: index for index, step in enumerate(steps)}, {})
+        order, by_minutes = self._orders[policy.pk]
+        return Ladder(steps=steps, clock=clock, fired=fired, order=order, by_minutes=by_minutes)
 
 
 @dataclass
@@ -81,6 +92,12 @@ class Ladder:
     steps: list[EscalationStep]
     clock: Clock
     fired: dict[int, set[int]] = field(default_factory=dict)
+    order: dict[int, int] | None = None  # step id -> place in the ladder (worked out here when not given)
+    by_minutes: dict[tuple[int, int], list] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self):
+        if self.order is None:
+            self.order = {step.pk: index for index, step in enumerate(self.steps)}
 
     def due_steps(self, timer: Timer, *, now: datetime) -> list[tuple[EscalationStep, datetime]]:
         """(step, when it came due) of every step of this timer due by ``now`` and not fired yet."""
@@ -99,15 +116,19 @@ class Ladder:
         once, and the walk stops at the first one still ahead (or held back by a pause, as every later one
         is). The due steps come back in the ladder's order, as ``due_steps`` gives them."""
         fired = self.fired.get(timer.pk, ())
-        order = {step.pk: index for index, step in enumerate(self.steps)}
-        ahead = sorted(
-            (step_minutes(step, timer), order[step.pk], step)
-            for step in self.steps
-            if step_applies(step, timer) and step.pk not in fired
-        )
+        order = self.order
+        # The steps of a metric and target in the order of their minutes: the same for every timer of a
+        # policy's severity and metric, so a ladder shared by a sweep's cases (``PolicyCache``) sorts them once.
+        key = (timer.metric_id, timer.target_minutes)
+        if key not in self.by_minutes:
+            self.by_minutes[key] = sorted(
+                (step_minutes(step, timer), order[step.pk], step) for step in self.steps if step_applies(step, timer)
+            )
         due: list[tuple[EscalationStep, datetime]] = []
         upcoming = None
-        for minutes, _index, step in ahead:
+        for minutes, _index, step in self.by_minutes[key]:
+            if step.pk in fired:
+                continue
             when = _due(self.clock, timer.started_at, minutes, timer.metric.code)
             if when is None:
                 break
@@ -129,10 +150,19 @@ class Ladder:
         return min(times, default=None)
 
 
-def fired_steps(timers: list[Timer]) -> dict[int, set[int]]:
+FIRED_SQL = f"SELECT timer_id, step_id FROM {Escalation._meta.db_table} WHERE timer_id = ANY(%s::bigint[])"
+
+
+def fired_steps(timers: list[Timer] | list[int]) -> dict[int, set[int]]:
+    """The steps already fired per timer (timers or their ids), in one query however many."""
+    ids = [getattr(timer, "pk", timer) for timer in timers]
     fired: dict[int, set[int]] = defaultdict(set)
-    for timer_id, step_id in Escalation.objects.filter(timer__in=timers).values_list("timer_id", "step_id"):
-        fired[timer_id].add(step_id)
+    if not ids:
+        return fired
+    with connection.cursor() as cursor:
+        cursor.execute(FIRED_SQL, [ids])
+        for timer_id, step_id in cursor.fetchall():
+            fired[timer_id].add(step_id)
     return fired
 
 
