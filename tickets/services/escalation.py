@@ -48,6 +48,9 @@ DIGEST_TASK = "tickets.notification_digest"
 CHANNELS_TASK = "tickets.notification_channels"
 SWEPT_STATES = (Timer.State.RUNNING, Timer.State.BREACHED)
 ALREADY_ACKNOWLEDGED = "already_acknowledged"
+# Due timers per batch: each batch costs a fixed number of statements and one commit, so a catch-up of
+# thousands of steps goes in few of them; a person's action on a case of the batch waits for its commit.
+BATCH_SIZE = 1000
 
 
 @dataclass
@@ -366,13 +369,15 @@ SELECT NULL, 'escalation', '', '', e.data::jsonb, %(now)s, e.ticket_id
   FROM unnest(%(tickets)s::bigint[], %(data)s::text[]) WITH ORDINALITY AS e(ticket_id, data, position)
  ORDER BY e.position
 """
+# ``t.id = ANY`` as well as the join: the planner then reads the batch's timers by their key, where the join
+# alone was planned as a hash of every timer (a sequential scan growing with the open cases).
 TIMERS_SQL = """
 UPDATE tickets_timer t
    SET state = v.state, breached_at = v.breached_at, next_action_at = v.next_action_at,
        sla_error = '', sla_error_at = NULL
-  FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[], %s::timestamptz[]) AS v(id, state, breached_at,
-       next_action_at)
- WHERE t.id = v.id
+  FROM unnest(%(ids)s::bigint[], %(states)s::text[], %(breached)s::timestamptz[], %(next)s::timestamptz[])
+       AS v(id, state, breached_at, next_action_at)
+ WHERE t.id = v.id AND t.id = ANY(%(ids)s::bigint[])
 """
 
 
@@ -507,12 +512,12 @@ class Batch:
             swept = [timer for _ticket, plan in self.plans for timer in plan.timers]
             cursor.execute(
                 TIMERS_SQL,
-                [
-                    [timer.pk for timer in swept],
-                    [timer.state for timer in swept],
-                    [timer.breached_at for timer in swept],
-                    [timer.next_action_at for timer in swept],
-                ],
+                {
+                    "ids": [timer.pk for timer in swept],
+                    "states": [timer.state for timer in swept],
+                    "breached": [timer.breached_at for timer in swept],
+                    "next": [timer.next_action_at for timer in swept],
+                },
             )
         for timer in swept:
             timer.sla_error = ""
@@ -650,7 +655,7 @@ def _sweep_alone(
         result.notified[user_id].extend(ids)
 
 
-def sla_sweep(*, now: datetime, batch_size: int = 200) -> SweepResult:
+def sla_sweep(*, now: datetime, batch_size: int = BATCH_SIZE) -> SweepResult:
     """Fire every ladder step due by ``now``. Cost follows the number of due timers, not of open cases.
 
     Batch by batch, in the lock order every action of a person uses: the cases' rows first (one statement
