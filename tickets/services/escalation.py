@@ -303,7 +303,7 @@ def _plan(ticket: Case, timers: list[SweptTimer], *, now: datetime, ladder: Ladd
             plan.fires.append((timer, step, when))
         plan.timers.append(timer)
     for timer in plan.timers:
-        ladder.fired.setdefault(timer.pk, set()).update(step.pk for t, step, _due in plan.fires if t is timer)
+        ladder.fired.setdefault(timer.pk, set()).update(step.id for t, step, _due in plan.fires if t is timer)
         if timer.state == Timer.State.RUNNING and timer.due_at and timer.due_at <= now:
             timer.state, timer.breached_at = Timer.State.BREACHED, timer.due_at
             plan.state_changed = True
@@ -461,7 +461,7 @@ class Batch:
                     ESCALATIONS_SQL,
                     [
                         [timer.pk for timer, _step, _due in fires],
-                        [step.pk for _timer, step, _due in fires],
+                        [step.id for _timer, step, _due in fires],
                         [due for _timer, _step, due in fires],
                         [now] * len(fires),
                     ],
@@ -476,7 +476,7 @@ class Batch:
             told = {"messages": [], "users": []}
             events = {"tickets": [], "data": []}
             for timer, step, due in fires:
-                escalation_id = inserted.get((timer.pk, step.pk))
+                escalation_id = inserted.get((timer.pk, step.id))
                 if escalation_id is None:
                     continue  # fired by another sweep meanwhile: once is enough
                 ticket = timer.ticket

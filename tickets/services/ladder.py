@@ -51,11 +51,12 @@ class SweepCalendars:
         self._calendars: dict[tuple[int, date], business_time.Calendar] = {}
 
     def get(self, calendar: BusinessCalendar, around: date) -> business_time.Calendar:
-        key = (calendar.pk, around)
+        # Ids rather than ``pk`` here and in the ladder's walk: a sweep asks thousands of times per batch.
+        key = (calendar.id, around)
         if key not in self._calendars:
-            if calendar.pk not in self._rows:
-                self._rows[calendar.pk] = (list(calendar.windows.all()), list(calendar.dates.all()))
-            windows, dates = self._rows[calendar.pk]
+            if calendar.id not in self._rows:
+                self._rows[calendar.id] = (list(calendar.windows.all()), list(calendar.dates.all()))
+            windows, dates = self._rows[calendar.id]
             self._calendars[key] = sla.engine_calendar(calendar, around=around, windows=windows, dates=dates)
         return self._calendars[key]
 
@@ -72,16 +73,16 @@ class PolicyCache:
         self.calendars = SweepCalendars()
 
     def steps(self, policy: SLAPolicy) -> list[EscalationStep]:
-        if policy.pk not in self._steps:
-            self._steps[policy.pk] = list(policy.escalation_steps.all())
-        return self._steps[policy.pk]
+        if policy.id not in self._steps:
+            self._steps[policy.id] = list(policy.escalation_steps.all())
+        return self._steps[policy.id]
 
     def ladder(self, policy: SLAPolicy, clock: Clock, fired: dict[int, set[int]]) -> Ladder:
         """A case's ladder whose steps' order and per-target sorting are shared by every case of the policy."""
         steps = self.steps(policy)
-        if policy.pk not in self._orders:
-            self._orders[policy.pk] = ({step.pk: index for index, step in enumerate(steps)}, {})
-        order, by_minutes = self._orders[policy.pk]
+        if policy.id not in self._orders:
+            self._orders[policy.id] = ({step.id: index for index, step in enumerate(steps)}, {})
+        order, by_minutes = self._orders[policy.id]
         return Ladder(steps=steps, clock=clock, fired=fired, order=order, by_minutes=by_minutes)
 
 
@@ -122,12 +123,12 @@ class Ladder:
         key = (timer.metric_id, timer.target_minutes)
         if key not in self.by_minutes:
             self.by_minutes[key] = sorted(
-                (step_minutes(step, timer), order[step.pk], step) for step in self.steps if step_applies(step, timer)
+                (step_minutes(step, timer), order[step.id], step) for step in self.steps if step_applies(step, timer)
             )
         due: list[tuple[EscalationStep, datetime]] = []
         upcoming = None
         for minutes, _index, step in self.by_minutes[key]:
-            if step.pk in fired:
+            if step.id in fired:
                 continue
             when = _due(self.clock, timer.started_at, minutes, timer.metric.code)
             if when is None:
@@ -136,7 +137,7 @@ class Ladder:
                 upcoming = when
                 break
             due.append((step, when))
-        due.sort(key=lambda item: order[item[0].pk])
+        due.sort(key=lambda item: order[item[0].id])
         return due, upcoming
 
     def next_action(self, timer: Timer, *, after: datetime | None = None) -> datetime | None:
