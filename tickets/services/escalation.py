@@ -5,11 +5,14 @@ cases in batches, each case locked with SKIP LOCKED so several workers share the
 step) constraint is the last word on "exactly once" when sweeps overlap, retry or crash mid-batch. A sweep
 that did not run for a while fires every step that came due meanwhile, once. When each step comes due is the
 ladder's business (tickets.services.ladder), on the SLA clock.
+
+A batch is set-based: one statement finds its due cases and locks them, one locks their timers, each case's
+steps are worked out in memory, and the escalations, notifications, events and timers are written in one
+statement each, so the sweep's cost per step is a share of a few statements, not a few statements.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
@@ -36,9 +39,15 @@ from tickets.models import (
 )
 from tickets.services.billing import loaner_request
 from tickets.services.clock import clock_for
-from tickets.services.events import event
+from tickets.services.events import event, events_create_many
 from tickets.services.ladder import Ladder, PolicyCache, fired_steps, ladder_for
-from tickets.services.notifications import audience_for, role_audience, ticket_dealers
+from tickets.services.notifications import (
+    NewNotification,
+    audience_for,
+    notifications_create_many,
+    role_audience,
+    ticket_dealers,
+)
 from tickets.services.tickets import ticket_change_severity, ticket_transition
 from tickets.services.timers import RETRY_AFTER, refresh_next_due_at, timers_recompute
 
@@ -352,23 +361,6 @@ SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::timestamptz[], %s::timestam
 ON CONFLICT (timer_id, step_id) DO NOTHING
 RETURNING id, timer_id, step_id
 """
-# One row per recipient of each fired step: the step's texts travel once, its recipients as (message, user).
-NOTIFICATIONS_SQL = """
-INSERT INTO tickets_notification (recipient_id, kind, title, body, texts, ticket_id, escalation_id, created_at)
-SELECT r.recipient_id, 'escalation', m.title, m.body, m.texts::jsonb, m.ticket_id, m.escalation_id, %(now)s
-  FROM unnest(%(messages)s::bigint[], %(users)s::bigint[]) WITH ORDINALITY AS r(message, recipient_id, position)
-  JOIN unnest(%(titles)s::text[], %(bodies)s::text[], %(texts)s::text[], %(tickets)s::bigint[],
-              %(escalations)s::bigint[]) WITH ORDINALITY AS m(title, body, texts, ticket_id, escalation_id, message)
-       USING (message)
- ORDER BY r.position
-RETURNING id, recipient_id
-"""
-EVENTS_SQL = """
-INSERT INTO tickets_ticketevent (actor_id, kind, from_state, to_state, data, at, ticket_id)
-SELECT NULL, 'escalation', '', '', e.data::jsonb, %(now)s, e.ticket_id
-  FROM unnest(%(tickets)s::bigint[], %(data)s::text[]) WITH ORDINALITY AS e(ticket_id, data, position)
- ORDER BY e.position
-"""
 # ``t.id = ANY`` as well as the join: the planner then reads the batch's timers by their key, where the join
 # alone was planned as a hash of every timer (a sequential scan growing with the open cases).
 TIMERS_SQL = """
@@ -472,9 +464,7 @@ class Batch:
                 for timer, step, _due in fires
                 if step.recipient == EscalationStep.Recipient.OUTLET
             )
-            message = {"titles": [], "bodies": [], "texts": [], "tickets": [], "escalations": []}
-            told = {"messages": [], "users": []}
-            events = {"tickets": [], "data": []}
+            told, events = [], []
             for timer, step, due in fires:
                 escalation_id = inserted.get((timer.pk, step.id))
                 if escalation_id is None:
@@ -483,32 +473,13 @@ class Batch:
                 share = _share(step)
                 title, body, texts = messages.render(timer, share)
                 users = list(dict.fromkeys(recipients.for_step(step, ticket)))
-                message["titles"].append(title)
-                message["bodies"].append(body)
-                message["texts"].append(json.dumps(texts))
-                message["tickets"].append(ticket.pk)
-                message["escalations"].append(escalation_id)
-                told["messages"] += [len(message["titles"])] * len(users)  # WITH ORDINALITY counts from 1
-                told["users"] += users
-                events["tickets"].append(ticket.pk)
-                events["data"].append(
-                    json.dumps(
-                        {
-                            "metric": timer.metric.code,
-                            "step": step.order,
-                            "at": share,
-                            "due": due.isoformat(),
-                            "notified": users,
-                        }
-                    )
-                )
+                told.append(NewNotification(title, body, texts, users, ticket.pk, escalation_id))
+                data = {"metric": timer.metric.code, "step": step.order, "at": share, "due": due.isoformat()}
+                events.append((ticket.pk, {**data, "notified": users}))
             notified: dict[int, list[int]] = defaultdict(list)
-            if told["users"]:
-                cursor.execute(NOTIFICATIONS_SQL, {"now": now, **message, **told})
-                for pk, user_id in cursor.fetchall():
-                    notified[user_id].append(pk)
-            if events["tickets"]:
-                cursor.execute(EVENTS_SQL, {"now": now, **events})
+            for pk, user_id in notifications_create_many(told, kind="escalation", created_at=now):
+                notified[user_id].append(pk)
+            events_create_many(events, actor_id=None, kind="escalation", at=now)
             swept = [timer for _ticket, plan in self.plans for timer in plan.timers]
             cursor.execute(
                 TIMERS_SQL,
@@ -561,12 +532,6 @@ def _write(
 
 def _share(step: EscalationStep) -> str:
     return f"{step.share_percent}%" if step.share_percent is not None else f"+{step.delay_minutes} min"
-
-
-def _message(timer: Timer, share: str) -> tuple[str, str, dict]:
-    """The escalation's title and text in the current language, and in every language for
-    ``Notification.texts`` (each reader sees their own)."""
-    return Messages().render(timer, share)
 
 
 def _skip(ticket, timers, error: Exception, *, now: datetime, result: SweepResult) -> None:
@@ -686,10 +651,9 @@ def sla_sweep(*, now: datetime, batch_size: int = BATCH_SIZE) -> SweepResult:
             fired = fired_steps([timer.pk for group in timers.values() for timer in group])
             batch = Batch(now=now)
             for pk, case in cases.items():
-                clock = clock_for(case, cache=cache.calendars, ledger=ledgers[pk])
-                ladder = cache.ladder(case.sla_policy, clock, fired)
                 try:
-                    plan = _plan(case, timers[pk], now=now, ladder=ladder)
+                    clock = clock_for(case, cache=cache.calendars, ledger=ledgers[pk])
+                    plan = _plan(case, timers[pk], now=now, ladder=cache.ladder(case.sla_policy, clock, fired))
                 except Exception as error:  # one bad case must not stop the escalation of every other
                     _skip(case, timers[pk], error, now=now, result=result)
                     continue
