@@ -13,6 +13,9 @@ of the same 1,000 escalations with its foreign keys checked in the statement (``
 IMMEDIATE``), then rolled back: rolled back with the checks deferred, as before, it skipped them, while the
 sweep pays them at its commit. The floor with deferred checks is printed beside it.
 
+The database only grows (the sizes are ascending); one left with more cases than the smallest size by an
+earlier run is dropped and built again first, so each size is timed at its own count of open cases.
+
 Memory: the sweep process's peak resident memory during each sweep (the kernel's high-water mark is reset
 before it, ``/proc/self/clear_refs``), so a peak that grew with the open cases would show. BENCH_SWEEP_BACKLOG
 (default 0: off) adds a catch-up sweep of that many due steps at the largest size, with its own peak, to show
@@ -77,6 +80,44 @@ def grow_to(size: int, now) -> None:
             [metric.pk, far, far, far],
         )
         cursor.execute("ANALYZE tickets_ticket; ANALYZE tickets_timer;")
+
+
+def start_small(smallest: int) -> None:
+    """A database left by an earlier run with more cases than the smallest size would time every size at
+    that count: it is dropped and built again (it holds nothing but this benchmark's cases)."""
+    import psycopg2
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+
+    from bench.setup import _create_database
+    from tickets.models import Ticket
+
+    have = Ticket.objects.filter(number__startswith="BENCH").count()
+    if have <= smallest:
+        return
+    db = settings.DATABASES["default"]
+    print(f"{db['NAME']} holds {have:,} cases, more than {smallest:,}: dropped and built again", flush=True)
+    connection.close()
+    admin = psycopg2.connect(
+        dbname="postgres",
+        user=db["USER"],
+        password=db.get("PASSWORD") or None,
+        host=db.get("HOST") or None,
+        port=db.get("PORT") or None,
+    )
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE "{db["NAME"]}"')
+    admin.close()
+    _create_database(db)
+    call_command("migrate", verbosity=0)
+
+
+def open_cases() -> int:
+    from tickets.models import Ticket
+
+    return Ticket.objects.filter(number__startswith="BENCH").count()
 
 
 def make_due(now, count: int = DUE) -> list[int]:
@@ -176,6 +217,7 @@ def main() -> None:
     from aftersales.demo import seed_users
     from tickets.services.escalation import sla_sweep
 
+    start_small(SIZES[0])
     seed_users()
     now = timezone.now()
     grow_to(SIZES[0], now)
@@ -188,6 +230,7 @@ def main() -> None:
         started = time.perf_counter()
         grow_to(size, now)
         built = time.perf_counter() - started
+        assert open_cases() == size, (open_cases(), size)  # sizes ascending, from a database this small
         runs, floor_runs, deferred_runs, peak = [], [], [], 0.0
         for _round in range(REPEAT):
             ids = make_due(now)
