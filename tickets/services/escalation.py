@@ -38,7 +38,6 @@ from tickets.models import (
     Timer,
 )
 from tickets.services.billing import loaner_request
-from tickets.services.clock import clock_for
 from tickets.services.events import event, events_create_many
 from tickets.services.ladder import Ladder, PolicyCache, fired_steps, ladder_for
 from tickets.services.notifications import (
@@ -652,7 +651,7 @@ def sla_sweep(*, now: datetime, batch_size: int = BATCH_SIZE) -> SweepResult:
             batch = Batch(now=now)
             for pk, case in cases.items():
                 try:
-                    clock = clock_for(case, cache=cache.calendars, ledger=ledgers[pk])
+                    clock = cache.clock(case, ledgers[pk])
                     plan = _plan(case, timers[pk], now=now, ladder=cache.ladder(case.sla_policy, clock, fired))
                 except Exception as error:  # one bad case must not stop the escalation of every other
                     _skip(case, timers[pk], error, now=now, result=result)

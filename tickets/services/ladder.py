@@ -7,9 +7,11 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import connection
 
+from aftersales.dates import business_zone
 from tickets import business_time, sla
 from tickets.models import BusinessCalendar, Escalation, EscalationStep, SLAPolicy, Ticket, TicketPause, Timer
 from tickets.services.clock import Clock, clock_for
@@ -70,12 +72,24 @@ class PolicyCache:
     def __init__(self):
         self._steps: dict[int, list[EscalationStep]] = {}
         self._orders: dict[int, tuple[dict[int, int], dict]] = {}
+        self._zones: dict[int, ZoneInfo] = {}
         self.calendars = SweepCalendars()
 
     def steps(self, policy: SLAPolicy) -> list[EscalationStep]:
         if policy.id not in self._steps:
             self._steps[policy.id] = list(policy.escalation_steps.all())
         return self._steps[policy.id]
+
+    def clock(self, ticket: Ticket, ledger: list[TicketPause]) -> Clock:
+        """``clock_for`` with the calendar's zone looked up once per sweep (the sweep builds one per case)."""
+        policy = ticket.sla_policy
+        calendar = policy.calendar
+        if calendar.id not in self._zones:
+            self._zones[calendar.id] = business_zone(calendar.timezone)
+        day = ticket.reported_at.astimezone(self._zones[calendar.id]).date()  # as business_date takes it
+        return Clock(
+            calendar=self.calendars.get(calendar, day), ledger=ledger, pause_statuses=policy.pause_statuses or {}
+        )
 
     def ladder(self, policy: SLAPolicy, clock: Clock, fired: dict[int, set[int]]) -> Ladder:
         """A case's ladder whose steps' order and per-target sorting are shared by every case of the policy."""

@@ -3,7 +3,7 @@ recipients in it; texts in every language made once per step; cases whose steps 
 the rest of their batch is written together; the ladder's one-walk plan agrees with its step-by-step
 answers."""
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,6 +16,7 @@ from aftersales.roles import Role
 from dealers.models import Dealer, DealerMember
 from tickets import business_time
 from tickets.models import (
+    CalendarWindow,
     Escalation,
     EscalationStep,
     Notification,
@@ -24,10 +25,10 @@ from tickets.models import (
     TicketPause,
     Timer,
 )
-from tickets.services.clock import Clock
+from tickets.services.clock import Clock, clock_for
 from tickets.services.escalation import sla_sweep
 from tickets.services.events import events_create_many
-from tickets.services.ladder import Ladder, step_due
+from tickets.services.ladder import Ladder, PolicyCache, step_due
 from tickets.services.notifications import NewNotification, notifications_create_many
 from tickets.services.tickets import ticket_transition
 from tickets.tests.factories import CalendarFactory, CaseFactory, policy_with_ladder
@@ -268,3 +269,17 @@ def test_bulk_notifications_and_events_in_one_statement_each(desk_user, make_use
     written = list(TicketEvent.objects.filter(ticket=ticket, kind="note").order_by("id"))
     assert [event.data for event in written] == [{"n": 1}, {"n": 2}]
     assert all(event.actor_id == desk_user.pk and event.at == T0 for event in written)
+
+
+@pytest.mark.django_db
+def test_the_sweeps_clock_is_the_cases_clock(desk_user):
+    """The sweep's per-case clock (zone looked up once) takes the report day in the calendar's zone, as
+    ``clock_for`` does: a case reported at 23:30 UTC is the next day in Shanghai."""
+    policy = policy_with_ladder(code="CLOCK", calendar=CalendarFactory(always_open=False), now=T0)
+    CalendarWindow.objects.create(calendar=policy.calendar, weekday=3, start=time(9), end=time(17))
+    ticket = CaseFactory(actor=desk_user, sla_policy=policy, reported_at=datetime(2026, 3, 3, 23, 30, tzinfo=UTC))
+    cache = PolicyCache()
+    swept = cache.clock(ticket, [])
+    expected = clock_for(ticket, ledger=[])
+    assert swept.calendar == expected.calendar and swept.pause_statuses == expected.pause_statuses
+    assert cache.calendars.get(policy.calendar, date(2026, 3, 4)) is swept.calendar
