@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,11 +13,13 @@ from aftersales.dates import business_date
 from aftersales.errors import ApplicationError, ConflictError, StaleVersionError
 from aftersales.roles import Role
 from tickets import sla, transitions
-from tickets.models import FollowUp, SLAPolicy, Ticket, TicketPause, Timer, WorkLogEntry
+from tickets.models import FollowUp, SLAPolicy, Ticket, TicketEvent, TicketPause, WorkLogEntry
+from tickets.services import sla_config
 from tickets.services import timers as timer_services
 from tickets.services.clock import add_working_days, policy_calendar
 from tickets.services.coverage import coverage_at_intake
 from tickets.services.events import event
+from tickets.services.intake import intake_insert
 from tickets.services.repairs import RepairFacts, repair_facts_check, repair_report_write
 
 REPORTED_IN_FUTURE = "reported_in_future"
@@ -53,9 +55,10 @@ def policy_for(*, customer, unit, on) -> SLAPolicy:
         condition |= Q(contracts__units=unit, contracts__starts_on__lte=on, contracts__ends_on__gte=on)
         condition |= Q(product_lines=unit.product_model.product_line_id)
     # The specific policy before the default one, in one query (a case's intake reads it once).
+    # With the configuration stamp its details are kept under (tickets.services.sla_config).
     found = (
         current.filter(condition | Q(is_default=True))
-        .annotate(specific=Case(When(condition, then=Value(1)), default=Value(0)))
+        .annotate(specific=Case(When(condition, then=Value(1)), default=Value(0)), config_stamp=sla_config.STAMP)
         .select_related("calendar")
         .order_by("-specific", "-effective_from", "-version")
         .first()
@@ -63,11 +66,9 @@ def policy_for(*, customer, unit, on) -> SLAPolicy:
     return found or sla.default_policy(on=on)  # none in force: the default's own error
 
 
-def next_number(now: datetime) -> str:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval('tickets_ticket_number_seq')")
-        sequence = cursor.fetchone()[0]
-    return f"SR{business_date(now):%y%m%d}-{sequence:06d}"
+def number_prefix(now: datetime) -> str:
+    """A case number is ``SR<business day>-<sequence, at least six digits>``."""
+    return f"SR{business_date(now):%y%m%d}-"
 
 
 def followup_schedule(ticket: Ticket, *, now: datetime) -> FollowUp:
@@ -82,7 +83,6 @@ def followup_schedule(ticket: Ticket, *, now: datetime) -> FollowUp:
     return followup
 
 
-@transaction.atomic
 def ticket_create(
     *,
     actor,
@@ -101,7 +101,12 @@ def ticket_create(
     sla_policy: SLAPolicy | None = None,
     now: datetime | None = None,
 ) -> Ticket:
-    """Open a case: coverage snapshot of the unit at intake, the SLA policy it runs under, its timers."""
+    """Open a case: coverage snapshot of the unit at intake, the SLA policy it runs under, its timers.
+
+    Everything is read and checked first, then the case, its timers and its event are written in one
+    transaction. The reads before it write nothing, so a refusal (an error with its code) leaves a caller's
+    transaction usable; the writes need no savepoint of their own inside a caller's transaction (a failed
+    statement spoils the whole transaction in PostgreSQL either way)."""
     now = now or timezone.now()
     reported_at = reported_at or now
     if reported_at > now:
@@ -115,6 +120,8 @@ def ticket_create(
         site = site or unit.site
     on = business_date(reported_at)  # the coverage and policy day, whoever takes the call
     policy = sla_policy or policy_for(customer=customer, unit=unit, on=on)
+    # The policy's severities, targets, zones, ladder and calendar: kept per process under the stamp.
+    ladder_cache = sla_config.with_details(policy)
     severities = {s.code: s for s in policy.severities.all()}
     if severity not in severities:
         raise ApplicationError(
@@ -125,7 +132,6 @@ def ticket_create(
     intake = coverage_at_intake(unit, on=on) if unit is not None else None
     ticket = Ticket(
         chargeable=intake is not None and not intake.snapshot.covered,
-        number=next_number(now),
         channel=channel,
         reporter_name=reporter_name,
         contact_phone=contact_phone,
@@ -147,19 +153,21 @@ def ticket_create(
     )
     # The timers are worked out before the row is written, so the case is inserted with its next deadline
     # and the timers in one INSERT after it: a bounded number of statements whatever the policy.
-    timers = timer_services.timers_plan(ticket, now=now)
+    timers = timer_services.timers_plan(ticket, now=now, cache=ladder_cache)
     ticket.next_due_at = timer_services.next_due_of(timers)
-    ticket.save(force_insert=True)
-    # Kept on the case (``created_timers``): the API shows the new case without reading it back.
-    ticket.created_timers = Timer.objects.bulk_create(timers)
-    event(
-        ticket,
+    created = TicketEvent(
+        ticket=ticket,
         actor=actor,
         kind="created",
         to_state=ticket.status,
         at=now,
         data={"channel": channel, "severity": severity, "policy": str(policy)},
     )
+    # The number, the case, its timers and its event in one statement (tickets.services.intake).
+    with transaction.atomic(savepoint=False):
+        intake_insert(ticket, timers, created, number_prefix=number_prefix(now))
+    # Kept on the case (``created_timers``): the API shows the new case without reading it back.
+    ticket.created_timers = timers
     return ticket
 
 
