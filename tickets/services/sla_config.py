@@ -48,7 +48,7 @@ class BoundedCalendarCache(CalendarCache):
 @dataclass
 class Details:
     stamp: str
-    calendar_id: int
+    calendar: BusinessCalendar
     related: dict[str, list[Model]]
     calendar_related: dict[str, list[Model]]
     ladder: PolicyCache
@@ -86,7 +86,7 @@ def _read(policy: SLAPolicy, stamp: str | None) -> Details:
     ladder.calendars = BoundedCalendarCache()
     ladder._steps[policy.pk] = related["escalation_steps"]
     return Details(
-        stamp=stamp or "", calendar_id=calendar.pk, related=related, calendar_related=calendar_related, ladder=ladder
+        stamp=stamp or "", calendar=calendar, related=related, calendar_related=calendar_related, ladder=ladder
     )
 
 
@@ -101,7 +101,7 @@ def with_details(policy: SLAPolicy, *, stamp: str | None = ...) -> PolicyCache:
             stamp = current_stamp()
     stamp = None if stamp is None else str(stamp)
     details = _kept.get(policy.pk)
-    if details is None or stamp is None or details.stamp != stamp or details.calendar_id != policy.calendar_id:
+    if details is None or stamp is None or details.stamp != stamp or details.calendar.pk != policy.calendar_id:
         details = _read(policy, stamp)
         if stamp is not None:
             if len(_kept) >= POLICIES:
@@ -112,6 +112,8 @@ def with_details(policy: SLAPolicy, *, stamp: str | None = ...) -> PolicyCache:
         cache = policy._prefetched_objects_cache = {}
     for name, items in details.related.items():
         cache.setdefault(name, _prefetched(getattr(policy, name), items))
+    if not SLAPolicy.calendar.is_cached(policy):
+        policy.calendar = details.calendar  # the calendar row is under the stamp too
     calendar = policy.calendar
     calendar_cache = getattr(calendar, "_prefetched_objects_cache", None)
     if calendar_cache is None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
-from django.db import transaction
-from django.db.models import Case, Q, Value, When
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,6 +21,7 @@ from tickets.services.coverage import coverage_at_intake
 from tickets.services.events import event
 from tickets.services.intake import intake_insert
 from tickets.services.repairs import RepairFacts, repair_facts_check, repair_report_write
+from warranty.models import ServiceContract
 
 REPORTED_IN_FUTURE = "reported_in_future"
 INVALID_TRANSITION = "invalid_transition"
@@ -43,26 +44,47 @@ MEETS = {
 }
 
 
+@functools.cache
+def policy_sql() -> str:
+    """The query of ``policy_for``, written out once: the ORM spent several times the database's time
+    building and planning its joins over three many-to-many tables; one EXISTS per kind of link instead."""
+    policy = SLAPolicy._meta
+    links = ("customers", "contracts", "product_lines")
+    through = {name: policy.get_field(name).remote_field.through._meta.db_table for name in links}
+    units = ServiceContract._meta.get_field("units").remote_field.through._meta.db_table
+    columns = ", ".join(f"p.{connection.ops.quote_name(f.column)}" for f in policy.concrete_fields)
+    return f"""
+        SELECT {columns}, ({sla_config.STAMP_SQL}) AS config_stamp
+          FROM (
+            SELECT p.*,
+                   EXISTS (SELECT 1 FROM {through["customers"]} c
+                            WHERE c.slapolicy_id = p.id AND c.customer_id = %(customer)s)
+                OR EXISTS (SELECT 1 FROM {through["contracts"]} pc
+                             JOIN {ServiceContract._meta.db_table} k ON k.id = pc.servicecontract_id
+                             JOIN {units} u ON u.servicecontract_id = k.id
+                            WHERE pc.slapolicy_id = p.id AND u.unit_id = %(unit)s
+                              AND k.starts_on <= %(on)s AND k.ends_on >= %(on)s)
+                OR EXISTS (SELECT 1 FROM {through["product_lines"]} l
+                            WHERE l.slapolicy_id = p.id AND l.productline_id = %(line)s) AS specific
+              FROM {policy.db_table} p
+             WHERE p.effective_from <= %(on)s AND (p.effective_to IS NULL OR p.effective_to > %(on)s)
+          ) p
+         WHERE p.specific OR p.is_default
+         ORDER BY p.specific DESC, p.effective_from DESC, p.version DESC
+         LIMIT 1
+    """
+
+
 def policy_for(*, customer, unit, on) -> SLAPolicy:
-    """The customer's, a contract's or the product line's policy in force on a day, else the default."""
-    current = SLAPolicy.objects.filter(effective_from__lte=on).filter(
-        Q(effective_to__isnull=True) | Q(effective_to__gt=on)
-    )
-    condition = Q(pk__in=[])
-    if customer is not None:
-        condition |= Q(customers=customer)
-    if unit is not None:
-        condition |= Q(contracts__units=unit, contracts__starts_on__lte=on, contracts__ends_on__gte=on)
-        condition |= Q(product_lines=unit.product_model.product_line_id)
-    # The specific policy before the default one, in one query (a case's intake reads it once).
-    # With the configuration stamp its details are kept under (tickets.services.sla_config).
-    found = (
-        current.filter(condition | Q(is_default=True))
-        .annotate(specific=Case(When(condition, then=Value(1)), default=Value(0)), config_stamp=sla_config.STAMP)
-        .select_related("calendar")
-        .order_by("-specific", "-effective_from", "-version")
-        .first()
-    )
+    """The customer's, a contract's or the product line's policy in force on a day, else the default; with
+    the configuration stamp its details are kept under (``config_stamp``, tickets.services.sla_config)."""
+    params = {
+        "on": on,
+        "customer": getattr(customer, "pk", None),
+        "unit": getattr(unit, "pk", None),
+        "line": unit.product_model.product_line_id if unit is not None else None,
+    }
+    found = next(iter(SLAPolicy.objects.raw(policy_sql(), params)), None)
     return found or sla.default_policy(on=on)  # none in force: the default's own error
 
 

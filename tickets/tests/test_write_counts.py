@@ -14,7 +14,7 @@ from warranty.tests.factories import RepairFactory
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/tickets/"
 # The policy's details intake reads only the first time (per process and configuration stamp).
-DETAILS = 7
+DETAILS = 8  # severities, targets, bands, zones, ladder steps, calendar, its windows and dates
 
 
 def statements(captured, verb: str, table: str) -> int:
