@@ -5,6 +5,7 @@ so the rows are the same as ``save()``/``bulk_create()`` would store."""
 
 from __future__ import annotations
 
+import functools
 import json
 
 from django.db import connection
@@ -27,58 +28,59 @@ def _value(field, obj: Model):
     return field.get_db_prep_save(value, connection)
 
 
-def _row(obj: Model, fields: list) -> tuple[str, list]:
-    """``%s::type, …`` for the fields of ``obj`` and their prepared values (typed, as INSERT … SELECT
-    assigns a text literal to no other column type)."""
-    placeholders = ", ".join(f"%s::{field.db_type(connection)}" for field in fields)
-    return placeholders, [_value(field, obj) for field in fields]
+def _placeholders(fields: list) -> str:
+    """``%s::type, …``: typed, as INSERT … SELECT assigns a text literal to no other column type."""
+    return ", ".join(f"%s::{field.db_type(connection)}" for field in fields)
 
 
 def _names(fields: list) -> str:
     return ", ".join(connection.ops.quote_name(field.column) for field in fields)
 
 
-def intake_insert(ticket: Ticket, timers: list[Timer], event: TicketEvent, *, number_prefix: str) -> None:
-    """Insert the case (numbered ``number_prefix`` + the sequence's next value, at least six digits), its
-    ``timers`` and its ``event`` in one statement; the instances get their ids (and the case its number) and
-    count as saved."""
+@functools.cache
+def _statement(timer_count: int) -> tuple[str, list, list, list]:
+    """The statement for a case with ``timer_count`` timers and the fields whose values it takes, in order
+    (made once per count: the fields and their column types do not change while the process runs)."""
     quote = connection.ops.quote_name
     ticket_fields = _columns(Ticket, skip=("number",))
-    ticket_sql, params = _row(ticket, ticket_fields)
+    timer_fields = _columns(Timer, skip=("ticket_id",))
+    event_fields = _columns(TicketEvent, skip=("ticket_id",))
     parts = [
         f"seq AS (SELECT nextval('{NUMBER_SEQUENCE}') AS n)",
         f"new_ticket AS (INSERT INTO {quote(Ticket._meta.db_table)} ({quote('number')}, {_names(ticket_fields)}) "
-        f"SELECT %s || lpad(seq.n::text, greatest(6, length(seq.n::text)), '0'), {ticket_sql} FROM seq "
-        "RETURNING id, number)",
+        f"SELECT %s || lpad(seq.n::text, greatest(6, length(seq.n::text)), '0'), {_placeholders(ticket_fields)} "
+        "FROM seq RETURNING id, number)",
     ]
-    params = [number_prefix, *params]
-    timer_fields = _columns(Timer, skip=("ticket_id",))
-    if timers:
-        rows = []
-        for timer in timers:
-            row_sql, row_params = _row(timer, timer_fields)
-            rows.append(f"({row_sql})")
-            params.extend(row_params)
+    if timer_count:
+        rows = ", ".join([f"({_placeholders(timer_fields)})"] * timer_count)
         aliases = ", ".join(f"c{index}" for index in range(len(timer_fields)))
         parts.append(
             f"new_timers AS (INSERT INTO {quote(Timer._meta.db_table)} (ticket_id, {_names(timer_fields)}) "
-            f"SELECT new_ticket.id, v.* FROM new_ticket, (VALUES {', '.join(rows)}) AS v({aliases}) "
-            "RETURNING id, metric_id)"
+            f"SELECT new_ticket.id, v.* FROM new_ticket, (VALUES {rows}) AS v({aliases}) RETURNING id, metric_id)"
         )
     else:
         parts.append("new_timers AS (SELECT NULL::bigint AS id, NULL::bigint AS metric_id WHERE false)")
-    event_fields = _columns(TicketEvent, skip=("ticket_id",))
-    event_sql, event_params = _row(event, event_fields)
     parts.append(
         f"new_event AS (INSERT INTO {quote(TicketEvent._meta.db_table)} (ticket_id, {_names(event_fields)}) "
-        f"SELECT new_ticket.id, {event_sql} FROM new_ticket RETURNING id)"
+        f"SELECT new_ticket.id, {_placeholders(event_fields)} FROM new_ticket RETURNING id)"
     )
-    params.extend(event_params)
     sql = (
         f"WITH {', '.join(parts)} SELECT new_ticket.id, new_ticket.number, "
         "(SELECT coalesce(json_agg(json_build_array(id, metric_id)), '[]') FROM new_timers)::text, "
         "(SELECT id FROM new_event) FROM new_ticket"
     )
+    return sql, ticket_fields, timer_fields, event_fields
+
+
+def intake_insert(ticket: Ticket, timers: list[Timer], event: TicketEvent, *, number_prefix: str) -> None:
+    """Insert the case (numbered ``number_prefix`` + the sequence's next value, at least six digits), its
+    ``timers`` and its ``event`` in one statement; the instances get their ids (and the case its number) and
+    count as saved."""
+    sql, ticket_fields, timer_fields, event_fields = _statement(len(timers))
+    params = [number_prefix, *(_value(field, ticket) for field in ticket_fields)]
+    for timer in timers:
+        params.extend(_value(field, timer) for field in timer_fields)
+    params.extend(_value(field, event) for field in event_fields)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         ticket_id, number, timer_ids, event_id = cursor.fetchone()

@@ -135,3 +135,47 @@ def test_intake_stamp_changes_with_every_kind_of_write():
         stamp = sla_config.current_stamp()
         assert stamp is not None and stamp not in seen
         seen.add(stamp)
+
+
+def test_intake_severity_without_targets_opens_a_case_without_timers(desk_user, policy):
+    policy.severities.create(code="minor", name="minor", rank=2)
+    ticket = ticket_create(
+        actor=desk_user,
+        channel="phone",
+        reporter_name="x",
+        description="y",
+        severity="minor",
+        sla_policy=SLAPolicy.objects.get(pk=policy.pk),
+    )
+    ticket.refresh_from_db()
+    assert ticket.created_timers == [] and not ticket.timers.exists() and ticket.next_due_at is None
+    assert ticket.events.get().kind == "created"
+
+
+def test_intake_number_keeps_every_digit_past_six(desk_user, policy):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT last_value FROM tickets_ticket_number_seq")
+        (before,) = cursor.fetchone()
+        cursor.execute("SELECT setval('tickets_ticket_number_seq', 1234567)")
+    try:
+        ticket = ticket_create(
+            actor=desk_user,
+            channel="phone",
+            reporter_name="x",
+            description="y",
+            severity="major",
+            sla_policy=SLAPolicy.objects.get(pk=policy.pk),
+        )
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT setval('tickets_ticket_number_seq', %s)", [max(before, 1)])
+    assert ticket.number.endswith("-1234568") and ticket.number.startswith("SR")
+    first = ticket_create(
+        actor=desk_user,
+        channel="phone",
+        reporter_name="x",
+        description="y",
+        severity="major",
+        sla_policy=SLAPolicy.objects.get(pk=policy.pk),
+    )
+    assert len(first.number.rsplit("-", 1)[1]) >= 6
