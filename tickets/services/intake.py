@@ -18,7 +18,12 @@ NUMBER_SEQUENCE = "tickets_ticket_number_seq"
 
 
 def _columns(model: type[Model], *, skip: tuple[str, ...] = ()) -> list:
-    return [f for f in model._meta.concrete_fields if not f.primary_key and f.attname not in skip]
+    # Generated columns are the database's to fill, as in the ORM's own INSERT.
+    return [
+        f
+        for f in model._meta.concrete_fields
+        if not f.primary_key and not getattr(f, "generated", False) and f.attname not in skip
+    ]
 
 
 def _value(field, obj: Model):

@@ -1,13 +1,13 @@
 """An SLA policy's details as case intake reads them, kept per web process under the configuration stamp.
 
 What a new case's deadlines are computed from — the policy's severities, targets (with their metrics),
-distance bands, region zones and ladder steps, its calendar's windows and dates, and the engine calendar
-built from them with the statutory dates — changes only when an admin edits it, yet intake would read it
-again for every case (six queries and the ORM's work for each). The database keeps a stamp that every write
-to those tables replaces (statement triggers, migration ``0023``): intake reads it in the query that chooses
-the policy, and the details kept for that policy under that stamp are used as they are. An edit by any path
-(admin, service, shell, bulk update) gives a new stamp, so the next case reads the details again; nothing
-stale is ever used. Without a stamp (the table emptied) nothing is kept.
+distance bands, region zones and ladder steps, its calendar row with its windows and dates, and the engine
+calendar built from them with the statutory dates — changes only when an admin edits it, yet intake would
+read it again for every case (eight queries and the ORM's work for each). The database keeps a stamp that
+every write to those tables replaces (statement triggers, migration ``0023``): intake reads it in the query
+that chooses the policy, and the details kept for that policy under that stamp are used as they are. An
+edit by any path (admin, service, shell, bulk update) gives a new stamp, so the next case reads the details
+again; nothing stale is ever used. Without a stamp (the table emptied) nothing is kept.
 
 The instances kept are shared by the requests of one process and only read: a case points to its severity,
 its timers to their metrics, as they would to freshly read rows.
@@ -22,7 +22,7 @@ from django.db import connection
 from django.db.models import Model
 from django.db.models.expressions import RawSQL
 
-from tickets import business_time
+from tickets import business_time, sla
 from tickets.models import BusinessCalendar, SLAPolicy
 from tickets.services.clock import CalendarCache
 from tickets.services.ladder import PolicyCache
@@ -40,9 +40,13 @@ class BoundedCalendarCache(CalendarCache):
     """Engine calendars per stored calendar and day, at most ``CALENDAR_DAYS`` of them."""
 
     def get(self, calendar: BusinessCalendar, around: date) -> business_time.Calendar:
-        if len(self._calendars) >= CALENDAR_DAYS and (calendar.pk, around) not in self._calendars:
-            self._calendars.clear()
-        return super().get(calendar, around)
+        key = (calendar.pk, around)
+        found = self._calendars.get(key)
+        if found is None:
+            if len(self._calendars) >= CALENDAR_DAYS:
+                self._calendars.clear()
+            found = self._calendars[key] = sla.engine_calendar(calendar, around=around)
+        return found
 
 
 @dataclass
