@@ -173,8 +173,8 @@ def ticket_create(
         created_at=now,
         created_by=actor,
     )
-    # The timers are worked out before the row is written, so the case is inserted with its next deadline
-    # and the timers in one INSERT after it: a bounded number of statements whatever the policy.
+    # The timers are worked out before the row is written, so the case is inserted with its next deadline,
+    # its timers and its event in the same statement: one write whatever the policy.
     timers = timer_services.timers_plan(ticket, now=now, cache=ladder_cache)
     ticket.next_due_at = timer_services.next_due_of(timers)
     created = TicketEvent(
