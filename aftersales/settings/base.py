@@ -260,6 +260,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tickets.early_warnings",
         "schedule": env.float("EARLY_WARNING_SECONDS", default=3600.0),
     },
+    # The SLA dashboard's day summaries: the days whose timers changed recomputed (idempotent).
+    "sla-summaries": {
+        "task": "tickets.sla_summaries_refresh",
+        "schedule": env.float("SLA_SUMMARY_SECONDS", default=60.0),
+    },
     "claims-review-overdue": {
         "task": "claims.review_overdue",
         "schedule": env.float("CLAIM_REVIEW_SWEEP_SECONDS", default=900.0),

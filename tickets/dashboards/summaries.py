@@ -1,0 +1,355 @@
+"""The SLA dashboard's maintained day summaries (tickets.models.summaries): how they are built, kept
+correct, and read.
+
+**Built** by one grouped statement over the stopped timers of some business days: each timer counted once
+for every case (dimension "") and once under each dimension of its case, per business day of its stop and
+metric, with the business minutes of the work done kept as an array (so percentiles stay exact) and the
+breaches counted per escalation level reached.
+
+**Kept correct** by :func:`sla_summaries_refresh`, the beat job: PostgreSQL triggers (migration 0021) record
+the hour of every stop whose timer was written, whose case moved (severity, channel, site, unit, outlet,
+engineer, policy), whose escalations changed, or whose site / unit / model changed its province or product
+line — whoever wrote it. The job takes those hours, recomputes the days they fall in and removes them, in one
+transaction per batch, under an advisory lock (so runs never overlap). Re-running it does nothing new;
+a run that failed leaves its hours for the next.
+
+**Read** by the SLA selectors for whoever sees every case, with at most one dimension filter (and, for a
+breakdown, only on the dimension it groups by): the clean days from the summaries and the days still
+recorded as changed aggregated live from the timers, in one statement — so the figures are the live
+figures at every moment, whether the job has run or not. Other filters (a customer, two dimensions, a
+dealer's own scope) are read live; they are selective.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connection, connections, router, transaction
+
+from aftersales.dates import business_zone
+from aftersales.scoping import viewer
+from tickets.dashboards.filters import DashboardFilters
+from tickets.models import SLADaySummary
+
+logger = logging.getLogger(__name__)
+
+# The dashboard dimensions the summaries are kept for, each as the case's value stored in ``key`` (ids, so
+# renaming a code changes nothing) and how a filter's value (a code, as the URL has it) becomes those keys.
+DIMENSION_KEYS = {
+    "severity": "k.severity_id::text",
+    "channel": "k.channel",
+    "province": "st.province",
+    "outlet": "k.serving_outlet_id::text",
+    "engineer": "k.assigned_engineer_id::text",
+    "product_line": "pm.product_line_id::text",
+    "sla_policy": "k.sla_policy_id::text",
+}
+FILTER_KEYS = {
+    "severity": "ARRAY(SELECT id::text FROM tickets_severity WHERE code = %s)",
+    "channel": "ARRAY[%s::text]",
+    "province": "ARRAY[%s::text]",
+    "outlet": "ARRAY(SELECT id::text FROM dealers_dealer WHERE code = %s)",
+    "engineer": "ARRAY(SELECT id::text FROM aftersales_user WHERE username = %s)",
+    "product_line": "ARRAY(SELECT id::text FROM warranty_productline WHERE code = %s)",
+    "sla_policy": "ARRAY(SELECT id::text FROM tickets_slapolicy WHERE code = %s)",
+}
+# What a breakdown shows for a key: the code the filters and the case queue take.
+KEY_LABELS = {
+    "severity": ("tickets_severity", "code"),
+    "outlet": ("dealers_dealer", "code"),
+    "engineer": ("aftersales_user", "username"),
+    "product_line": ("warranty_productline", "code"),
+    "sla_policy": ("tickets_slapolicy", "code"),
+}
+ALL = ""
+LOCK = 7_300_021  # pg_advisory_xact_lock key of the refresh job
+
+
+# -- building ------------------------------------------------------------------------------------------
+
+
+RANGES = "unnest(%(starts)s::timestamptz[], %(ends)s::timestamptz[]) r(since, until)"
+
+
+def grouped_sql(dimensions: list[str], *, ranges: str = RANGES, keys_sql: str = "") -> str:
+    """The summary rows (day, metric_id, dimension, key, met, breached, not_needed, done, minutes, levels) of
+    the stopped timers whose stop falls in ``ranges`` (SQL yielding ``r(since, until)``; by default the
+    parallel timestamp arrays ``%(starts)s`` / ``%(ends)s``), for every case (``ALL`` in ``dimensions``) and
+    per value of each dimension; ``keys_sql`` (an SQL array) keeps only those keys. ``minutes``: the business
+    minutes of each timer done; ``levels``: the escalation level each breach reached. Takes ``%(tz)s``."""
+    values = ", ".join("('', '')" if name == ALL else f"('{name}', {DIMENSION_KEYS[name]})" for name in dimensions)
+    key_filter = f"AND d.key = ANY({keys_sql})" if keys_sql else ""
+    return f"""
+        SELECT x.day, x.metric_id, d.dimension, d.key,
+               count(*) FILTER (WHERE x.state = 'met') AS met,
+               count(*) FILTER (WHERE x.state = 'breached') AS breached,
+               count(*) FILTER (WHERE x.state = 'not_needed') AS not_needed,
+               count(*) FILTER (WHERE x.met_at IS NOT NULL) AS done,
+               coalesce(array_agg(x.business_minutes) FILTER (WHERE x.met_at IS NOT NULL
+                                                             AND x.business_minutes IS NOT NULL), '{{}}') AS minutes,
+               coalesce(array_agg(x.level) FILTER (WHERE x.state = 'breached'), '{{}}') AS levels
+          FROM (SELECT (t.stopped_at AT TIME ZONE %(tz)s)::date AS day, t.metric_id, t.state, t.met_at,
+                       t.business_minutes, t.ticket_id,
+                       CASE WHEN t.state = 'breached' THEN coalesce(
+                           (SELECT max(s."order") FROM tickets_escalation e
+                              JOIN tickets_escalationstep s ON s.id = e.step_id WHERE e.timer_id = t.id), 0)
+                       END AS level
+                  FROM {ranges}
+                  JOIN tickets_timer t ON t.stopped_at >= r.since AND t.stopped_at < r.until
+                 WHERE t.metric_id = ANY(ARRAY(SELECT id FROM tickets_slametric)) AND t.stopped_at IS NOT NULL
+                   AND t.state IN ('met', 'breached', 'not_needed')) x
+          JOIN tickets_ticket k ON k.id = x.ticket_id
+          LEFT JOIN warranty_site st ON st.id = k.site_id
+          LEFT JOIN warranty_unit u ON u.id = k.unit_id
+          LEFT JOIN warranty_productmodel pm ON pm.id = u.product_model_id
+         CROSS JOIN LATERAL (VALUES {values}) d(dimension, key)
+         WHERE true {key_filter}
+         GROUP BY x.day, x.metric_id, d.dimension, d.key"""
+
+
+def day_ranges(days) -> tuple[list[datetime], list[datetime]]:
+    """Business days as [start, end) instants, consecutive days merged into one range."""
+    zone = business_zone()
+    starts, ends = [], []
+    for day in sorted(set(days)):
+        since = datetime.combine(day, time.min, tzinfo=zone)
+        until = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+        if ends and ends[-1] == since:
+            ends[-1] = until
+        else:
+            starts.append(since)
+            ends.append(until)
+    return starts, ends
+
+
+def summaries_rebuild_days(days) -> int:
+    """Recompute the summary rows of these business days from the timers (delete, then insert); returns the
+    rows written. The caller holds the refresh lock in its transaction."""
+    days = sorted(set(days))
+    if not days:
+        return 0
+    starts, ends = day_ranges(days)
+    params = {"tz": settings.TIME_ZONE, "starts": starts, "ends": ends, "days": days}
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM tickets_sladaysummary WHERE day = ANY(%(days)s::date[])", params)
+        cursor.execute(
+            "INSERT INTO tickets_sladaysummary "
+            "(day, metric_id, dimension, key, met, breached, not_needed, done, minutes, levels) "
+            + grouped_sql([ALL, *DIMENSION_KEYS]),
+            params,
+        )
+        return cursor.rowcount
+
+
+def _days_of_hours(hours) -> set[date]:
+    """The business days an hour of stops [h, h + 1 h) touches (two, in a zone offset by half an hour)."""
+    zone = business_zone()
+    days = set()
+    for hour in hours:
+        days.add(hour.astimezone(zone).date())
+        days.add((hour + timedelta(minutes=59, seconds=59)).astimezone(zone).date())
+    return days
+
+
+@dataclass
+class RefreshResult:
+    days: int = 0
+    rows: int = 0
+    batches: int = 0
+
+
+def sla_summaries_refresh(*, full: bool = False, batch_days: int = 31, max_batches: int | None = None) -> RefreshResult:
+    """Recompute the days recorded as changed, ``batch_days`` of them (the earliest first) per transaction,
+    until none is left (or ``max_batches`` ran). ``full`` first records every day that has stopped timers
+    (and drops every summary row), e.g. after ``TIME_ZONE`` changed. Idempotent; runs never overlap (an
+    advisory lock); a failed batch rolls back and leaves its days recorded."""
+    result = RefreshResult()
+    if full:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK])
+            cursor.execute("DELETE FROM tickets_sladaysummary")
+            cursor.execute(
+                "INSERT INTO tickets_slasummarychange (hour) SELECT DISTINCT date_trunc('hour', stopped_at) "
+                "FROM tickets_timer WHERE stopped_at IS NOT NULL"
+            )
+    while max_batches is None or result.batches < max_batches:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK])
+            cursor.execute("SELECT min(hour) FROM tickets_slasummarychange")
+            first = cursor.fetchone()[0]
+            if first is None:
+                break
+            # The changes of the next ``batch_days`` days; what is written meanwhile stays for the next run.
+            cursor.execute(
+                "DELETE FROM tickets_slasummarychange WHERE hour < %s RETURNING hour",
+                [first + timedelta(days=batch_days)],
+            )
+            days = _days_of_hours({row[0] for row in cursor.fetchall()})
+            result.rows += summaries_rebuild_days(days)
+            result.days += len(days)
+            result.batches += 1
+    if result.days:
+        logger.info("SLA summaries: %s days recomputed (%s rows)", result.days, result.rows)
+    return result
+
+
+# -- reading -------------------------------------------------------------------------------------------
+
+
+def set_dimensions(filters: DashboardFilters) -> list[str]:
+    return [name for name in filters.DIMENSIONS if getattr(filters, name) not in ("", None)]
+
+
+def usable(*, user, filters: DashboardFilters, group: str | None = None) -> bool:
+    """Whether the summaries can serve these filters: the viewer sees every case, no customer filter, at
+    most one dimension filter; for a breakdown by ``group``, no filter but on that dimension."""
+    if not getattr(settings, "DASHBOARD_SUMMARIES", True) or not viewer(user).everything:
+        return False
+    named = set_dimensions(filters)
+    if "customer" in named or len(named) > 1:
+        return False
+    if group is not None:
+        return group in DIMENSION_KEYS and (not named or named == [group])
+    return True
+
+
+# The period's days recorded as changed and not recomputed yet (an hour of stops touches one business day, or
+# two in a zone offset by half an hour): read live.
+DIRTY = """dirty AS MATERIALIZED (
+    SELECT DISTINCT v.day FROM tickets_slasummarychange c
+     CROSS JOIN LATERAL (VALUES ((c.hour AT TIME ZONE %(tz)s)::date),
+                                (((c.hour + interval '59 minutes 59 seconds') AT TIME ZONE %(tz)s)::date)) v(day)
+     WHERE c.hour >= %(start_at)s - interval '1 hour' AND c.hour < %(end_at)s
+       AND v.day >= %(start)s AND v.day <= %(end)s)"""
+DIRTY_RANGES = (
+    "(SELECT day::timestamp AT TIME ZONE %(tz)s AS since, (day + 1)::timestamp AT TIME ZONE %(tz)s AS until "
+    "FROM dirty) r"
+)
+
+
+def source(filters: DashboardFilters, *, group: str | None = None) -> tuple[str, dict]:
+    """The CTEs ``dirty, src`` of a figure's statement and their parameters: ``src`` is the period's summary
+    rows for these filters, those of the clean days read from the table and those of the changed days
+    computed live from the timers (in the same statement, so the figure is the live one at any moment).
+    Rows carry ``day, metric_id, key, met, breached, not_needed, done, minutes, levels``; ``key`` is the
+    value of ``group`` (a breakdown) or of the filtered dimension."""
+    named = set_dimensions(filters)
+    dimension = group or (named[0] if named else ALL)
+    params = {
+        "tz": settings.TIME_ZONE,
+        "start": filters.start,
+        "end": filters.end,
+        "start_at": filters.start_at,
+        "end_at": filters.end_at,
+        "dimension": dimension,
+    }
+    keys_sql = ""
+    if named:
+        params["value"] = str(getattr(filters, named[0]))
+        keys_sql = FILTER_KEYS[named[0]].replace("%s", "%(value)s")
+    columns = "day, metric_id, key, met, breached, not_needed, done, minutes, levels"
+    summary = (
+        f"SELECT {columns} FROM tickets_sladaysummary s "
+        "WHERE dimension = %(dimension)s AND day >= %(start)s AND day <= %(end)s "
+        + (f"AND key = ANY({keys_sql}) " if keys_sql else ("AND key = '' " if dimension == ALL else ""))
+        + "AND NOT EXISTS (SELECT FROM dirty WHERE dirty.day = s.day)"
+    )
+    live = grouped_sql([dimension], ranges=DIRTY_RANGES, keys_sql=keys_sql)
+    return f"{DIRTY}, src AS ({summary} UNION ALL SELECT {columns} FROM ({live}) live)", params
+
+
+def _fetch(sql: str, params: dict) -> list[tuple]:
+    """Run a figure's statement where the dashboards read (the replica when the view opted in)."""
+    with connections[router.db_for_read(SLADaySummary) or DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def compliance_rows(filters: DashboardFilters) -> dict[int, dict]:
+    """Per metric id: met, breached, not_needed, done, median, p90 of the period (one statement)."""
+    cte, params = source(filters)
+    rows = _fetch(
+        f"""WITH {cte}
+            SELECT c.metric_id, c.met, c.breached, c.not_needed, c.done, p.median, p.p90
+              FROM (SELECT metric_id, sum(met) AS met, sum(breached) AS breached, sum(not_needed) AS not_needed,
+                           sum(done) AS done FROM src GROUP BY metric_id) c
+              LEFT JOIN (SELECT src.metric_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY m) AS median,
+                                percentile_cont(0.9) WITHIN GROUP (ORDER BY m) AS p90
+                           FROM src, unnest(src.minutes) m GROUP BY src.metric_id) p ON p.metric_id = c.metric_id""",
+        params,
+    )
+    return {
+        row[0]: {
+            "met": int(row[1]),
+            "breached": int(row[2]),
+            "not_needed": int(row[3]),
+            "done": int(row[4]),
+            "median": row[5],
+            "p90": row[6],
+        }
+        for row in rows
+    }
+
+
+def level_rows(filters: DashboardFilters) -> list[tuple[str, int, int]]:
+    """(metric code, level, breaches) of the period, by metric and level (one statement)."""
+    cte, params = source(filters)
+    rows = _fetch(
+        f"""WITH {cte}
+            SELECT m.code, l.level, count(*) AS n
+              FROM src CROSS JOIN LATERAL unnest(src.levels) l(level) JOIN tickets_slametric m ON m.id = src.metric_id
+             GROUP BY src.metric_id, m.code, l.level ORDER BY src.metric_id, l.level""",
+        params,
+    )
+    return [(row[0], row[1], row[2]) for row in rows]
+
+
+TRUNC = {"day": "day", "week": "week", "month": "month"}
+
+
+def trend_rows(filters: DashboardFilters) -> list[tuple[date, str, int, int]]:
+    """(bucket's first day, metric code, met, breached) per day / week / month with any (one statement)."""
+    cte, params = source(filters)
+    rows = _fetch(
+        f"""WITH {cte}
+            SELECT date_trunc('{TRUNC[filters.by]}', src.day::timestamp)::date AS bucket, m.code,
+                   sum(src.met) AS met, sum(src.breached) AS breached
+              FROM src JOIN tickets_slametric m ON m.id = src.metric_id
+             GROUP BY bucket, src.metric_id, m.code HAVING sum(src.met) + sum(src.breached) > 0
+             ORDER BY bucket, src.metric_id""",
+        params,
+    )
+    return [(row[0], row[1], int(row[2]), int(row[3])) for row in rows]
+
+
+def breakdown_rows(filters: DashboardFilters, *, group: str, metric_ids: list[int], limit: int) -> list[dict]:
+    """Per value of ``group`` (its code), the busiest ``limit`` first: total, and met / breached per metric."""
+    cte, params = source(filters, group=group)
+    if group in KEY_LABELS:
+        table, column = KEY_LABELS[group]
+        label, join = f"m.{column}", f"LEFT JOIN {table} m ON m.id = src.key::bigint"
+    else:
+        label, join = "src.key", ""
+    pairs = ", ".join(
+        f"sum(src.met) FILTER (WHERE src.metric_id = {m}), sum(src.breached) FILTER (WHERE src.metric_id = {m})"
+        for m in map(int, metric_ids)
+    )
+    rows = _fetch(
+        f"""WITH {cte}
+            SELECT {label} AS label, sum(src.met + src.breached) AS total, {pairs}
+              FROM src {join}
+             GROUP BY label HAVING sum(src.met + src.breached) > 0
+             ORDER BY total DESC, label LIMIT {int(limit)}""",
+        params,
+    )
+    result = []
+    for row in rows:
+        counts = {}
+        for index, metric_id in enumerate(metric_ids):
+            met, breached = row[2 + 2 * index], row[3 + 2 * index]
+            counts[metric_id] = (int(met or 0), int(breached or 0))
+        result.append({"key": row[0], "total": int(row[1]), "counts": counts})
+    return result
