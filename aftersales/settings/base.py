@@ -286,6 +286,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 # The period of the dealers' periodic statements: "month" (the previous calendar month) or "week".
 CLAIM_STATEMENT_PERIOD = env.str("CLAIM_STATEMENT_PERIOD", default="month")
+# The SLA dashboard reads its period figures from the maintained day summaries (off: aggregated live).
+DASHBOARD_SUMMARIES = env.bool("DASHBOARD_SUMMARIES", default=True)
 # The module whose selectors fill the dashboards' "claims and dealers" section (the dealer-claims app).
 DASHBOARD_CLAIMS_PROVIDER = env.str("DASHBOARD_CLAIMS_PROVIDER", default="claims.dashboards")
 # How far ahead the calendars following China's statutory days must have holiday data (else a warning).

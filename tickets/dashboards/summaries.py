@@ -206,7 +206,7 @@ def set_dimensions(filters: DashboardFilters) -> list[str]:
 def usable(*, user, filters: DashboardFilters, group: str | None = None) -> bool:
     """Whether the summaries can serve these filters: the viewer sees every case, no customer filter, at
     most one dimension filter; for a breakdown by ``group``, no filter but on that dimension."""
-    if not getattr(settings, "DASHBOARD_SUMMARIES", True) or not viewer(user).everything:
+    if not settings.DASHBOARD_SUMMARIES or not viewer(user).everything:
         return False
     named = set_dimensions(filters)
     if "customer" in named or len(named) > 1:
