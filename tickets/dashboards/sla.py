@@ -95,8 +95,10 @@ def open_state_rank(now: datetime, risk_hours: int) -> Subquery:
         When(state=Timer.State.PAUSED, then=Value(4)),
         output_field=IntegerField(),
     )
+    # Only timers not stopped can be running, paused or past due (the model's constraint): the open timers'
+    # partial index answers from the index alone.
     worst = (
-        Timer.objects.filter(ticket_id=OuterRef("pk"))
+        Timer.objects.filter(ticket_id=OuterRef("pk"), stopped_at__isnull=True)
         .order_by()
         .values("ticket_id")
         .annotate(rank=Min(rank))
@@ -350,20 +352,20 @@ def sla_breakdown(
 ) -> list[dict]:
     """Compliance per metric for each value of a dimension (severity, channel, province, outlet, engineer,
     product line, SLA policy), the busiest first: one row per value, one pair of counts per metric."""
-    path = BREAKDOWNS[by]
-    codes = {metric.pk: metric.code for metric in metrics()}
     if not live and summaries.usable(user=user, filters=filters, group=by):
         return [
             {
                 "key": row["key"] if row["key"] is not None else "",
                 "total": row["total"],
                 "metrics": {
-                    codes[m]: {"met": met, "breached": breached, "compliance": _rate(met, breached)}
-                    for m, (met, breached) in row["counts"].items()
+                    code: {"met": met, "breached": breached, "compliance": _rate(met, breached)}
+                    for code, (met, breached) in row["counts"].items()
                 },
             }
-            for row in summaries.breakdown_rows(filters, group=by, metric_ids=list(codes), limit=limit)
+            for row in summaries.breakdown_rows(filters, group=by, limit=limit)
         ]
+    path = BREAKDOWNS[by]
+    codes = {metric.pk: metric.code for metric in metrics()}
     counts = {}
     for metric_id, code in codes.items():
         counts[f"{code}__met"] = Count("pk", filter=Q(metric_id=metric_id, state=MET))

@@ -71,15 +71,14 @@ LOCK = 7_300_021  # pg_advisory_xact_lock key of the refresh job
 # -- building ------------------------------------------------------------------------------------------
 
 
-RANGES = "unnest(%(starts)s::timestamptz[], %(ends)s::timestamptz[]) r(since, until)"
-
-
-def grouped_sql(dimensions: list[str], *, ranges: str = RANGES, keys_sql: str = "") -> str:
+def grouped_sql(dimensions: list[str], *, ranges: int, keys_sql: str = "") -> str:
     """The summary rows (day, metric_id, dimension, key, met, breached, not_needed, done, minutes, levels) of
-    the stopped timers whose stop falls in ``ranges`` (SQL yielding ``r(since, until)``; by default the
-    parallel timestamp arrays ``%(starts)s`` / ``%(ends)s``), for every case (``ALL`` in ``dimensions``) and
-    per value of each dimension; ``keys_sql`` (an SQL array) keeps only those keys. ``minutes``: the business
-    minutes of each timer done; ``levels``: the escalation level each breach reached. Takes ``%(tz)s``."""
+    the stopped timers whose stop falls in one of ``ranges`` time ranges (parameters ``since_<n>`` /
+    ``until_<n>``, written out so each is one index range of the metric's stops), for every case (``ALL`` in
+    ``dimensions``) and per value of each dimension; ``keys_sql`` (an SQL array) keeps only those keys.
+    ``minutes``: the business minutes of each timer done; ``levels``: the escalation level each breach
+    reached. Takes ``%(tz)s``. Every metric is named (the index of stops leads with the metric)."""
+    stops = " OR ".join(f"(t.stopped_at >= %(since_{n})s AND t.stopped_at < %(until_{n})s)" for n in range(ranges))
     values = ", ".join("('', '')" if name == ALL else f"('{name}', {DIMENSION_KEYS[name]})" for name in dimensions)
     key_filter = f"AND d.key = ANY({keys_sql})" if keys_sql else ""
     return f"""
@@ -97,9 +96,9 @@ def grouped_sql(dimensions: list[str], *, ranges: str = RANGES, keys_sql: str = 
                            (SELECT max(s."order") FROM tickets_escalation e
                               JOIN tickets_escalationstep s ON s.id = e.step_id WHERE e.timer_id = t.id), 0)
                        END AS level
-                  FROM {ranges}
-                  JOIN tickets_timer t ON t.stopped_at >= r.since AND t.stopped_at < r.until
-                 WHERE t.metric_id = ANY(ARRAY(SELECT id FROM tickets_slametric)) AND t.stopped_at IS NOT NULL
+                  FROM tickets_timer t
+                 WHERE t.metric_id = ANY(ARRAY(SELECT id FROM tickets_slametric)) AND ({stops})
+                   AND t.stopped_at IS NOT NULL
                    AND t.state IN ('met', 'breached', 'not_needed')) x
           JOIN tickets_ticket k ON k.id = x.ticket_id
           LEFT JOIN warranty_site st ON st.id = k.site_id
@@ -110,8 +109,9 @@ def grouped_sql(dimensions: list[str], *, ranges: str = RANGES, keys_sql: str = 
          GROUP BY x.day, x.metric_id, d.dimension, d.key"""
 
 
-def day_ranges(days) -> tuple[list[datetime], list[datetime]]:
-    """Business days as [start, end) instants, consecutive days merged into one range."""
+def day_ranges(days) -> dict[str, datetime]:
+    """Business days as [start, end) instants, consecutive days merged into one range: the parameters
+    ``since_<n>`` / ``until_<n>`` of :func:`grouped_sql`."""
     zone = business_zone()
     starts, ends = [], []
     for day in sorted(set(days)):
@@ -122,7 +122,10 @@ def day_ranges(days) -> tuple[list[datetime], list[datetime]]:
         else:
             starts.append(since)
             ends.append(until)
-    return starts, ends
+    params = {}
+    for n, (since, until) in enumerate(zip(starts, ends, strict=True)):
+        params[f"since_{n}"], params[f"until_{n}"] = since, until
+    return params
 
 
 def summaries_rebuild_days(days) -> int:
@@ -131,14 +134,16 @@ def summaries_rebuild_days(days) -> int:
     days = sorted(set(days))
     if not days:
         return 0
-    starts, ends = day_ranges(days)
-    params = {"tz": settings.TIME_ZONE, "starts": starts, "ends": ends, "days": days}
+    ranges = day_ranges(days)
+    params = {"tz": settings.TIME_ZONE, "days": days, **ranges}
     with connection.cursor() as cursor:
+        # The plan is an index range per metric and day range; compiling it (JIT) would cost more than it runs.
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute("DELETE FROM tickets_sladaysummary WHERE day = ANY(%(days)s::date[])", params)
         cursor.execute(
             "INSERT INTO tickets_sladaysummary "
             "(day, metric_id, dimension, key, met, breached, not_needed, done, minutes, levels) "
-            + grouped_sql([ALL, *DIMENSION_KEYS]),
+            + grouped_sql([ALL, *DIMENSION_KEYS], ranges=len(ranges) // 2),
             params,
         )
         return cursor.rowcount
@@ -216,49 +221,44 @@ def usable(*, user, filters: DashboardFilters, group: str | None = None) -> bool
     return True
 
 
-# The period's days recorded as changed and not recomputed yet (an hour of stops touches one business day, or
-# two in a zone offset by half an hour): read live.
-DIRTY = """dirty AS MATERIALIZED (
-    SELECT DISTINCT v.day FROM tickets_slasummarychange c
-     CROSS JOIN LATERAL (VALUES ((c.hour AT TIME ZONE %(tz)s)::date),
-                                (((c.hour + interval '59 minutes 59 seconds') AT TIME ZONE %(tz)s)::date)) v(day)
-     WHERE c.hour >= %(start_at)s - interval '1 hour' AND c.hour < %(end_at)s
-       AND v.day >= %(start)s AND v.day <= %(end)s)"""
-DIRTY_RANGES = (
-    "(SELECT day::timestamp AT TIME ZONE %(tz)s AS since, (day + 1)::timestamp AT TIME ZONE %(tz)s AS until "
-    "FROM dirty) r"
-)
+def changed_days(filters: DashboardFilters) -> list[date]:
+    """The period's days recorded as changed and not recomputed yet (read live): one probe of the index."""
+    rows = _fetch(
+        "SELECT DISTINCT hour FROM tickets_slasummarychange WHERE hour >= %(since)s AND hour < %(until)s",
+        {"since": filters.start_at - timedelta(hours=1), "until": filters.end_at},
+    )
+    return sorted(day for day in _days_of_hours(row[0] for row in rows) if filters.start <= day <= filters.end)
 
 
 def source(filters: DashboardFilters, *, group: str | None = None) -> tuple[str, dict]:
-    """The CTEs ``dirty, src`` of a figure's statement and their parameters: ``src`` is the period's summary
-    rows for these filters, those of the clean days read from the table and those of the changed days
-    computed live from the timers (in the same statement, so the figure is the live one at any moment).
+    """The CTE ``src`` of a figure's statement and its parameters: the period's summary rows for these
+    filters — those of the clean days read from the table, those of the days changed since the last refresh
+    computed live from the timers in the same statement (so the figure is the live one at any moment).
     Rows carry ``day, metric_id, key, met, breached, not_needed, done, minutes, levels``; ``key`` is the
     value of ``group`` (a breakdown) or of the filtered dimension."""
     named = set_dimensions(filters)
     dimension = group or (named[0] if named else ALL)
-    params = {
-        "tz": settings.TIME_ZONE,
-        "start": filters.start,
-        "end": filters.end,
-        "start_at": filters.start_at,
-        "end_at": filters.end_at,
-        "dimension": dimension,
-    }
+    params = {"start": filters.start, "end": filters.end, "dimension": dimension}
     keys_sql = ""
     if named:
         params["value"] = str(getattr(filters, named[0]))
         keys_sql = FILTER_KEYS[named[0]].replace("%s", "%(value)s")
     columns = "day, metric_id, key, met, breached, not_needed, done, minutes, levels"
     summary = (
-        f"SELECT {columns} FROM tickets_sladaysummary s "
+        f"SELECT {columns} FROM tickets_sladaysummary "
         "WHERE dimension = %(dimension)s AND day >= %(start)s AND day <= %(end)s "
         + (f"AND key = ANY({keys_sql}) " if keys_sql else ("AND key = '' " if dimension == ALL else ""))
-        + "AND NOT EXISTS (SELECT FROM dirty WHERE dirty.day = s.day)"
     )
-    live = grouped_sql([dimension], ranges=DIRTY_RANGES, keys_sql=keys_sql)
-    return f"{DIRTY}, src AS ({summary} UNION ALL SELECT {columns} FROM ({live}) live)", params
+    dirty = changed_days(filters)
+    if not dirty:
+        return f"src AS ({summary})", params
+    ranges = day_ranges(dirty)
+    params.update(ranges, dirty=dirty, tz=settings.TIME_ZONE)
+    live = grouped_sql([dimension], ranges=len(ranges) // 2, keys_sql=keys_sql)
+    return (
+        f"src AS ({summary} AND day <> ALL(%(dirty)s::date[]) UNION ALL SELECT {columns} FROM ({live}) live)",
+        params,
+    )
 
 
 def _fetch(sql: str, params: dict) -> list[tuple]:
@@ -325,31 +325,30 @@ def trend_rows(filters: DashboardFilters) -> list[tuple[date, str, int, int]]:
     return [(row[0], row[1], int(row[2]), int(row[3])) for row in rows]
 
 
-def breakdown_rows(filters: DashboardFilters, *, group: str, metric_ids: list[int], limit: int) -> list[dict]:
-    """Per value of ``group`` (its code), the busiest ``limit`` first: total, and met / breached per metric."""
+def breakdown_rows(filters: DashboardFilters, *, group: str, limit: int) -> list[dict]:
+    """Per value of ``group`` (its code), the busiest ``limit`` first: total, and (met, breached) per metric
+    code — every metric, in id order (one statement)."""
     cte, params = source(filters, group=group)
     if group in KEY_LABELS:
         table, column = KEY_LABELS[group]
-        label, join = f"m.{column}", f"LEFT JOIN {table} m ON m.id = src.key::bigint"
+        label, join = f"v.{column}", f"LEFT JOIN {table} v ON v.id = src.key::bigint"
     else:
         label, join = "src.key", ""
-    pairs = ", ".join(
-        f"sum(src.met) FILTER (WHERE src.metric_id = {m}), sum(src.breached) FILTER (WHERE src.metric_id = {m})"
-        for m in map(int, metric_ids)
-    )
     rows = _fetch(
-        f"""WITH {cte}
-            SELECT {label} AS label, sum(src.met + src.breached) AS total, {pairs}
-              FROM src {join}
-             GROUP BY label HAVING sum(src.met + src.breached) > 0
-             ORDER BY total DESC, label LIMIT {int(limit)}""",
+        f"""WITH {cte},
+            per AS (SELECT {label} AS label, src.metric_id, sum(src.met) AS met, sum(src.breached) AS breached
+                      FROM src {join} GROUP BY 1, src.metric_id),
+            ranked AS (SELECT label, sum(met + breached) AS total FROM per GROUP BY label
+                        HAVING sum(met + breached) > 0 ORDER BY total DESC, label LIMIT {int(limit)})
+            SELECT r.label, r.total, m.code, coalesce(p.met, 0), coalesce(p.breached, 0)
+              FROM ranked r CROSS JOIN tickets_slametric m
+              LEFT JOIN per p ON p.label IS NOT DISTINCT FROM r.label AND p.metric_id = m.id
+             ORDER BY r.total DESC, r.label, m.id""",
         params,
     )
     result = []
-    for row in rows:
-        counts = {}
-        for index, metric_id in enumerate(metric_ids):
-            met, breached = row[2 + 2 * index], row[3 + 2 * index]
-            counts[metric_id] = (int(met or 0), int(breached or 0))
-        result.append({"key": row[0], "total": int(row[1]), "counts": counts})
+    for label, total, code, met, breached in rows:
+        if not result or result[-1]["key"] != label or result[-1]["total"] != total:
+            result.append({"key": label, "total": int(total), "counts": {}})
+        result[-1]["counts"][code] = (int(met), int(breached))
     return result

@@ -228,5 +228,14 @@ class Migration(migrations.Migration):
             model_name="sladaysummary",
             index=models.Index(fields=["dimension", "day"], name="sladaysummary_day"),
         ),
+        migrations.AddIndex(
+            model_name="timer",
+            index=models.Index(
+                condition=models.Q(("stopped_at__isnull", True)),
+                fields=["ticket"],
+                include=("metric", "state", "due_at", "stopped_at"),
+                name="timer_open",
+            ),
+        ),
         migrations.RunSQL(create_sql(), drop_sql()),
     ]
