@@ -71,16 +71,43 @@ LOCK = 7_300_021  # pg_advisory_xact_lock key of the refresh job
 # -- building ------------------------------------------------------------------------------------------
 
 
-def grouped_sql(dimensions: list[str], *, ranges: int, keys_sql: str = "") -> str:
+def grouped_sql(dimensions: list[str], *, ranges: int = 0, keys_sql: str = "", changed: bool = False) -> str:
     """The summary rows (day, metric_id, dimension, key, met, breached, not_needed, done, minutes, levels) of
     the stopped timers whose stop falls in one of ``ranges`` time ranges (parameters ``since_<n>`` /
-    ``until_<n>``, written out so each is one index range of the metric's stops), for every case (``ALL`` in
-    ``dimensions``) and per value of each dimension; ``keys_sql`` (an SQL array) keeps only those keys.
-    ``minutes``: the business minutes of each timer done; ``levels``: the escalation level each breach
-    reached. Takes ``%(tz)s``. Every metric is named (the index of stops leads with the metric)."""
-    stops = " OR ".join(f"(t.stopped_at >= %(since_{n})s AND t.stopped_at < %(until_{n})s)" for n in range(ranges))
+    ``until_<n>``, written out so each is one index range of the metric's stops; ``changed``: a few days read
+    live, each day's timers and their cases looked up by index whatever the planner expects), for every case
+    (``ALL`` in ``dimensions``) and per value of each dimension; ``keys_sql`` (an SQL array) keeps only those
+    keys. ``minutes``: the business minutes of each timer done; ``levels``: the escalation level each breach
+    reached. Takes ``%(tz)s``."""
     values = ", ".join("('', '')" if name == ALL else f"('{name}', {DIMENSION_KEYS[name]})" for name in dimensions)
     key_filter = f"AND d.key = ANY({keys_sql})" if keys_sql else ""
+    columns = "t.id, t.stopped_at, t.metric_id, t.state, t.met_at, t.business_minutes, t.ticket_id"
+    # Every metric is named: the index of stops leads with the metric.
+    stopped = (
+        "t.metric_id = ANY(ARRAY(SELECT id FROM tickets_slametric)) AND t.stopped_at IS NOT NULL "
+        "AND t.state IN ('met', 'breached', 'not_needed')"
+    )
+    if changed:
+        # OFFSET 0 keeps each lookup a parameterised one (a nested loop), never a scan of every case.
+        pairs = ", ".join(f"(%(since_{n})s::timestamptz, %(until_{n})s::timestamptz)" for n in range(ranges))
+        timers = f"""(VALUES {pairs}) r(since, until)
+               CROSS JOIN LATERAL (SELECT {columns} FROM tickets_timer t
+                                    WHERE {stopped} AND t.stopped_at >= r.since AND t.stopped_at < r.until
+                                   OFFSET 0) t"""
+        cases = """CROSS JOIN LATERAL (SELECT k.severity_id, k.channel, k.site_id, k.unit_id, k.serving_outlet_id,
+                                        k.assigned_engineer_id, k.sla_policy_id
+                                   FROM tickets_ticket k WHERE k.id = x.ticket_id OFFSET 0) k
+          LEFT JOIN LATERAL (SELECT st.province FROM warranty_site st WHERE st.id = k.site_id OFFSET 0) st ON true
+          LEFT JOIN LATERAL (SELECT pm.product_line_id FROM warranty_unit u
+                               JOIN warranty_productmodel pm ON pm.id = u.product_model_id
+                              WHERE u.id = k.unit_id OFFSET 0) pm ON true"""
+    else:
+        stops = " OR ".join(f"(t.stopped_at >= %(since_{n})s AND t.stopped_at < %(until_{n})s)" for n in range(ranges))
+        timers = f"(SELECT {columns} FROM tickets_timer t WHERE {stopped} AND ({stops})) t"
+        cases = """JOIN tickets_ticket k ON k.id = x.ticket_id
+          LEFT JOIN warranty_site st ON st.id = k.site_id
+          LEFT JOIN warranty_unit u ON u.id = k.unit_id
+          LEFT JOIN warranty_productmodel pm ON pm.id = u.product_model_id"""
     return f"""
         SELECT x.day, x.metric_id, d.dimension, d.key,
                count(*) FILTER (WHERE x.state = 'met') AS met,
@@ -96,14 +123,8 @@ def grouped_sql(dimensions: list[str], *, ranges: int, keys_sql: str = "") -> st
                            (SELECT max(s."order") FROM tickets_escalation e
                               JOIN tickets_escalationstep s ON s.id = e.step_id WHERE e.timer_id = t.id), 0)
                        END AS level
-                  FROM tickets_timer t
-                 WHERE t.metric_id = ANY(ARRAY(SELECT id FROM tickets_slametric)) AND ({stops})
-                   AND t.stopped_at IS NOT NULL
-                   AND t.state IN ('met', 'breached', 'not_needed')) x
-          JOIN tickets_ticket k ON k.id = x.ticket_id
-          LEFT JOIN warranty_site st ON st.id = k.site_id
-          LEFT JOIN warranty_unit u ON u.id = k.unit_id
-          LEFT JOIN warranty_productmodel pm ON pm.id = u.product_model_id
+                  FROM {timers}) x
+          {cases}
          CROSS JOIN LATERAL (VALUES {values}) d(dimension, key)
          WHERE true {key_filter}
          GROUP BY x.day, x.metric_id, d.dimension, d.key"""
@@ -233,9 +254,9 @@ def changed_days(filters: DashboardFilters) -> list[date]:
 def source(filters: DashboardFilters, *, group: str | None = None) -> tuple[str, dict]:
     """The CTE ``src`` of a figure's statement and its parameters: the period's summary rows for these
     filters — those of the clean days read from the table, those of the days changed since the last refresh
-    computed live from the timers in the same statement (so the figure is the live one at any moment).
-    Rows carry ``day, metric_id, key, met, breached, not_needed, done, minutes, levels``; ``key`` is the
-    value of ``group`` (a breakdown) or of the filtered dimension."""
+    (if any) computed live from the timers in the same statement, so the figure is the live one at any
+    moment. Rows carry ``day, metric_id, key, met, breached, not_needed, done, minutes, levels``; ``key`` is
+    the value of ``group`` (a breakdown) or of the filtered dimension."""
     named = set_dimensions(filters)
     dimension = group or (named[0] if named else ALL)
     params = {"start": filters.start, "end": filters.end, "dimension": dimension}
@@ -247,14 +268,14 @@ def source(filters: DashboardFilters, *, group: str | None = None) -> tuple[str,
     summary = (
         f"SELECT {columns} FROM tickets_sladaysummary "
         "WHERE dimension = %(dimension)s AND day >= %(start)s AND day <= %(end)s "
-        + (f"AND key = ANY({keys_sql}) " if keys_sql else ("AND key = '' " if dimension == ALL else ""))
+        + (f"AND key = ANY({keys_sql})" if keys_sql else ("AND key = ''" if dimension == ALL else ""))
     )
     dirty = changed_days(filters)
     if not dirty:
         return f"src AS ({summary})", params
     ranges = day_ranges(dirty)
     params.update(ranges, dirty=dirty, tz=settings.TIME_ZONE)
-    live = grouped_sql([dimension], ranges=len(ranges) // 2, keys_sql=keys_sql)
+    live = grouped_sql([dimension], ranges=len(ranges) // 2, keys_sql=keys_sql, changed=True)
     return (
         f"src AS ({summary} AND day <> ALL(%(dirty)s::date[]) UNION ALL SELECT {columns} FROM ({live}) live)",
         params,
@@ -262,9 +283,12 @@ def source(filters: DashboardFilters, *, group: str | None = None) -> tuple[str,
 
 
 def _fetch(sql: str, params: dict) -> list[tuple]:
-    """Run a figure's statement where the dashboards read (the replica when the view opted in)."""
+    """Run a figure's statement where the dashboards read (the replica when the view opted in). JIT off for
+    it (in the same round trip; until the end of the request's transaction, if any): the planner prices the
+    changed days' branch for days that are mostly not there, and compiling it would cost more than running
+    the statement."""
     with connections[router.db_for_read(SLADaySummary) or DEFAULT_DB_ALIAS].cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute("SET LOCAL jit = off; " + sql, params)
         return cursor.fetchall()
 
 
