@@ -161,8 +161,10 @@ def sla_compliance(*, user, filters: DashboardFilters, now: datetime, live: bool
         for row in timers.filter(ticket__status__in=transitions.OPEN_STATUSES, stopped_at__isnull=True)
         .values("metric_id")
         .annotate(
-            past_due=Count("pk", filter=past_due_q(now)),
-            at_risk=Count("pk", filter=at_risk_q(now, filters.risk_hours)),
+            # Counted on ``state`` (never NULL), not the id: the open timers' index covers every column read
+            # here but the id, so the count needs no visit to the table.
+            past_due=Count("state", filter=past_due_q(now)),
+            at_risk=Count("state", filter=at_risk_q(now, filters.risk_hours)),
         )
         .order_by()
     }
