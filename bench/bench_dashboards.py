@@ -158,8 +158,8 @@ def main() -> None:
     summary_period = """FROM tickets_sladaysummary s
            WHERE s.dimension = %s AND s.key = '' AND s.day >= %s AND s.day <= %s"""
     compliance_summary_period = sql(
-        # The same session settings as the selectors' statements on the summaries (SESSION).
-        "SET LOCAL jit = off; SET LOCAL work_mem = '32MB'; "
+        # The same room for the percentiles' sort as the selector's statement (SORT_MEMORY).
+        "SET LOCAL work_mem = '32MB'; "
         f"""WITH src AS (SELECT s.metric_id, s.met, s.breached, s.not_needed, s.done, s.minutes {summary_period})
            SELECT c.metric_id, c.met, c.breached, c.not_needed, c.done, p.median, p.p90
              FROM (SELECT metric_id, sum(met) AS met, sum(breached) AS breached, sum(not_needed) AS not_needed,

@@ -251,12 +251,12 @@ def changed_days(filters: DashboardFilters) -> list[date]:
     return sorted(day for day in _days_of_hours(row[0] for row in rows) if filters.start <= day <= filters.end)
 
 
-def source(filters: DashboardFilters, *, group: str | None = None) -> tuple[str, dict]:
-    """The CTE ``src`` of a figure's statement and its parameters: the period's summary rows for these
-    filters — those of the clean days read from the table, those of the days changed since the last refresh
-    (if any) computed live from the timers in the same statement, so the figure is the live one at any
-    moment. Rows carry ``day, metric_id, key, met, breached, not_needed, done, minutes, levels``; ``key`` is
-    the value of ``group`` (a breakdown) or of the filtered dimension."""
+def source(filters: DashboardFilters, *, group: str | None = None) -> tuple[str, dict, str]:
+    """The CTE ``src`` of a figure's statement, its parameters and the session settings it needs. ``src`` is
+    the period's summary rows for these filters — those of the clean days read from the table, those of the
+    days changed since the last refresh (if any) computed live from the timers in the same statement, so the
+    figure is the live one at any moment. Rows carry ``day, metric_id, key, met, breached, not_needed, done,
+    minutes, levels``; ``key`` is the value of ``group`` (a breakdown) or of the filtered dimension."""
     named = set_dimensions(filters)
     dimension = group or (named[0] if named else ALL)
     params = {"start": filters.start, "end": filters.end, "dimension": dimension}
@@ -272,33 +272,35 @@ def source(filters: DashboardFilters, *, group: str | None = None) -> tuple[str,
     )
     dirty = changed_days(filters)
     if not dirty:
-        return f"src AS ({summary})", params
+        return f"src AS ({summary})", params, ""
     ranges = day_ranges(dirty)
     params.update(ranges, dirty=dirty, tz=settings.TIME_ZONE)
     live = grouped_sql([dimension], ranges=len(ranges) // 2, keys_sql=keys_sql, changed=True)
     return (
         f"src AS ({summary} AND day <> ALL(%(dirty)s::date[]) UNION ALL SELECT {columns} FROM ({live}) live)",
         params,
+        JIT_OFF,
     )
 
 
-# JIT off: the planner prices the changed days' branch for more rows than a day has, and compiling it would
-# cost more than running it. Memory for the percentiles' sort of a period's business minutes (a month at a
-# million cases: about 100,000 values a metric), so it stays in memory.
-SESSION = "SET LOCAL jit = off; SET LOCAL work_mem = '32MB'; "
+# Set for a statement in the same round trip (until the end of the request's transaction, if any). JIT off
+# where the changed days are read live: the planner prices that branch for more rows than a day has, and
+# compiling it would cost more than running it. Memory for the percentiles' sort of a period's business
+# minutes (a month at a million cases: about 100,000 values a metric), so it stays in memory.
+JIT_OFF = "SET LOCAL jit = off; "
+SORT_MEMORY = "SET LOCAL work_mem = '32MB'; "
 
 
-def _fetch(sql: str, params: dict) -> list[tuple]:
-    """Run a figure's statement where the dashboards read (the replica when the view opted in), with
-    ``SESSION`` set for it in the same round trip (until the end of the request's transaction, if any)."""
+def _fetch(sql: str, params: dict, session: str = "") -> list[tuple]:
+    """Run a statement where the dashboards read (the replica when the view opted in)."""
     with connections[router.db_for_read(SLADaySummary) or DEFAULT_DB_ALIAS].cursor() as cursor:
-        cursor.execute(SESSION + sql, params)
+        cursor.execute(session + sql, params)
         return cursor.fetchall()
 
 
 def compliance_rows(filters: DashboardFilters) -> dict[int, dict]:
     """Per metric id: met, breached, not_needed, done, median, p90 of the period (one statement)."""
-    cte, params = source(filters)
+    cte, params, session = source(filters)
     rows = _fetch(
         f"""WITH {cte}
             SELECT c.metric_id, c.met, c.breached, c.not_needed, c.done, p.median, p.p90
@@ -308,6 +310,7 @@ def compliance_rows(filters: DashboardFilters) -> dict[int, dict]:
                                 percentile_cont(0.9) WITHIN GROUP (ORDER BY m) AS p90
                            FROM src, unnest(src.minutes) m GROUP BY src.metric_id) p ON p.metric_id = c.metric_id""",
         params,
+        session + SORT_MEMORY,
     )
     return {
         row[0]: {
@@ -324,13 +327,14 @@ def compliance_rows(filters: DashboardFilters) -> dict[int, dict]:
 
 def level_rows(filters: DashboardFilters) -> list[tuple[str, int, int]]:
     """(metric code, level, breaches) of the period, by metric and level (one statement)."""
-    cte, params = source(filters)
+    cte, params, session = source(filters)
     rows = _fetch(
         f"""WITH {cte}
             SELECT m.code, l.level, count(*) AS n
               FROM src CROSS JOIN LATERAL unnest(src.levels) l(level) JOIN tickets_slametric m ON m.id = src.metric_id
              GROUP BY src.metric_id, m.code, l.level ORDER BY src.metric_id, l.level""",
         params,
+        session,
     )
     return [(row[0], row[1], row[2]) for row in rows]
 
@@ -340,15 +344,16 @@ TRUNC = {"day": "day", "week": "week", "month": "month"}
 
 def trend_rows(filters: DashboardFilters) -> list[tuple[date, str, int, int]]:
     """(bucket's first day, metric code, met, breached) per day / week / month with any (one statement)."""
-    cte, params = source(filters)
+    cte, params, session = source(filters)
     rows = _fetch(
         f"""WITH {cte}
             SELECT date_trunc('{TRUNC[filters.by]}', src.day::timestamp)::date AS bucket, m.code,
-                   sum(src.met) AS met, sum(src.breached) AS breached
+                   sum(src.met)::int AS met, sum(src.breached)::int AS breached
               FROM src JOIN tickets_slametric m ON m.id = src.metric_id
              GROUP BY bucket, src.metric_id, m.code HAVING sum(src.met) + sum(src.breached) > 0
              ORDER BY bucket, src.metric_id""",
         params,
+        session,
     )
     return [(row[0], row[1], int(row[2]), int(row[3])) for row in rows]
 
@@ -356,7 +361,7 @@ def trend_rows(filters: DashboardFilters) -> list[tuple[date, str, int, int]]:
 def breakdown_rows(filters: DashboardFilters, *, group: str, limit: int) -> list[dict]:
     """Per value of ``group`` (its code), the busiest ``limit`` first: total, and (met, breached) per metric
     code — every metric, in id order (one statement)."""
-    cte, params = source(filters, group=group)
+    cte, params, session = source(filters, group=group)
     if group in KEY_LABELS:
         table, column = KEY_LABELS[group]
         label, join = f"v.{column}", f"LEFT JOIN {table} v ON v.id = src.key::bigint"
@@ -373,6 +378,7 @@ def breakdown_rows(filters: DashboardFilters, *, group: str, limit: int) -> list
               LEFT JOIN per p ON p.label IS NOT DISTINCT FROM r.label AND p.metric_id = m.id
              ORDER BY r.total DESC, r.label, m.id""",
         params,
+        session,
     )
     result = []
     for label, total, code, met, breached in rows:
