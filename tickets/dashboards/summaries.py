@@ -251,12 +251,12 @@ def changed_days(filters: DashboardFilters) -> list[date]:
     return sorted(day for day in _days_of_hours(row[0] for row in rows) if filters.start <= day <= filters.end)
 
 
-def source(filters: DashboardFilters, *, group: str | None = None) -> tuple[str, dict, str]:
+def source(filters: DashboardFilters, *, group: str | None = None, dirty=()) -> tuple[str, dict, str]:
     """The CTE ``src`` of a figure's statement, its parameters and the session settings it needs. ``src`` is
-    the period's summary rows for these filters — those of the clean days read from the table, those of the
-    days changed since the last refresh (if any) computed live from the timers in the same statement, so the
-    figure is the live one at any moment. Rows carry ``day, metric_id, key, met, breached, not_needed, done,
-    minutes, levels``; ``key`` is the value of ``group`` (a breakdown) or of the filtered dimension."""
+    the period's summary rows for these filters: those of the clean days read from the table, those of the
+    ``dirty`` days (changed since the last refresh) computed live from the timers in the same statement.
+    Rows carry ``day, metric_id, key, met, breached, not_needed, done, minutes, levels``; ``key`` is the value
+    of ``group`` (a breakdown) or of the filtered dimension."""
     named = set_dimensions(filters)
     dimension = group or (named[0] if named else ALL)
     params = {"start": filters.start, "end": filters.end, "dimension": dimension}
@@ -270,17 +270,39 @@ def source(filters: DashboardFilters, *, group: str | None = None) -> tuple[str,
         "WHERE dimension = %(dimension)s AND day >= %(start)s AND day <= %(end)s "
         + (f"AND key = ANY({keys_sql})" if keys_sql else ("AND key = ''" if dimension == ALL else ""))
     )
-    dirty = changed_days(filters)
     if not dirty:
         return f"src AS ({summary})", params, ""
     ranges = day_ranges(dirty)
-    params.update(ranges, dirty=dirty, tz=settings.TIME_ZONE)
+    params.update(ranges, dirty=list(dirty), tz=settings.TIME_ZONE)
     live = grouped_sql([dimension], ranges=len(ranges) // 2, keys_sql=keys_sql, changed=True)
     return (
         f"src AS ({summary} AND day <> ALL(%(dirty)s::date[]) UNION ALL SELECT {columns} FROM ({live}) live)",
         params,
         JIT_OFF,
     )
+
+
+# Whether anything was recorded as changed around the period, answered by the figure's own statement (a last
+# column), so a figure of clean days takes one round trip.
+CHANGED = """changed AS MATERIALIZED (SELECT 1 FROM tickets_slasummarychange
+    WHERE hour >= %(probe_since)s AND hour < %(probe_until)s LIMIT 1)"""
+
+
+def figure_rows(filters: DashboardFilters, select: str, *, group: str | None = None, session: str = "") -> list:
+    """A figure's rows: ``select`` reads the CTE ``src`` (source) and ends its select list with ``{changed}``.
+    First from the summaries alone, telling whether changes were recorded around the period; if they were,
+    again with the period's changed days read live."""
+    cte, params, _ = source(filters, group=group)
+    params.update(probe_since=filters.start_at - timedelta(hours=1), probe_until=filters.end_at)
+    statement = select.replace("{changed}", "(SELECT count(*) FROM changed) AS changed")
+    rows = _fetch(f"WITH {CHANGED}, {cte} {statement}", params, session)
+    if rows and rows[0][-1] == 0:
+        return [row[:-1] for row in rows]
+    dirty = changed_days(filters)
+    if not dirty:
+        return [row[:-1] for row in rows]
+    cte, params, extra = source(filters, group=group, dirty=dirty)
+    return [row[:-1] for row in _fetch(f"WITH {cte} {select.replace('{changed}', '0')}", params, session + extra)]
 
 
 # Set for a statement in the same round trip (until the end of the request's transaction, if any). JIT off
@@ -299,90 +321,70 @@ def _fetch(sql: str, params: dict, session: str = "") -> list[tuple]:
 
 
 def compliance_rows(filters: DashboardFilters) -> dict[int, dict]:
-    """Per metric id: met, breached, not_needed, done, median, p90 of the period (one statement)."""
-    cte, params, session = source(filters)
-    rows = _fetch(
-        f"""WITH {cte}
-            SELECT c.metric_id, c.met, c.breached, c.not_needed, c.done, p.median, p.p90
-              FROM (SELECT metric_id, sum(met) AS met, sum(breached) AS breached, sum(not_needed) AS not_needed,
-                           sum(done) AS done FROM src GROUP BY metric_id) c
-              LEFT JOIN (SELECT src.metric_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY m) AS median,
-                                percentile_cont(0.9) WITHIN GROUP (ORDER BY m) AS p90
-                           FROM src, unnest(src.minutes) m GROUP BY src.metric_id) p ON p.metric_id = c.metric_id""",
-        params,
-        session + SORT_MEMORY,
+    """Per metric id: met, breached, not_needed, done, median, p90 of the period."""
+    rows = figure_rows(
+        filters,
+        """SELECT c.metric_id, c.met, c.breached, c.not_needed, c.done, p.median, p.p90, {changed}
+             FROM (SELECT metric_id, sum(met)::int AS met, sum(breached)::int AS breached,
+                          sum(not_needed)::int AS not_needed, sum(done)::int AS done FROM src GROUP BY metric_id) c
+             LEFT JOIN (SELECT src.metric_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY m) AS median,
+                               percentile_cont(0.9) WITHIN GROUP (ORDER BY m) AS p90
+                          FROM src, unnest(src.minutes) m GROUP BY src.metric_id) p ON p.metric_id = c.metric_id""",
+        session=SORT_MEMORY,
     )
-    return {
-        row[0]: {
-            "met": int(row[1]),
-            "breached": int(row[2]),
-            "not_needed": int(row[3]),
-            "done": int(row[4]),
-            "median": row[5],
-            "p90": row[6],
-        }
-        for row in rows
-    }
+    keys = ("met", "breached", "not_needed", "done", "median", "p90")
+    return {row[0]: dict(zip(keys, row[1:], strict=True)) for row in rows}
 
 
 def level_rows(filters: DashboardFilters) -> list[tuple[str, int, int]]:
-    """(metric code, level, breaches) of the period, by metric and level (one statement)."""
-    cte, params, session = source(filters)
-    rows = _fetch(
-        f"""WITH {cte}
-            SELECT m.code, l.level, count(*) AS n
-              FROM src CROSS JOIN LATERAL unnest(src.levels) l(level) JOIN tickets_slametric m ON m.id = src.metric_id
-             GROUP BY src.metric_id, m.code, l.level ORDER BY src.metric_id, l.level""",
-        params,
-        session,
+    """(metric code, level, breaches) of the period, by metric and level."""
+    return figure_rows(
+        filters,
+        """SELECT m.code, l.level, count(*)::int AS n, {changed}
+             FROM src CROSS JOIN LATERAL unnest(src.levels) l(level) JOIN tickets_slametric m ON m.id = src.metric_id
+            GROUP BY src.metric_id, m.code, l.level ORDER BY src.metric_id, l.level""",
     )
-    return [(row[0], row[1], row[2]) for row in rows]
 
 
 TRUNC = {"day": "day", "week": "week", "month": "month"}
 
 
 def trend_rows(filters: DashboardFilters) -> list[tuple[date, str, int, int]]:
-    """(bucket's first day, metric code, met, breached) per day / week / month with any (one statement)."""
-    cte, params, session = source(filters)
-    rows = _fetch(
-        f"""WITH {cte}
-            SELECT date_trunc('{TRUNC[filters.by]}', src.day::timestamp)::date AS bucket, m.code,
-                   sum(src.met)::int AS met, sum(src.breached)::int AS breached
+    """(bucket's first day, metric code, met, breached) per day / week / month with any."""
+    return figure_rows(
+        filters,
+        f"""SELECT date_trunc('{TRUNC[filters.by]}', src.day::timestamp)::date AS bucket, m.code,
+                   sum(src.met)::int AS met, sum(src.breached)::int AS breached, {{changed}}
               FROM src JOIN tickets_slametric m ON m.id = src.metric_id
              GROUP BY bucket, src.metric_id, m.code HAVING sum(src.met) + sum(src.breached) > 0
              ORDER BY bucket, src.metric_id""",
-        params,
-        session,
     )
-    return [(row[0], row[1], int(row[2]), int(row[3])) for row in rows]
 
 
 def breakdown_rows(filters: DashboardFilters, *, group: str, limit: int) -> list[dict]:
     """Per value of ``group`` (its code), the busiest ``limit`` first: total, and (met, breached) per metric
-    code — every metric, in id order (one statement)."""
-    cte, params, session = source(filters, group=group)
+    code — every metric, in id order."""
     if group in KEY_LABELS:
         table, column = KEY_LABELS[group]
         label, join = f"v.{column}", f"LEFT JOIN {table} v ON v.id = src.key::bigint"
     else:
         label, join = "src.key", ""
-    rows = _fetch(
-        f"""WITH {cte},
-            per AS (SELECT {label} AS label, src.metric_id, sum(src.met) AS met, sum(src.breached) AS breached
-                      FROM src {join} GROUP BY 1, src.metric_id),
-            ranked AS (SELECT label, sum(met + breached) AS total FROM per GROUP BY label
-                        HAVING sum(met + breached) > 0 ORDER BY total DESC, label LIMIT {int(limit)})
-            SELECT r.label, r.total, m.code, coalesce(p.met, 0), coalesce(p.breached, 0)
+    rows = figure_rows(
+        filters,
+        f""", per AS (SELECT {label} AS label, src.metric_id, sum(src.met)::int AS met,
+                             sum(src.breached)::int AS breached
+                        FROM src {join} GROUP BY 1, src.metric_id),
+              ranked AS (SELECT label, sum(met + breached)::int AS total FROM per GROUP BY label
+                          HAVING sum(met + breached) > 0 ORDER BY total DESC, label LIMIT {int(limit)})
+            SELECT r.label, r.total, m.code, coalesce(p.met, 0), coalesce(p.breached, 0), {{changed}}
               FROM ranked r CROSS JOIN tickets_slametric m
               LEFT JOIN per p ON p.label IS NOT DISTINCT FROM r.label AND p.metric_id = m.id
              ORDER BY r.total DESC, r.label, m.id""",
-        params,
-        session,
+        group=group,
     )
     result = []
     for label, total, code, met, breached in rows:
         if not result or result[-1]["key"] != label or result[-1]["total"] != total:
-            result.append({"key": label, "total": int(total), "counts": {}})
-        result[-1]["counts"][code] = (int(met), int(breached))
+            result.append({"key": label, "total": total, "counts": {}})
+        result[-1]["counts"][code] = (met, breached)
     return result
