@@ -2,7 +2,7 @@
 live where days changed since — always the live figures, on the hand-counted cases of test_dashboards_sla
 (see its docstring for the cases and their times)."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 import pytest
 from django.conf import settings
@@ -259,3 +259,14 @@ def test_summaries_triggers_record_stop_hours(world):
         cursor.execute("SELECT hour FROM tickets_slasummarychange")
         hours = [row[0] for row in cursor.fetchall()]
     assert hours == [timer.stopped_at.replace(minute=0, second=0, microsecond=0)]
+
+
+def test_summaries_hour_of_stops_touches_both_days_in_a_half_hour_zone(settings):
+    from datetime import datetime
+
+    # 18:00–18:59 UTC is 23:30–00:29 in India: a change in that hour may be on either business day.
+    settings.TIME_ZONE = "Asia/Kolkata"
+    hour = datetime(2026, 3, 1, 18, tzinfo=UTC)
+    assert summaries._days_of_hours([hour]) == {date(2026, 3, 1), date(2026, 3, 2)}
+    settings.TIME_ZONE = "Asia/Shanghai"
+    assert summaries._days_of_hours([hour]) == {date(2026, 3, 2)}
