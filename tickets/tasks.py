@@ -76,5 +76,5 @@ def holiday_gaps_notify_task() -> int:
 @shared_task(name="tickets.sla_summaries_refresh", ignore_result=True)
 def sla_summaries_refresh_task() -> int:
     """Beat runs this every SLA_SUMMARY_SECONDS: the SLA dashboard's day summaries of the days whose timers
-    changed are recomputed (idempotent; overlapping runs wait for each other). Returns the days recomputed."""
+    changed are recomputed (idempotent; a run finding another at work stops). Returns the days recomputed."""
     return sla_summaries_refresh().days

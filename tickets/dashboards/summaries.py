@@ -10,8 +10,8 @@ breaches counted per escalation level reached.
 the hour of every stop whose timer was written, whose case moved (severity, channel, site, unit, outlet,
 engineer, policy), whose escalations changed, or whose site / unit / model changed its province or product
 line — whoever wrote it. The job takes those hours, recomputes the days they fall in and removes them, in one
-transaction per batch, under an advisory lock (so runs never overlap). Re-running it does nothing new;
-a run that failed leaves its hours for the next.
+transaction per batch, under an advisory lock (a run finding another at work leaves it the days). Re-running
+it does nothing new; a run that failed leaves its hours for the next.
 
 **Read** by the SLA selectors for whoever sees every case, with at most one dimension filter (and, for a
 breakdown, only on the dimension it groups by): the clean days from the summaries and the days still
@@ -191,7 +191,8 @@ def sla_summaries_refresh(*, full: bool = False, batch_days: int = 31, max_batch
     """Recompute the days recorded as changed, ``batch_days`` of them (the earliest first) per transaction,
     until none is left (or ``max_batches`` ran). ``full`` first records every day that has stopped timers
     (and drops every summary row), e.g. after ``TIME_ZONE`` changed. Idempotent; runs never overlap (an
-    advisory lock); a failed batch rolls back and leaves its days recorded."""
+    advisory lock: a run finding another at work stops); a failed batch rolls back and leaves its days
+    recorded."""
     result = RefreshResult()
     if full:
         with transaction.atomic(), connection.cursor() as cursor:
@@ -203,7 +204,10 @@ def sla_summaries_refresh(*, full: bool = False, batch_days: int = 31, max_batch
             )
     while max_batches is None or result.batches < max_batches:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK])
+            # A run that finds another at work leaves the days to it (no worker waits on the lock).
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK])
+            if not cursor.fetchone()[0]:
+                break
             cursor.execute("SELECT min(hour) FROM tickets_slasummarychange")
             first = cursor.fetchone()[0]
             if first is None:

@@ -270,3 +270,21 @@ def test_summaries_hour_of_stops_touches_both_days_in_a_half_hour_zone(settings)
     assert summaries._days_of_hours([hour]) == {date(2026, 3, 1), date(2026, 3, 2)}
     settings.TIME_ZONE = "Asia/Shanghai"
     assert summaries._days_of_hours([hour]) == {date(2026, 3, 2)}
+
+
+def test_summaries_refresh_leaves_the_days_to_a_run_at_work(world):
+    import psycopg2
+
+    db = connection.settings_dict
+    other = psycopg2.connect(
+        dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"] or None, host=db["HOST"], port=db["PORT"] or None
+    )
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("BEGIN; SELECT pg_advisory_xact_lock(%s)", [summaries.LOCK])  # another run at work
+        assert summaries.sla_summaries_refresh().batches == 0
+        assert SLASummaryChange.objects.exists()
+    finally:
+        other.rollback()
+        other.close()
+    assert summaries.sla_summaries_refresh().batches == 1
