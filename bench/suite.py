@@ -82,7 +82,7 @@ SCALES: dict[str, dict[str, str]] = {
     },
 }
 # In this order: the HTTP figures first, on the freshly generated data.
-SCRIPTS = ["bench_http", "bench_coverage", "bench_claims", "bench_sweep", "bench_visits", "bench_import"]
+SCRIPTS = ["bench_http", "bench_plans", "bench_coverage", "bench_claims", "bench_sweep", "bench_visits", "bench_import"]
 SCRIPTS += ["bench_dashboards"]
 OWN_DATABASE = {"bench_sweep": "_sweep", "bench_dashboards": "_dash"}
 
@@ -178,6 +178,7 @@ def run(scale: str, only: list[str]) -> int:
     for name, value in SCALES[scale].items():
         env.setdefault(name, value)
     database = env.setdefault("BENCH_DATABASE", f"aftersales_bench_{scale}")
+    env.setdefault("BENCH_SCALE", scale)  # names bench_plans' files
     if not env.get("DATABASE_URL"):
         # The embedded server, started once by this process and shared by every script.
         from aftersales import embedded
