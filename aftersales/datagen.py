@@ -474,21 +474,21 @@ def _set_aside(cursor, tables: list[str]) -> list[tuple[str, str, str, str]]:
 
 
 def _restore(cursor, aside, say) -> dict[str, float]:
-    """Builds again what ``_set_aside`` dropped: indexes, then unique constraints, then foreign keys."""
+    """Builds again what ``_set_aside`` dropped, table by table: indexes, then unique constraints, then foreign
+    keys (whose check reads the tables they point to, built before)."""
     spent: dict[str, float] = defaultdict(float)
-    for kind in ("i", "u", "f"):
-        for table, contype, name, definition in aside:
-            if contype != kind:
-                continue
-            started = time.perf_counter()
-            if kind == "i":
+    order = {"i": 0, "u": 1, "f": 2}
+    tables = list(dict.fromkeys(table for table, _name in TABLES if any(row[0] == table for row in aside)))
+    for table in tables + sorted({row[0] for row in aside} - set(tables)):
+        rows = sorted((row for row in aside if row[0] == table), key=lambda row: order[row[1]])
+        started = time.perf_counter()
+        for _table, contype, name, definition in rows:
+            if contype == "i":
                 cursor.execute(definition)
             else:
                 cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
-            spent[table] += time.perf_counter() - started
-    for table, seconds in sorted(spent.items(), key=lambda item: -item[1]):
-        count = sum(1 for row in aside if row[0] == table)
-        say(f"  indexes and keys of {table} built: {count} in {seconds:.1f} s")
+        spent[table] = time.perf_counter() - started
+        say(f"  indexes and keys of {table} built: {len(rows)} in {spent[table]:.1f} s")
     return spent
 
 
