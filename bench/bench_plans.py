@@ -8,7 +8,7 @@ a cursor page half-way down), the queue page ``/cases/``, my cases, the dashboar
 The plans follow the code: whatever SQL the views send today is what gets explained.
 
 Each plan is checked for a sequential scan of ``tickets_ticket``, ``tickets_timer`` or ``warranty_unit``, a
-sort spilling to disk, and an execution longer than ``BENCH_PLAN_MS`` (default 100 ms); the findings are
+sort (or a hash) spilling to disk, and an execution longer than ``BENCH_PLAN_MS`` (default 100 ms); the findings are
 printed, recorded in the suite's results (``bad`` per request) and noted at the top of each file. The scale
 in the file names is ``BENCH_SCALE`` (set by the suite), else taken from the number of cases.
 """
@@ -131,9 +131,45 @@ def findings(plan: str, ms: float) -> list[str]:
     bad = [f"Seq Scan on {table}" for table in WATCHED if re.search(rf"Seq Scan on {table}\b", plan)]
     if re.search(r"Sort Method: external|Disk: \d+kB", plan):
         bad.append("sort on disk")
+    elif re.search(r"temp (read=\d+ )?written=\d+", plan):
+        bad.append("temporary files (a hash or sort spilled to disk)")
     if ms > SLOW_MS:
         bad.append(f"{ms:,.1f} ms > {SLOW_MS:,.0f} ms")
     return bad
+
+
+NODE = re.compile(r"^\s*(?:->\s*)?(\S.*?)\s+\(cost=")
+
+
+def shape(plan: str) -> list[str]:
+    """The plan's nodes with their index and table, without costs, rows or times: what "the same plan" means
+    from one scale to the next."""
+    return [found.group(1) for found in map(NODE.match, plan.splitlines()) if found]
+
+
+def shapes_in(path: Path) -> list[list[str]]:
+    """The plan shapes of each statement in a plans file written earlier (by statement number)."""
+    text = path.read_text(encoding="utf-8")
+    return [shape(part) for part in re.split(r"^-- statement \d+: .*$", text, flags=re.M)[1:]]
+
+
+def compare(scale: str, name: str, explained) -> str:
+    """Whether each statement's plan has the shape it has in this request's files at the other scales."""
+    notes = []
+    for other in sorted(PLANS.glob(f"*-{name}.txt")):
+        other_scale = other.name[: -len(f"-{name}.txt")]
+        if other_scale == scale:
+            continue
+        theirs = shapes_in(other)
+        ours = [shape(plan) for _sql, plan, _ms, _f in explained]
+        differing = [str(i) for i, (a, b) in enumerate(zip(ours, theirs, strict=False), 1) if a != b]
+        if len(ours) != len(theirs):
+            notes.append(f"{other_scale}: {len(theirs)} statements explained there, {len(ours)} here")
+        elif differing:
+            notes.append(f"{other_scale}: plan shape differs in statement {', '.join(differing)}")
+        else:
+            notes.append(f"{other_scale}: same plan shapes")
+    return "; ".join(notes) or "no other scale's plans to compare"
 
 
 def capture(client, path: str) -> tuple[int, list[str], float]:
@@ -186,12 +222,14 @@ def main() -> None:
                 explained.append((sql, plan, ms, findings(plan, ms)))
             transaction.set_rollback(True)  # EXPLAIN ANALYZE only reads, but leave nothing behind
         bad = [f"statement {index}: {item}" for index, (_s, _p, _m, found) in enumerate(explained, 1) for item in found]
+        versus = compare(scale, name, explained)
         who = user.username + (f" (dealer {member.dealer.code})" if user == member.user else "")
         header = [
             f"# {scale}: GET {path} as {who} -> {status}, {len(statements)} statements in the request",
             f"# {cases:,} cases; EXPLAIN (ANALYZE, BUFFERS) of each case/timer/unit/site statement it issued",
-            f"# checked: Seq Scan on {', '.join(WATCHED)}; sort on disk; execution > {SLOW_MS:,.0f} ms: "
+            f"# checked: Seq Scan on {', '.join(WATCHED)}; sort or hash on disk; execution > {SLOW_MS:,.0f} ms: "
             + ("; ".join(bad) if bad else "none found"),
+            f"# against the other scales' files: {versus}",
             "",
         ]
         body = [f"-- statement {index}: {sql}\n{plan}\n" for index, (sql, plan, _ms, _f) in enumerate(explained, 1)]
@@ -199,7 +237,7 @@ def main() -> None:
         slowest = max((ms for _s, _p, ms, _f in explained), default=0.0)
         print(
             f"{name:<24} {status}  {len(statements):>3} statements, {len(explained)} explained, slowest "
-            f"{slowest:8.1f} ms, request {elapsed:8.1f} ms  {'; '.join(bad) if bad else 'ok'}",
+            f"{slowest:8.1f} ms, request {elapsed:8.1f} ms  {'; '.join(bad) if bad else 'ok'}  ({versus})",
             flush=True,
         )
         record(
@@ -211,6 +249,7 @@ def main() -> None:
             explained=len(explained),
             request_ms=round(elapsed, 1),
             bad=bad,
+            versus=versus,
         )
         summary.append((name, bad))
     flagged = [name for name, bad in summary if bad]
