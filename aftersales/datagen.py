@@ -383,6 +383,7 @@ def _load(cursor, plan, rng, counts, *, models, users, engineers, visit_plan, sl
     dealer0 = counts.pop("_dealer0")
     counts.update(_customers_and_units(cursor, plan, rng, models, dealer0, users))
     customer0, site0, unit0 = counts.pop("_customer0"), counts.pop("_site0"), counts.pop("_unit0")
+    provinces = counts.pop("_provinces")
     cursor.drain()
     phase("dealers, customers, sites, units")
     counts.update(
@@ -395,6 +396,7 @@ def _load(cursor, plan, rng, counts, *, models, users, engineers, visit_plan, sl
             customer0=customer0,
             site0=site0,
             unit0=unit0,
+            provinces=provinces,
             users=users,
             engineers=engineers,
             sla_policy=sla_policy,
@@ -551,9 +553,12 @@ def _customers_and_units(cursor, plan, rng, models, dealer0, users) -> dict[str,
         cursor, "warranty_site", ["id", "customer_id", "name", "address", "province", "city", "latitude", "longitude"]
     )
     progress = Progress(plan.progress, "customers", customers)
+    # Each customer's province (one byte each): a case at the customer's site carries it on its own row.
+    provinces = bytearray(customers)
     for n in range(customers):
         organisation = rng.random() < 0.3
-        _region, province, city = rng.choice(PROVINCES)
+        provinces[n] = rng.randrange(len(PROVINCES))  # as rng.choice(PROVINCES) draws it
+        _region, province, city = PROVINCES[provinces[n]]
         name = f"{city}{rng.choice(['宏达', '金鼎', '远航', '新世纪'])}有限公司{n}" if organisation else _person(rng)
         customer_rows.add(customer0 + n, "organisation" if organisation else "person", name, _phone(rng), "", plan.now)
         site_rows.add(
@@ -618,6 +623,7 @@ def _customers_and_units(cursor, plan, rng, models, dealer0, users) -> dict[str,
     return {
         "_customer0": customer0,
         "_site0": site0,
+        "_provinces": provinces,
         "_unit0": unit0,
         "customers": customer_rows.count,
         "sites": site_rows.count,
@@ -637,11 +643,16 @@ def _step_moment(started: datetime, due: datetime, target: int, share, delay) ->
     return due + timedelta(minutes=delay)
 
 
-def _tickets(cursor, plan, rng, *, models, dealer0, customer0, site0, unit0, users, engineers, sla_policy,
-             severities, metrics, targets, steps) -> dict[str, int]:  # fmt: skip
+def _tickets(cursor, plan, rng, *, models, dealer0, customer0, site0, unit0, provinces, users, engineers,
+             sla_policy, severities, metrics, targets, steps) -> dict[str, int]:  # fmt: skip
     """Cases with their timers and follow-ups; the escalations and events follow on the server from these."""
     ticket0 = _next_id(cursor, "tickets_ticket")
     timer0 = _next_id(cursor, "tickets_timer")
+    # The site's province on the case's row, where the schema has that column.
+    cursor.execute(
+        "SELECT 1 FROM information_schema.columns WHERE table_name = 'tickets_ticket' AND column_name = 'province'"
+    )
+    with_province = cursor.fetchone() is not None
     ticket_rows = Copier(
         cursor,
         "tickets_ticket",
@@ -649,7 +660,8 @@ def _tickets(cursor, plan, rng, *, models, dealer0, customer0, site0, unit0, use
         + ["description", "coverage_snapshot", "distance_km", "reported_at", "created_at", "resolved_at"]
         + ["closed_at", "version", "assigned_engineer_id", "created_by_id", "customer_id", "serving_outlet_id"]
         + ["severity_id", "site_id", "sla_policy_id", "unit_id", "chargeable", "emergency_plan"]
-        + ["coverage_policy_version_id", "next_due_at"],
+        + ["coverage_policy_version_id", "next_due_at"]
+        + (["province"] if with_province else []),
     )
     timer_rows = Copier(
         cursor,
@@ -713,9 +725,10 @@ def _tickets(cursor, plan, rng, *, models, dealer0, customer0, site0, unit0, use
             status, resolved, confirmed, closed = "in_progress", None, None, None
         engineer = rng.choice(engineers) if status not in ("new", "cancelled") else None
         work_mode = "" if status in ("new", "assigned", "cancelled") else rng.choice(["contacted", "remote", "on_site"])
+        province = ""
         if unit:
-            customer = site = _unit_customer(unit - unit0, customers, plan.seed)
-            customer, site = customer0 + customer, site0 + site
+            index = _unit_customer(unit - unit0, customers, plan.seed)
+            customer, site, province = customer0 + index, site0 + index, PROVINCES[provinces[index]][1]
         else:
             customer, site = customer0 + rng.randrange(customers), None
         ticket = [
@@ -810,7 +823,7 @@ def _tickets(cursor, plan, rng, *, models, dealer0, customer0, site0, unit0, use
                 "",
             )
             timer0 += 1
-        ticket_rows.add(*ticket, next_due)
+        ticket_rows.add(*ticket, next_due, *([province] if with_province else []))
         if resolved:
             followup_due = resolved + timedelta(days=3)
             if status != "resolved" and followup_due < now and rng.random() < 0.9:

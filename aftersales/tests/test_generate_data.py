@@ -223,3 +223,19 @@ def test_cases_history_and_escalations_follow_the_cases_and_timers():
     running = Timer.objects.filter(ticket__number__startswith="GT", stopped_at__isnull=True)
     assert all(t.next_action_at is None or t.next_action_at > now for t in running)
     assert running.exclude(next_action_at=None).exists()
+
+
+def test_a_case_carries_its_sites_province_when_the_schema_has_the_column():
+    columns = {c.name for c in connection.introspection.get_table_description(connection.cursor(), "tickets_ticket")}
+    with connection.cursor() as cursor:
+        if "province" not in columns:  # the column as the lists' province filter adds it (rolled back after)
+            cursor.execute("ALTER TABLE tickets_ticket ADD COLUMN province varchar(64) NOT NULL DEFAULT ''")
+        generate()
+        cursor.execute(
+            "SELECT t.province, s.province FROM tickets_ticket t LEFT JOIN warranty_site s ON s.id = t.site_id "
+            "WHERE t.number LIKE 'GT%%'"
+        )
+        cases = cursor.fetchall()
+    with_site = [(own, site) for own, site in cases if site is not None]
+    assert len(with_site) > 100 and all(own == site for own, site in with_site)
+    assert all(own == "" for own, site in cases if site is None)
