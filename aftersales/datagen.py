@@ -2,10 +2,14 @@
 
 Master data (product lines, models, policies with their versions, engineers, a visit plan) goes through
 the ORM; the bulk (dealers with their outlets' addresses, customers and sites across provinces, units,
-cases with their timers, escalations, events, follow-ups and visits, claims in every state with lines,
-submissions and events) is streamed in chunks to ``COPY … FROM STDIN``, so memory stays flat whatever the
-size. Rows follow the product's constraints (timer outcomes, one pending follow-up, line decisions adding
-up to the claim's totals), so the product's selectors and pages read them as their own.
+cases with their timers, follow-ups and visits, claims in every state with lines, submissions and events) is
+streamed in chunks to ``COPY … FROM STDIN`` from a second thread, so memory stays flat whatever the size and
+rows are made while the server stores the chunk before. The escalations fired and the cases' history follow
+from the cases and timers just loaded, made on the server (``INSERT … SELECT``, a range of ids at a time).
+The filled tables' secondary indexes, unique constraints and foreign keys are set aside during the load and
+built again at the end, then the tables are analysed. Rows follow the product's constraints (timer outcomes,
+one pending follow-up, line decisions adding up to the claim's totals), so the product's selectors and pages
+read them as their own.
 
 The same seed and the same ``as_of`` moment give the same rows (numbers, serials, dates, states; database
 ids follow the sequences). Everything is numbered under a prefix (``G`` by default), and a second run with
