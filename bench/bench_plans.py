@@ -141,16 +141,21 @@ def findings(plan: str, ms: float) -> list[str]:
 NODE = re.compile(r"^\s*(?:->\s*)?(\S.*?)\s+\(cost=")
 
 
+BIG = re.compile(r" on (tickets_ticket|tickets_timer|warranty_unit|warranty_site|warranty_customer)\b|^Bitmap Index")
+
+
 def shape(plan: str) -> list[str]:
-    """The plan's nodes with their index and table, without costs, rows or times: what "the same plan" means
-    from one scale to the next."""
-    return [found.group(1) for found in map(NODE.match, plan.splitlines()) if found]
+    """How the plan reaches the big tables — its scan nodes on cases, timers, units, sites and customers, with
+    their indexes — without costs, rows or times, nor the joins to small lookup tables (whose method moves
+    with the statistics): what "the same plan" means from one scale to the next."""
+    nodes = [found.group(1) for found in map(NODE.match, plan.splitlines()) if found]
+    return [node.removeprefix("Parallel ") for node in nodes if BIG.search(node)]
 
 
 def shapes_in(path: Path) -> list[list[str]]:
     """The plan shapes of each statement in a plans file written earlier (by statement number)."""
     text = path.read_text(encoding="utf-8")
-    return [shape(part) for part in re.split(r"^-- statement \d+: .*$", text, flags=re.M)[1:]]
+    return [shape(part) for part in re.split(r"^-- .*$", text, flags=re.M)[1:]]
 
 
 def compare(scale: str, name: str, explained) -> str:
@@ -158,7 +163,7 @@ def compare(scale: str, name: str, explained) -> str:
     notes = []
     for other in sorted(PLANS.glob(f"*-{name}.txt")):
         other_scale = other.name[: -len(f"-{name}.txt")]
-        if other_scale == scale:
+        if other_scale == scale or "-" in other_scale:  # another request whose name ends like this one's
             continue
         theirs = shapes_in(other)
         ours = [shape(plan) for _sql, plan, _ms, _f in explained]
@@ -254,7 +259,7 @@ def main() -> None:
         summary.append((name, bad))
     flagged = [name for name, bad in summary if bad]
     print(f"plans written to {PLANS}/{scale}-*.txt; flagged: {', '.join(flagged) if flagged else 'none'}", flush=True)
-    record(f"plans at {scale}: requests with a flagged plan", len(flagged), unit="", note=", ".join(flagged))
+    record(f"plans at {scale}: requests with a flagged plan", len(flagged), unit="count", note=", ".join(flagged))
 
 
 if __name__ == "__main__":

@@ -135,7 +135,7 @@ def table(rows: list[dict]) -> str:
     header = ["figure", "p50 / value", "floor", "ratio", "target", "p99", "p99 ratio", "req/s", "errors"]
     lines = []
     for row in rows:
-        unit = " MB" if row.get("unit") == "MB" else " ms"
+        unit = {"MB": " MB", "ms": " ms"}.get(row.get("unit"), "")
         ratio = row.get("ratio")
         target = row.get("target")
         mark = "" if ratio is None or target is None else (" ✓" if ratio <= target else " ✗")
