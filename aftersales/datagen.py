@@ -662,6 +662,11 @@ def _tickets(cursor, plan, rng, *, models, dealer0, customer0, unit0, users, eng
         """,
         [ticket0],
     )
+    # Each case's province is its site's (as ticket_create stores it).
+    cursor.execute(
+        "UPDATE tickets_ticket t SET province = s.province FROM warranty_site s WHERE t.site_id = s.id AND t.id >= %s",
+        [ticket0],
+    )
     return {
         "tickets": ticket_rows.count,
         "timers": timer_rows.count,

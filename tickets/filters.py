@@ -44,7 +44,8 @@ class TicketFilter(django_filters.FilterSet):
     )
     # The dashboards' dimensions the filters above lack, and the cases behind a dashboard figure.
     product_line = django_filters.CharFilter(field_name="unit__product_model__product_line__code")
-    province = django_filters.CharFilter(field_name="site__province")
+    # The province stored on the case (its site's as it was opened), read from the case's own index.
+    province = django_filters.CharFilter(field_name="province")
     sla_policy = django_filters.CharFilter(field_name="sla_policy__code")
     figure = FigureFilter(label="The cases behind a dashboard figure (tickets.dashboards.drilldown)")
 

@@ -29,7 +29,21 @@ def bound_form_field(field: forms.Field, model_field=None) -> None:
             bound_form_field(sub, model_field)
 
 
+def _named(params, names) -> bool:
+    """Whether the query string names any of the filters (``name``, or ``name_<suffix>`` for the filters
+    whose form field takes several values)."""
+    return any(key in names or any(key.startswith(f"{name}_") for name in names) for key in params)
+
+
 class FilterBackend(DjangoFilterBackend):
+    def filter_queryset(self, request, queryset, view):
+        # A request that names no filter (a list's first page, a cursor page) is the queryset as it is:
+        # building the filter set and its form for nothing cost a list page more than its own rows.
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is None or not _named(request.query_params, filterset_class.base_filters):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
     def get_filterset(self, request, queryset, view):
         filterset = super().get_filterset(request, queryset, view)
         if filterset is not None:

@@ -5,11 +5,13 @@ from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from aftersales.api.pagination import PageNumberPagination
 from aftersales.api.permissions import roles_may_write
+from aftersales.api.renderers import FastJSONRenderer
 from aftersales.dates import business_date
 from aftersales.errors import ApplicationError
 from aftersales.roles import Role
@@ -20,7 +22,7 @@ from tickets.filters import TicketFilter
 from tickets.models import BusinessCalendar, FollowUp, RepairOrder, SLAPolicy, Ticket
 from tickets.permissions import EVERY_ACTION, case_actions, may_act, may_create_case
 from tickets.roles import CASE_WRITERS
-from tickets.selectors import ticket_get, ticket_scope, with_list_related, with_related
+from tickets.selectors import ticket_get, ticket_scope, with_related
 from tickets.services import billing
 from tickets.services import followups as followup_services
 from tickets.services import tickets as ticket_services
@@ -146,15 +148,27 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
 
     def get_queryset(self):
         tickets = ticket_scope(user=self.request.user)
-        if self.action == "list":
-            # The list's rows leave the long columns in the table (TicketListSerializer).
-            tickets = with_list_related(tickets).defer(*serializers.LIST_LEAVES_OUT)
-        else:
+        if self.action != "list":  # the list reads plain rows (list below)
             tickets = with_related(tickets)
         return tickets.order_by("-reported_at", "-id")
 
     def get_serializer_class(self):
         return serializers.TicketListSerializer if self.action == "list" else super().get_serializer_class()
+
+    def get_renderers(self):
+        # The list's pages are the API's largest responses: the same JSON, encoded by orjson.
+        renderers = super().get_renderers()
+        if self.action == "list":
+            renderers = [FastJSONRenderer() if type(r) is JSONRenderer else r for r in renderers]
+        return renderers
+
+    def list(self, request, *args, **kwargs):
+        """A cursor page of cases read in one statement as plain columns and subqueries (``.values()``), written
+        out by the list serializer (TicketListRowsSerializer): no model instance per case, its long columns
+        left in the table."""
+        tickets = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(tickets.values(*serializers.LIST_COLUMNS, **serializers.list_relations()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def get_object(self):
         """The case named in the URL, among those the user may see (404 otherwise); a change also needs the

@@ -54,7 +54,7 @@ BACKWARD = [
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tickets", "0020_saved_queue_views"),
+        ("tickets", "0022_ticket_province"),
         ("warranty", "0004_holiday_schedules"),
     ]
 

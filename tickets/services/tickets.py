@@ -162,6 +162,7 @@ def ticket_create(
         unit=unit,
         customer=customer,
         site=site,
+        province=site.province if site is not None else "",
         sla_policy=policy,
         severity=severities[severity],
         coverage_snapshot=intake.snapshot.to_json() if intake else {},

@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 
 from aftersales.roles import Role
@@ -20,6 +21,8 @@ ENGINEERS = 20
 BIG_TABLES = {Ticket._meta.db_table, Timer._meta.db_table}
 OPEN = ["new", "assigned", "in_progress", "waiting_customer", "waiting_parts"]
 ENDED = ["resolved", "closed", "closed", "closed", "cancelled"]
+URL = "/api/v1/tickets/"
+PROVINCES = ["北京", "上海", "广东", "江苏", "浙江", "山东", "河南", "四川", "湖北", "湖南", "河北", "福建"]
 
 
 @pytest.fixture
@@ -35,7 +38,7 @@ def world(desk_user, make_user):
             """
             INSERT INTO tickets_ticket (number, channel, status, work_mode, reporter_name, contact_phone, category,
                 description, coverage_snapshot, reported_at, created_at, version, assigned_engineer_id,
-                created_by_id, severity_id, sla_policy_id, chargeable, emergency_plan, next_due_at)
+                created_by_id, severity_id, sla_policy_id, chargeable, emergency_plan, next_due_at, province)
             SELECT 'PLAN-' || i, 'phone',
                    CASE WHEN i %% 10 = 0 THEN (%(open)s::text[])[1 + (i / 10) %% 5]
                         ELSE (%(ended)s::text[])[1 + i %% 5] END,
@@ -44,7 +47,8 @@ def world(desk_user, make_user):
                    (%(engineers)s::bigint[])[1 + i %% %(n_engineers)s], %(desk)s,
                    (%(severities)s::bigint[])[1 + i %% %(n_severities)s], %(policy)s, false, '',
                    CASE WHEN i %% 10 = 0 AND (i / 10) %% 5 <> 3
-                        THEN now() + make_interval(mins => (i * 7919) %% 5000 - 500) END
+                        THEN now() + make_interval(mins => (i * 7919) %% 5000 - 500) END,
+                   (%(provinces)s::text[])[1 + i %% %(n_provinces)s]
               FROM generate_series(1, %(cases)s) AS i
             """,
             {
@@ -57,6 +61,8 @@ def world(desk_user, make_user):
                 "n_severities": len(severities),
                 "policy": policy.pk,
                 "cases": CASES,
+                "provinces": PROVINCES,
+                "n_provinces": len(PROVINCES),
             },
         )
         # Three timers per case: running with a deadline on open cases (breached once it passed, paused on a
@@ -188,3 +194,63 @@ def test_a_dealers_lists_read_from_indexes(world, client, api_client, dealer_use
     assert_index_plans("dealer: queue", lambda: client.get("/cases/"))
     api_client.force_authenticate(dealer_user)
     assert_index_plans("dealer: API list", lambda: api_client.get("/api/v1/tickets/"))
+
+
+def scan_rows(plan: dict, table: str) -> int:
+    """The case rows the plan's scans of ``table`` read (returned and filtered away), over every loop."""
+    total = 0
+    for node in nodes(plan):
+        if node.get("Relation Name") == table and "Scan" in node["Node Type"]:
+            loops = node.get("Actual Loops", 1)
+            total += (node.get("Actual Rows", 0) + node.get("Rows Removed by Filter", 0)) * loops
+    return total
+
+
+def case_rows_read(name: str, request) -> int:
+    """The case rows the request's statements read (see scan_rows), each plan checked as above."""
+    assert_index_plans(name, request)
+    return sum(scan_rows(plan_of(sql), Ticket._meta.db_table) for sql in case_queries(request))
+
+
+def test_the_api_lists_filters_by_province_from_the_cases_own_index(world, api_client, desk_user):
+    # The cases are in twelve provinces (the world's), stored on the case's row as ticket_create does.
+    api_client.force_authenticate(desk_user)
+    in_province = CASES // len(PROVINCES)
+    statuses = ["assigned", "in_progress"]
+    sample = Ticket.objects.filter(status__in=statuses).select_related("severity").order_by("id").first()
+    three = {"status": statuses, "severity": sample.severity.code, "province": sample.province}
+    # Status, severity and province: the province's cases of that severity (its index), never every case
+    # of those statuses and severities with each one's site looked up.
+    used = assert_index_plans("API list, status, severity and province", lambda: api_client.get(URL, three))
+    assert "ticket_province_severity" in used
+    assert case_rows_read("API list, status, severity and province", lambda: api_client.get(URL, three)) < (
+        in_province // 2
+    )
+    # A province alone: the newest cases until 50 of the province's (one in twelve) turned up, or its index.
+    assert case_rows_read("API list, province", lambda: api_client.get(URL, {"province": "上海"})) < (
+        3 * 50 * len(PROVINCES)
+    )
+    rows = api_client.get(URL, {**three, "page_size": 500}).json()["results"]
+    expected = Ticket.objects.filter(status__in=statuses, severity__code=sample.severity.code, province=sample.province)
+    assert rows and sorted(row["id"] for row in rows) == sorted(expected.values_list("pk", flat=True))
+
+
+def test_a_small_dealers_list_reads_its_own_cases_not_the_case_index(world, api_client, dealer_user, dealer):
+    """A dealer with a few dozen of the 40,000 cases (its outlet's and those on units it sold): the page
+    reads about those, not the case index newest first until 50 of them turn up."""
+    from warranty.tests.factories import UnitFactory
+
+    sold = [UnitFactory(selling_dealer=dealer) for _ in range(3)]
+    Ticket.objects.filter(number__endswith="997").update(serving_outlet=dealer)  # 40 cases
+    for index, unit in enumerate(sold):
+        Ticket.objects.filter(number__endswith=f"{index}13").update(unit=unit)  # 40 each
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE tickets_ticket")
+    theirs = Ticket.objects.filter(Q(serving_outlet=dealer) | Q(unit__in=sold)).count()
+    api_client.force_authenticate(dealer_user)
+    for sql in case_queries(lambda: api_client.get("/api/v1/tickets/", {"page_size": 50})):
+        plan = plan_of(sql)
+        print(f"\n--- small dealer: API list\n{sql[:300]}\n{outline(plan)}")
+        assert scan_rows(plan, Ticket._meta.db_table) <= 2 * theirs, outline(plan)
+    ids = {row["id"] for row in api_client.get("/api/v1/tickets/", {"page_size": 500}).json()["results"]}
+    assert len(ids) == theirs
