@@ -50,12 +50,14 @@ class User(AbstractUser):
 
     @property
     def roles(self) -> list[str]:
-        """Role codes of the user, from the role groups it belongs to (cached per instance)."""
-        if not hasattr(self, "_roles"):
-            from aftersales.roles import Role
+        """Role codes of the user, from the role groups it belongs to (cached per instance). Read with the
+        user's dealer membership, which the scope of its lookups needs next (aftersales.scoping)."""
+        if not hasattr(self, "_roles") and self.pk is not None:
+            from aftersales.scoping import read_roles
 
-            names = {group.name for group in self.groups.all()}
-            self._roles = [role.value for role in Role if role.value in names]
+            read_roles(self)
+        if not hasattr(self, "_roles"):
+            self._roles = []  # unsaved, or no longer stored
         return self._roles
 
     def has_role(self, *roles: str) -> bool:

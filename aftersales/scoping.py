@@ -90,7 +90,11 @@ def viewer(user) -> Viewer:
 
 
 def _dealer_and_roles(user) -> int | None:
-    """The user's dealer id, reading the role groups in the same query (``User.roles`` reuses them)."""
+    """The user's dealer id, reading the role groups in the same query: ``User.roles`` reads them through
+    here, so a request's role check and its scope cost one query between them (kept per user object, as
+    the roles and the scope are)."""
+    if hasattr(user, "_dealer_id"):
+        return user._dealer_id
     from django.contrib.postgres.aggregates import ArrayAgg
 
     from aftersales.roles import Role
@@ -105,11 +109,18 @@ def _dealer_and_roles(user) -> int | None:
     )
     row = row[0] if row else None
     if row is None:
+        user._dealer_id = None
         return None
     if not hasattr(user, "_roles"):
         names = set(row["groups"])
         user._roles = [role.value for role in Role if role.value in names]
-    return row["dealer_membership__dealer_id"]
+    user._dealer_id = row["dealer_membership__dealer_id"]
+    return user._dealer_id
+
+
+def read_roles(user) -> None:
+    """Read the user's role groups (``user._roles``) with its dealer membership, for the scope to reuse."""
+    _dealer_and_roles(user)
 
 
 def dealer_id_of(user) -> int | None:

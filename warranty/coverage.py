@@ -1,7 +1,16 @@
 """From stored units, policies and repairs to the entitlement engine's inputs, and the answers built on it.
 
 Reading one unit's coverage costs a fixed number of queries however long its history: the unit with its
-model and policy, the contract in force, the policy's versions, their component terms, and the repairs.
+model and policy, the contract in force, the policy's versions with their component terms, and the repairs.
+
+A policy's versions and the engine terms built from them change only when an admin edits them, yet every
+coverage answer (each new case, each coverage request) would read and rebuild them. The database keeps a
+stamp that every write to policies, versions and component terms replaces (statement triggers, migration
+``0005``); the versions kept for a policy under the stamp read now are used as they are, so the next answer
+after an edit by any path reads them again and nothing stale is ever used. Callers that read the unit can
+read the stamp in the same query (``Unit.objects.annotate(policy_stamp=STAMP)``); otherwise it costs a query
+of its own, in place of the versions'. Without a stamp (the table emptied) nothing is kept. The versions
+kept are shared by the requests of one process and only read.
 """
 
 from __future__ import annotations
@@ -11,7 +20,9 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from django.contrib.postgres.aggregates import JSONBAgg
+from django.db import connection
 from django.db.models import Q, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import JSONObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -40,6 +51,27 @@ PERIOD_ENDED = "period_ended"
 REGISTRATION_LATE = "registration_late"
 
 
+STAMP_SQL = "SELECT stamp FROM warranty_policytermsstamp WHERE id = 1"
+# The stamp as a column of the query that reads the unit: ``Unit.objects.annotate(policy_stamp=STAMP)``.
+STAMP = RawSQL(STAMP_SQL, ())
+# Policies whose versions are kept per process (a few dozen in practice); all are dropped past this.
+POLICIES = 256
+
+_kept: dict[int, tuple[str, tuple]] = {}
+
+
+def current_stamp() -> str | None:
+    with connection.cursor() as cursor:
+        cursor.execute(STAMP_SQL)
+        row = cursor.fetchone()
+    return None if row is None else str(row[0])
+
+
+def forget() -> None:
+    """Drop the versions this process keeps (tests that compare with a fresh read)."""
+    _kept.clear()
+
+
 def period_label(name: str) -> str:
     if name.startswith("component:"):
         return _("component %s") % name.split(":", 1)[1]
@@ -59,6 +91,27 @@ def versions_with_terms(policy: WarrantyPolicy) -> Iterator[PolicyVersion]:
     for version in versions:
         version.policy = policy
         yield version
+
+
+Versions = tuple[tuple[PolicyVersion, engine.Terms], ...]
+
+
+def policy_versions(policy: WarrantyPolicy, *, stamp: str | None = ...) -> Versions:
+    """The policy's versions, newest first, each with its engine terms: the process's copy when it was read
+    under ``stamp`` (the policy-terms stamp read with the unit, or read here when not given), else read now
+    (and kept when there is a stamp). The versions returned are shared: read them, never change them."""
+    if stamp is ...:
+        stamp = current_stamp()
+    stamp = None if stamp is None else str(stamp)
+    kept = _kept.get(policy.pk)
+    if kept is not None and stamp is not None and kept[0] == stamp:
+        return kept[1]
+    versions = tuple((version, version_terms(version)) for version in versions_with_terms(policy))
+    if stamp is not None:
+        if len(_kept) >= POLICIES:
+            _kept.clear()
+        _kept[policy.pk] = (stamp, versions)
+    return versions
 
 
 def version_terms(version: PolicyVersion) -> engine.Terms:
@@ -127,12 +180,14 @@ class Basis:
     message: str = ""
 
 
-def version_in_force(policy: WarrantyPolicy, facts: engine.UnitFacts, *, start_event: str | None = None):
+def version_in_force(
+    policy: WarrantyPolicy, facts: engine.UnitFacts, *, start_event: str | None = None, stamp: str | None = ...
+):
     """(version, terms, start) of the policy version in force at the start date the facts give, or None.
-    ``start_event`` overrides the versions' own (a service contract starts on its own start date). Raises
-    EngineError when the facts give no start date."""
-    for version in versions_with_terms(policy):
-        terms = version_terms(version)
+    ``start_event`` overrides the versions' own (a service contract starts on its own start date). ``stamp``:
+    the policy-terms stamp read with the unit (see :func:`policy_versions`). Raises EngineError when the facts
+    give no start date."""
+    for version, terms in policy_versions(policy, stamp=stamp):
         if start_event:
             terms = replace(terms, start_event=start_event)
         start = engine.start_date(terms, facts)
@@ -186,7 +241,12 @@ def resolve_basis(unit: Unit, *, on: date, draft: Draft | None = None) -> Basis:
             terms = replace(draft.terms, start_event="invoice") if contract else draft.terms
             found = (draft.version, terms, engine.start_date(terms, facts))
         else:
-            found = version_in_force(policy, facts, start_event="invoice" if contract else None)
+            found = version_in_force(
+                policy,
+                facts,
+                start_event="invoice" if contract else None,
+                stamp=getattr(unit, "policy_stamp", ...),
+            )
     except engine.EngineError:
         return Basis(
             policy=policy,

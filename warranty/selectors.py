@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from aftersales.errors import ApplicationError
 from aftersales.scoping import scope_for
+from warranty import coverage
 from warranty.models import PartPrice, Unit
 
 UNIT_NOT_FOUND = "unit_not_found"
@@ -26,9 +27,10 @@ def unit_get(*, user, serial: str, related: bool = True) -> Unit:
     """One unit by serial / VIN; another dealer's unit is "not found" like a unit that does not exist."""
     units = unit_scope(user=user)
     if related:
+        # With the stamp its policy's versions are kept under (warranty.coverage), read in the same query.
         units = units.select_related(
             "product_model__product_line", "product_model__policy", "policy", "customer", "site", "selling_dealer"
-        )
+        ).annotate(policy_stamp=coverage.STAMP)
     try:
         return units.get(serial=normalize_serial(serial))
     except Unit.DoesNotExist:

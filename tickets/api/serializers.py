@@ -35,6 +35,7 @@ from tickets.models import (
 )
 from tickets.permissions import case_actions
 from tickets.services.repairs import RepairFacts
+from warranty import coverage as warranty_coverage
 from warranty.api.serializers import UnitSerialRelatedField
 from warranty.models import Customer, Site, Unit
 from warranty.services.units import REPAIR_ASSEMBLIES, REPAIR_SYSTEMS
@@ -472,9 +473,12 @@ class TicketCreateSerializer(StrictSerializer):
     severity = serializers.CharField(max_length=32)
     category = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     # Every id, serial and code is looked up within what the requester may see (aftersales.scoping).
-    # The unit with what intake reads of it (owner, site, model, warranty policy) in the one query that finds it.
+    # The unit with what intake reads of it (owner, site, model, warranty policy, and the stamp its policy's
+    # versions are kept under, see warranty.coverage) in the one query that finds it.
     unit = UnitSerialRelatedField(
-        queryset=Unit.objects.select_related("customer", "site", "product_model__policy", "policy"),
+        queryset=Unit.objects.select_related("customer", "site", "product_model__policy", "policy").annotate(
+            policy_stamp=warranty_coverage.STAMP
+        ),
         required=False,
         allow_null=True,
     )

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from tickets.models import Ticket, Timer
 from tickets.services import sla_config
 from tickets.services.tickets import ticket_create
+from warranty import coverage as warranty_coverage
 from warranty.tests.factories import RepairFactory
 
 pytestmark = pytest.mark.django_db
@@ -40,17 +41,20 @@ def test_case_creation_through_the_api_in_bounded_queries(desk_api, car, django_
     for _ in range(5):
         RepairFactory(unit=car)  # history the coverage reads in one query
     sla_config.forget()
-    # The first case of the process also reads the user's roles and scope and the policy's details.
+    warranty_coverage.forget()
+    # The first case of the process also reads the user's roles and scope, the SLA policy's details and the
+    # warranty policy's versions.
     with CaptureQueriesContext(connection) as first:
         assert desk_api.post(URL, body, format="json").status_code == 201
-    # savepoint and release (the request's transaction inside the test's), the unit, the policy with its
-    # stamp, coverage (contract, policy versions, repairs), the one write.
-    with django_assert_num_queries(8) as captured:
+    # savepoint and release (the request's transaction inside the test's), the unit with the policy-terms
+    # stamp, the SLA policy with its stamp, coverage (contract, repairs: the warranty policy's versions are
+    # the process's copy), the one write.
+    with django_assert_num_queries(7) as captured:
         response = desk_api.post(URL, body, format="json")
-    assert len(first.captured_queries) <= len(captured.captured_queries) + DETAILS + 2
+    assert len(first.captured_queries) <= len(captured.captured_queries) + DETAILS + 3
     assert response.status_code == 201, response.json()
     assert statements(captured, "SELECT", "warranty_unit") == 1
-    assert statements(captured, "SELECT", "warranty_policyversion") == 1  # coverage once, its version kept
+    assert statements(captured, "SELECT", "warranty_policyversion") == 0  # kept under the policy-terms stamp
     the_one_write(captured)
     created = response.json()
     ticket = Ticket.objects.get(pk=created["id"])
@@ -73,7 +77,8 @@ def test_intake_service_in_bounded_queries(desk_user, car, django_assert_num_que
         )
 
     open_case(unit=car)
-    # The policy with its stamp, coverage (contract, policy versions, repairs), the one write.
+    # The policy with its stamp, coverage (contract, the policy-terms stamp — a unit not read with it —,
+    # repairs), the one write.
     with django_assert_num_queries(5) as captured:
         ticket = open_case(unit=car)
     the_one_write(captured)
