@@ -284,7 +284,9 @@ def main() -> None:
             "sla_at_risk",
             lambda: sla.sla_at_risk(user=manager, filters=filters, now=now),
             sql(
-                """SELECT t.id, t.ticket_id, k.number, m.code, m.name, t.due_at, s.name, u.username, d.code, c.name
+                # The columns the list shows (the severity's code and the engineer's names with the rest).
+                """SELECT t.ticket_id, t.due_at, m.code, m.name, k.number, s.name, s.code, u.username, u.first_name,
+                          u.last_name, d.code, c.name
                    FROM tickets_timer t JOIN tickets_ticket k ON k.id = t.ticket_id
                    JOIN tickets_slametric m ON m.id = t.metric_id JOIN tickets_severity s ON s.id = k.severity_id
                    LEFT JOIN aftersales_user u ON u.id = k.assigned_engineer_id

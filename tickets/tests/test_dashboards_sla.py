@@ -267,6 +267,10 @@ def test_sla_dimension_filter_narrows_every_figure(world, desk_user):
     rows = by_metric(sla.sla_compliance(user=desk_user, filters=email, now=NOW))
     assert (rows["first_response"]["met"], rows["first_response"]["median_minutes"]) == (1, 20.0)
     assert rows["remote_response"]["at_risk"] == 0
+    assert sla.sla_at_risk(user=desk_user, filters=email, now=NOW) == []
+    phone = period_filters(start=MARCH.start, end=MARCH.end, channel="phone", risk_hours=6)
+    everything = sla.sla_at_risk(user=desk_user, filters=MARCH, now=NOW)
+    assert everything and sla.sla_at_risk(user=desk_user, filters=phone, now=NOW) == everything
 
 
 def test_sla_dealer_sees_only_its_outlets_cases(world, make_user):
