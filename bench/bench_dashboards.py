@@ -1,6 +1,6 @@
 """Dashboard queries at 1,000,000 cases: each selector's time next to the equivalent hand-written SQL in the
 same run (median of BENCH_RUNS; in each run the selector and the hand SQL alternate call by call, a figure
-of a few ms averaged over enough calls per run to take ~50 ms), their ratio (the goal: within 1.5×), and the
+of a few ms the median of enough calls per run to take ~50 ms), their ratio (the goal: within 1.5×), and the
 SLA page's render time (the goal: within 1 s).
 
 The period figures of the SLA page (compliance, levels, trend, breakdown) are read from the maintained day
@@ -425,16 +425,17 @@ def main() -> None:
 
 
 def interleaved_ms(first, second, calls: int) -> tuple[float, float]:
-    """The mean time of ``calls`` calls of each, in ms, the two alternating call by call (which goes first
-    alternating too), so a burst of load on the shared machine falls on both alike rather than on one block."""
-    totals = [0.0, 0.0]
+    """The median time of ``calls`` calls of each, in ms, the two alternating call by call (which goes first
+    alternating too), so a burst of load on the shared machine falls on both alike rather than on one block,
+    and a call it stalled moves neither median."""
+    times = ([], [])
     pair = (first, second)
     for call in range(calls):
         for index in (0, 1) if call % 2 == 0 else (1, 0):
             started = time.perf_counter()
             pair[index]()
-            totals[index] += time.perf_counter() - started
-    return totals[0] * 1000 / calls, totals[1] * 1000 / calls
+            times[index].append((time.perf_counter() - started) * 1000)
+    return statistics.median(times[0]), statistics.median(times[1])
 
 
 def median_ms_once(call, calls: int = 1) -> float:
