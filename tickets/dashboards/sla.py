@@ -26,13 +26,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.db import DEFAULT_DB_ALIAS, connections, router
 from django.db.models import Case, Count, F, IntegerField, Min, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, TruncDay, TruncMonth, TruncWeek
 
 from aftersales.dates import business_zone
 from aftersales.labels import shown_name
 from aftersales.models import full_name
-from aftersales.scoping import scope_for
+from aftersales.scoping import scope_for, viewer
 from tickets import transitions
 from tickets.dashboards import summaries
 from tickets.dashboards.filters import DashboardFilters, Granularity
@@ -238,8 +239,16 @@ TRUNCATE = {Granularity.DAY: TruncDay, Granularity.WEEK: TruncWeek, Granularity.
 def sla_trend(*, user, filters: DashboardFilters, live: bool = False) -> list[dict]:
     """Met and breached per day, week or month (of ``stopped_at`` in the business zone) and metric."""
     if not live and summaries.usable(user=user, filters=filters):
+        # Only buckets with met or breached timers come back (never 0 ÷ 0): the rate is worked out inline,
+        # the same rounding as ``_rate``.
         return [
-            {"bucket": bucket, "metric": code, "met": met, "breached": breached, "compliance": _rate(met, breached)}
+            {
+                "bucket": bucket,
+                "metric": code,
+                "met": met,
+                "breached": breached,
+                "compliance": round(100 * met / (met + breached), 1),
+            }
             for bucket, code, met, breached in summaries.trend_rows(filters)
         ]
     bucket = TRUNCATE[filters.by]("stopped_at", tzinfo=business_zone())
@@ -274,61 +283,108 @@ def sla_open_states(*, user, filters: DashboardFilters, now: datetime) -> dict[s
     return {state: counts.get(rank, 0) for state, rank in OPEN_STATE_RANK.items()}
 
 
+# The columns the at-risk list shows, in this order, whichever way they are read.
+AT_RISK_COLUMNS = (
+    "ticket_id",
+    "due_at",
+    "metric__code",
+    "metric__name",
+    "ticket__number",
+    "ticket__severity__name",
+    "ticket__severity__code",
+    "ticket__assigned_engineer__username",
+    "ticket__assigned_engineer__first_name",
+    "ticket__assigned_engineer__last_name",
+    "ticket__serving_outlet__code",
+    "ticket__customer__name",
+)
+# The same list for whoever sees every case with no dimension filter (the common view): one plain statement,
+# written once, where the ORM would compile the same joins on every call.
+ALL_AT_RISK_SQL = """SELECT t.ticket_id, t.due_at, m.code, m.name, k.number, s.name, s.code,
+       u.username, u.first_name, u.last_name, d.code, c.name
+  FROM tickets_timer t
+  JOIN tickets_ticket k ON k.id = t.ticket_id
+  JOIN tickets_slametric m ON m.id = t.metric_id
+  JOIN tickets_severity s ON s.id = k.severity_id
+  LEFT JOIN aftersales_user u ON u.id = k.assigned_engineer_id
+  LEFT JOIN dealers_dealer d ON d.id = k.serving_outlet_id
+  LEFT JOIN warranty_customer c ON c.id = k.customer_id
+ WHERE t.state = 'running' AND t.due_at >= %(now)s AND t.due_at < %(until)s
+ ORDER BY t.due_at, t.id
+ LIMIT %(limit)s"""
+
+
 def sla_at_risk(*, user, filters: DashboardFilters, now: datetime, limit: int = AT_RISK_LIST_SIZE) -> list[dict]:
     """Running timers that breach within ``risk_hours``, the nearest deadline first (the partial index on
     running timers' ``due_at`` serves it); only the columns the list shows."""
-    rows = (
-        timer_scope(user=user, filters=filters)
-        .filter(at_risk_q(now, filters.risk_hours))
-        .order_by("due_at", "id")
-        .values(
-            "ticket_id",
-            "due_at",
-            "metric__code",
-            "metric__name",
-            "ticket__number",
-            "ticket__severity__name",
-            "ticket__severity__code",
-            "ticket__assigned_engineer__username",
-            "ticket__assigned_engineer__first_name",
-            "ticket__assigned_engineer__last_name",
-            "ticket__serving_outlet__code",
-            "ticket__customer__name",
-        )[:limit]
-    )
+    if viewer(user).everything and not filters.dimension_params():
+        alias = router.db_for_read(Timer) or DEFAULT_DB_ALIAS
+        with connections[alias].cursor() as cursor:
+            cursor.execute(
+                ALL_AT_RISK_SQL, {"now": now, "until": now + timedelta(hours=filters.risk_hours), "limit": limit}
+            )
+            rows = cursor.fetchall()
+    else:
+        rows = (
+            timer_scope(user=user, filters=filters)
+            .filter(at_risk_q(now, filters.risk_hours))
+            .order_by("due_at", "id")
+            .values_list(*AT_RISK_COLUMNS)[:limit]
+        )
     # Names of the few metrics and severities, each looked up once for the whole list.
     metric_names, severity_names = {}, {}
     result = []
-    for row in rows:
-        metric, severity = row["metric__code"], row["ticket__severity__code"]
+    for (
+        ticket_id,
+        due_at,
+        metric,
+        metric_name,
+        number,
+        severity_name,
+        severity,
+        username,
+        first,
+        last,
+        outlet,
+        customer,
+    ) in rows:
         if metric not in metric_names:
-            metric_names[metric] = shown_name(row["metric__name"], "metric", metric)
+            metric_names[metric] = shown_name(metric_name, "metric", metric)
         if severity not in severity_names:
-            severity_names[severity] = shown_name(row["ticket__severity__name"], "severity", severity)
-        username = row["ticket__assigned_engineer__username"]
-        engineer = ""
-        if username:
-            first, last = row["ticket__assigned_engineer__first_name"], row["ticket__assigned_engineer__last_name"]
-            engineer = full_name(first, last) or username
+            severity_names[severity] = shown_name(severity_name, "severity", severity)
         result.append(
             {
-                "ticket_id": row["ticket_id"],
-                "number": row["ticket__number"],
+                "ticket_id": ticket_id,
+                "number": number,
                 "metric": metric,
                 "metric_name": metric_names[metric],
-                "due_at": row["due_at"],
-                "minutes_left": int((row["due_at"] - now).total_seconds() // 60),
+                "due_at": due_at,
+                "minutes_left": int((due_at - now).total_seconds() // 60),
                 "severity": severity_names[severity],
-                "engineer": engineer,
-                "outlet": row["ticket__serving_outlet__code"] or "",
-                "customer": row["ticket__customer__name"] or "",
+                "engineer": (full_name(first, last) or username) if username else "",
+                "outlet": outlet or "",
+                "customer": customer or "",
             }
         )
     return result
 
 
+# Every substitute unit, for whoever sees every case with no dimension filter (the common view): one plain
+# statement, written once, where the ORM would compile the same three counts on every call.
+ALL_LOANERS_SQL = """SELECT count(*) FILTER (WHERE lent_at >= %(start)s AND lent_at < %(end)s),
+       count(*) FILTER (WHERE returned_at >= %(start)s AND returned_at < %(end)s),
+       count(*) FILTER (WHERE returned_at IS NULL)
+  FROM tickets_loaner"""
+
+
 def sla_loaners(*, user, filters: DashboardFilters) -> dict[str, int]:
     """Substitute units lent and returned in the period, and out now."""
+    if viewer(user).everything and not filters.dimension_params():
+        alias = router.db_for_read(Loaner) or DEFAULT_DB_ALIAS
+        with connections[alias].cursor() as cursor:
+            cursor.execute(ALL_LOANERS_SQL, {"start": filters.start_at, "end": filters.end_at})
+            issued, returned, out_now = cursor.fetchone()
+        return {"issued": issued, "returned": returned, "out_now": out_now}
     loaners = scope_for(user, Loaner.objects.filter(filters.ticket_q("ticket__")))
     return loaners.aggregate(
         issued=Count("pk", filter=Q(lent_at__gte=filters.start_at, lent_at__lt=filters.end_at)),

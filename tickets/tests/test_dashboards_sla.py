@@ -244,11 +244,33 @@ def test_sla_loaners_and_breakdown(world, desk_user):
     assert email["remote_response"] == {"met": 0, "breached": 1, "compliance": 0.0}
 
 
+def test_sla_loaners_by_period_dimension_and_query_count(world, desk_user):
+    # Whoever sees every case, no dimension filter: one plain statement; the period bounds the lent and
+    # returned counts, never "out now".
+    viewer(desk_user)
+    with QueryCounter() as counter:
+        assert sla.sla_loaners(user=desk_user, filters=MARCH) == {"issued": 1, "returned": 0, "out_now": 1}
+    assert counter.count == 1
+    february = period_filters(start=date(2026, 2, 1), end=date(2026, 2, 28), risk_hours=6)
+    assert sla.sla_loaners(user=desk_user, filters=february) == {"issued": 0, "returned": 0, "out_now": 1}
+    march_5 = period_filters(start=date(2026, 3, 5), end=date(2026, 3, 5), risk_hours=6)
+    assert sla.sla_loaners(user=desk_user, filters=march_5)["issued"] == 1
+    # A dimension filter narrows it to the cases that match: B came by phone.
+    phone = period_filters(start=MARCH.start, end=MARCH.end, channel="phone", risk_hours=6)
+    email = period_filters(start=MARCH.start, end=MARCH.end, channel="email", risk_hours=6)
+    assert sla.sla_loaners(user=desk_user, filters=phone) == {"issued": 1, "returned": 0, "out_now": 1}
+    assert sla.sla_loaners(user=desk_user, filters=email) == {"issued": 0, "returned": 0, "out_now": 0}
+
+
 def test_sla_dimension_filter_narrows_every_figure(world, desk_user):
     email = period_filters(start=MARCH.start, end=MARCH.end, channel="email", risk_hours=6)
     rows = by_metric(sla.sla_compliance(user=desk_user, filters=email, now=NOW))
     assert (rows["first_response"]["met"], rows["first_response"]["median_minutes"]) == (1, 20.0)
     assert rows["remote_response"]["at_risk"] == 0
+    assert sla.sla_at_risk(user=desk_user, filters=email, now=NOW) == []
+    phone = period_filters(start=MARCH.start, end=MARCH.end, channel="phone", risk_hours=6)
+    everything = sla.sla_at_risk(user=desk_user, filters=MARCH, now=NOW)
+    assert everything and sla.sla_at_risk(user=desk_user, filters=phone, now=NOW) == everything
 
 
 def test_sla_dealer_sees_only_its_outlets_cases(world, make_user):
