@@ -9,6 +9,8 @@ short timeout, then the relay takes over.
 from __future__ import annotations
 
 import logging
+import os
+import threading
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -88,21 +90,69 @@ def outbox_purge(*, now: datetime, keep_days: int = KEEP_SENT_DAYS) -> int:
     return count
 
 
+# Broker connections kept per process (the key holds the process id, so a forked child never uses its
+# parent's socket, and the broker URL, so a process pointed at another broker opens a new one). A relay
+# takes one, publishes its batches on it and gives it back; Kombu keeps the queues declared on a connection,
+# so the queue is declared once per connection, not once per relay. A connection a publish failed on is
+# closed, never given back.
+_IDLE: dict[tuple[int, str], list] = {}
+_IDLE_LOCK = threading.Lock()
+KEEP_IDLE = 4
+
+
+def forget_connections() -> None:
+    """Close the kept connections (the next relay opens a new one)."""
+    with _IDLE_LOCK:
+        kept = [connection for connections in _IDLE.values() for connection in connections]
+        _IDLE.clear()
+    for connection in kept:
+        _close(connection)
+
+
+def _close(connection) -> None:
+    try:
+        connection.release()
+    except Exception:  # already broken: nothing more to free
+        logger.debug("Outbox: closing a broken broker connection failed", exc_info=True)
+
+
 class _Publisher:
-    """One broker connection for a relay run, opened on first use with a single short attempt."""
+    """One broker connection for a relay run: a kept one of this process, or opened on first use with a
+    single short attempt."""
 
     def __init__(self):
         from aftersales.celery import app
 
         self.app = app
+        self.key = (os.getpid(), str(app.conf.broker_url))
         self.connection = None
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
+        if self.connection is None:
+            return
+        with _IDLE_LOCK:
+            idle = _IDLE.setdefault(self.key, [])
+            if len(idle) < KEEP_IDLE:
+                idle.append(self.connection)
+                self.connection = None
         if self.connection is not None:
-            self.connection.release()
+            _close(self.connection)
+
+    def _kept(self):
+        with _IDLE_LOCK:
+            idle = _IDLE.get(self.key)
+            return idle.pop() if idle else None
+
+    def _open(self):
+        connection = self.app.connection_for_write(
+            connect_timeout=CONNECT_TIMEOUT_SECONDS,
+            transport_options={**(self.app.conf.broker_transport_options or {}), "max_retries": 0},
+        )
+        connection.ensure_connection(max_retries=0)
+        return connection
 
     def publish(self, message: OutboxMessage) -> None:
         task = self.app.tasks.get(message.task)
@@ -114,15 +164,28 @@ class _Publisher:
             task.apply_async(args=message.args, kwargs=message.kwargs)
             return
         if self.connection is None:
-            connection = self.app.connection_for_write(
-                connect_timeout=CONNECT_TIMEOUT_SECONDS,
-                transport_options={**(self.app.conf.broker_transport_options or {}), "max_retries": 0},
-            )
-            connection.ensure_connection(max_retries=0)
-            self.connection = connection
+            kept = self._kept()
+            if kept is not None:
+                try:
+                    self._send(task, message, kept)
+                    self.connection = kept
+                    return
+                except Exception as error:
+                    # The broker went away (or restarted) since the connection was kept: one new attempt.
+                    logger.info("Outbox: kept broker connection failed, opening a new one: %s", error)
+                    _close(kept)
+            self.connection = self._open()
+        try:
+            self._send(task, message, self.connection)
+        except Exception:
+            connection, self.connection = self.connection, None
+            _close(connection)
+            raise
+
+    def _send(self, task, message: OutboxMessage, connection) -> None:
         if task is not None:
-            task.apply_async(args=message.args, kwargs=message.kwargs, connection=self.connection, retry=False)
+            task.apply_async(args=message.args, kwargs=message.kwargs, connection=connection, retry=False)
         else:
             self.app.send_task(
-                message.task, args=message.args, kwargs=message.kwargs, connection=self.connection, retry=False
+                message.task, args=message.args, kwargs=message.kwargs, connection=connection, retry=False
             )

@@ -91,7 +91,9 @@ def forget_broker_connections() -> None:
     """Drop the Celery app's pooled broker connections and producers, so the next task is sent to the
     broker ``app.conf`` names now (a pool made while a test pointed elsewhere would keep sending there)."""
     from aftersales.celery import app
+    from aftersales.outbox import forget_connections
 
+    forget_connections()
     # Forgotten, not closed: a producer already handed out (a task being sent) keeps its connection.
     app._pool = None
     amqp = app.__dict__.get("amqp")

@@ -82,8 +82,9 @@ class Escalation(models.Model):
     """A step fired for a timer. The unique constraint makes every step happen exactly once, whatever the
     sweeps do (overlap, retry, crash mid-batch)."""
 
+    # Lookups by timer use escalation_once_per_step (timer, step).
     timer = models.ForeignKey(
-        "tickets.Timer", verbose_name=_("timer"), on_delete=models.CASCADE, related_name="escalations"
+        "tickets.Timer", verbose_name=_("timer"), on_delete=models.CASCADE, related_name="escalations", db_index=False
     )
     step = models.ForeignKey(
         EscalationStep, verbose_name=_("step"), on_delete=models.PROTECT, related_name="escalations"

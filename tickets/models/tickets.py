@@ -208,7 +208,10 @@ SAVED_FIELDS = [f.name for f in Ticket._meta.concrete_fields if not f.primary_ke
 
 
 class TicketEvent(Event):
-    ticket = models.ForeignKey(Ticket, verbose_name=_("case"), on_delete=models.PROTECT, related_name="events")
+    # Lookups by case use ticketevent_ticket_at (ticket, at).
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("case"), on_delete=models.PROTECT, related_name="events", db_index=False
+    )
 
     class Meta(Event.Meta):
         verbose_name = _("case event")
@@ -254,9 +257,14 @@ class Timer(models.Model):
         NOT_NEEDED = "not_needed", _("not needed")
         CANCELLED = "cancelled", _("cancelled")
 
-    ticket = models.ForeignKey(Ticket, verbose_name=_("case"), on_delete=models.CASCADE, related_name="timers")
+    # No index of their own: timer_unique_metric (ticket, metric) serves lookups by case, and a metric (a
+    # handful of them) is read with its stop time through timer_stopped. Each index is written by every
+    # sweep's UPDATE of the timers.
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("case"), on_delete=models.CASCADE, related_name="timers", db_index=False
+    )
     metric = models.ForeignKey(
-        "tickets.SLAMetric", verbose_name=_("metric"), on_delete=models.PROTECT, related_name="timers"
+        "tickets.SLAMetric", verbose_name=_("metric"), on_delete=models.PROTECT, related_name="timers", db_index=False
     )
     target_minutes = models.PositiveIntegerField(_("target (minutes)"))
     started_at = models.DateTimeField(_("started at"))

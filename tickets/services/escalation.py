@@ -13,9 +13,11 @@ statement each, so the sweep's cost per step is a share of a few statements, not
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -637,7 +639,7 @@ def sla_sweep(*, now: datetime, batch_size: int = BATCH_SIZE) -> SweepResult:
     rows = _Rows()
     skip: set[int] = set()
     while True:
-        with transaction.atomic():
+        with _collector_paused(), transaction.atomic():
             candidates, cases = _lock_batch(now=now, limit=batch_size, skip=skip, rows=rows)
             if not candidates:
                 break
@@ -669,6 +671,22 @@ def sla_sweep(*, now: datetime, batch_size: int = BATCH_SIZE) -> SweepResult:
             # In the batch's transaction: the outbox rows commit with the escalations they announce.
             _send_digests(notified)
     return result
+
+
+@contextmanager
+def _collector_paused():
+    """Python's cyclic garbage collector off for one batch. A batch makes some hundred thousand short-lived
+    objects (rows, plans, texts), freed by reference counting as it ends; on their count the collector would
+    run scores of times within it, and now and then a full collection walking every object of the worker
+    process, a pause that grows with the process, not with the batch (measured: a third of a batch's time).
+    Collections resume between batches; a sweep's own cycles are few and bounded by the batch."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _mark_failed(ticket: Ticket | Case, timers: list, error: Exception, *, now: datetime) -> None:

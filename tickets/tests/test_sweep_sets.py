@@ -283,3 +283,44 @@ def test_the_sweeps_clock_is_the_cases_clock(desk_user):
     expected = clock_for(ticket, ledger=[])
     assert swept.calendar == expected.calendar and swept.pause_statuses == expected.pause_statuses
     assert cache.calendars.get(policy.calendar, date(2026, 3, 4)) is swept.calendar
+
+
+@pytest.mark.django_db
+def test_no_garbage_collection_runs_inside_a_batch_and_collection_resumes_after(desk_user, make_user):
+    import gc
+
+    engineer = make_user(Role.ENGINEER)
+    policy = four_step_policy("GC")
+    open_cases(6, desk=desk_user, engineer=engineer, policy=policy)
+    in_batch, collections = [False], []
+
+    def seen(phase, info):
+        if phase == "start" and in_batch[0]:
+            collections.append(info["generation"])
+
+    def locking(execute, sql, params, many, context):
+        if sql.lstrip().startswith(LOCK):
+            in_batch[0] = True
+            gc.collect()  # an explicit collection is still possible; the automatic ones are what stop
+            collections.clear()
+            assert not gc.isenabled()
+            # Far more container allocations than gen-0's threshold: would trigger collections if enabled.
+            _garbage = [[index] for index in range(gc.get_threshold()[0] * 20)]
+        return execute(sql, params, many, context)
+
+    gc.callbacks.append(seen)
+    try:
+        with connection.execute_wrapper(locking):
+            result = sla_sweep(now=T0 + timedelta(hours=2), batch_size=3)
+    finally:
+        gc.callbacks.remove(seen)
+    assert result.fired == 24 and result.failed == []
+    assert collections == []
+    assert gc.isenabled()
+    # Left off by whoever turned it off: the sweep does not turn it on.
+    gc.disable()
+    try:
+        sla_sweep(now=T0 + timedelta(hours=3))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
