@@ -26,7 +26,7 @@ DROPPED = [
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tickets", "0020_saved_queue_views"),
+        ("tickets", "0023_sla_config_stamp"),
     ]
 
     operations = [
