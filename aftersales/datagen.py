@@ -2,10 +2,14 @@
 
 Master data (product lines, models, policies with their versions, engineers, a visit plan) goes through
 the ORM; the bulk (dealers with their outlets' addresses, customers and sites across provinces, units,
-cases with their timers, escalations, events, follow-ups and visits, claims in every state with lines,
-submissions and events) is streamed in chunks to ``COPY … FROM STDIN``, so memory stays flat whatever the
-size. Rows follow the product's constraints (timer outcomes, one pending follow-up, line decisions adding
-up to the claim's totals), so the product's selectors and pages read them as their own.
+cases with their timers, follow-ups and visits, claims in every state with lines, submissions and events) is
+streamed in chunks to ``COPY … FROM STDIN`` from a second thread, so memory stays flat whatever the size and
+rows are made while the server stores the chunk before. The escalations fired and the cases' history follow
+from the cases and timers just loaded, made on the server (``INSERT … SELECT``, a range of ids at a time).
+The filled tables' secondary indexes, unique constraints and foreign keys are set aside during the load and
+built again at the end, then the tables are analysed. Rows follow the product's constraints (timer outcomes,
+one pending follow-up, line decisions adding up to the claim's totals), so the product's selectors and pages
+read them as their own.
 
 The same seed and the same ``as_of`` moment give the same rows (numbers, serials, dates, states; database
 ids follow the sequences). Everything is numbered under a prefix (``G`` by default), and a second run with
@@ -16,8 +20,12 @@ from __future__ import annotations
 
 import io
 import json
+import queue
 import random
+import resource
+import threading
 import time
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -75,9 +83,7 @@ CLAIM_STATES = [
 ]
 
 
-def _iso(value) -> str:
-    if value is None:
-        return "\\N"
+def _text(value) -> str:
     if isinstance(value, bool):
         return "t" if value else "f"
     if isinstance(value, datetime | date):
@@ -85,17 +91,83 @@ def _iso(value) -> str:
     return str(value)
 
 
+# COPY's text form of a value by its type: the common types looked up once, the rest through ``_text``.
+_FORMAT = {str: str, int: str, float: str, bool: _text, datetime: datetime.isoformat, date: date.isoformat}
+
+
+def _iso(value) -> str:
+    if value is None:
+        return "\\N"
+    return _FORMAT.get(type(value), _text)(value)
+
+
+class Loader:
+    """The load's cursor: ``COPY`` chunks go to a writer thread (bounded queue), so rows are made while the
+    server stores the chunk before; any other statement first waits for the queue to empty."""
+
+    def __init__(self, cursor, depth: int = 3):
+        self.cursor = cursor
+        self.queue: queue.Queue = queue.Queue(maxsize=depth)
+        self.error: BaseException | None = None
+        self.seconds: dict[str, float] = defaultdict(float)
+        self.thread = threading.Thread(target=self._run, name="datagen-copy", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            item = self.queue.get()
+            try:
+                if item is None:
+                    return
+                if self.error is None:
+                    table, statement, buffer = item
+                    started = time.perf_counter()
+                    self.cursor.copy_expert(statement, buffer)
+                    self.seconds[table] += time.perf_counter() - started
+            except BaseException as error:  # handed to the generating thread at its next call
+                self.error = error
+            finally:
+                self.queue.task_done()
+
+    def _check(self) -> None:
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+
+    def copy(self, table: str, statement: str, buffer) -> None:
+        self._check()
+        self.queue.put((table, statement, buffer))
+
+    def drain(self) -> None:
+        self.queue.join()
+        self._check()
+
+    def close(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        self._check()
+
+    def execute(self, statement, params=None):
+        self.drain()
+        return self.cursor.execute(statement, params)
+
+    def __getattr__(self, name):  # fetchone, fetchall, rowcount: after the queue is empty
+        self.drain()
+        return getattr(self.cursor, name)
+
+
 class Copier:
     """Rows in, ``COPY … FROM STDIN`` out, one chunk at a time (text format; values carry no tab or newline)."""
 
-    def __init__(self, cursor, table: str, columns: list[str]):
+    def __init__(self, cursor: Loader, table: str, columns: list[str]):
         self.cursor, self.table, self.columns = cursor, table, columns
+        self.statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
         self.buffer = io.StringIO()
         self.pending = 0
         self.count = 0
 
     def add(self, *values) -> None:
-        self.buffer.write("\t".join(_iso(value) for value in values))
+        self.buffer.write("\t".join(map(_iso, values)))
         self.buffer.write("\n")
         self.pending += 1
         self.count += 1
@@ -106,9 +178,20 @@ class Copier:
         if not self.pending:
             return
         self.buffer.seek(0)
-        self.cursor.copy_expert(f"COPY {self.table} ({', '.join(self.columns)}) FROM STDIN", self.buffer)
+        self.cursor.copy(self.table, self.statement, self.buffer)
         self.buffer = io.StringIO()
         self.pending = 0
+
+
+def _mix(n: int, seed: int) -> int:
+    """A number in [0, 2**24) from a row number, spread out and the same for the same seed; ``_MIX_SQL`` is the
+    same function in SQL, so rows generated on the server follow the seed too."""
+    return (((n + (seed % 1000) * 1_000_003) * 2_654_435_761) % 4_294_967_296) // 256
+
+
+def _mix_sql(n: str, seed: int) -> str:
+    # Doubled percent signs: the statements carry parameters.
+    return f"(((({n})::bigint + {(seed % 1000) * 1_000_003}) * 2654435761) %% 4294967296) / 256"
 
 
 def _next_id(cursor, table: str) -> int:
@@ -175,7 +258,6 @@ def generate(plan: Plan) -> dict[str, int]:
     from warranty.models import PolicyVersion, ProductLine, ProductModel, Unit, WarrantyPolicy
     from warranty.services.policies import policy_version_from_preset
 
-    say = plan.progress
     rng = random.Random(plan.seed)
     now = plan.now
     p = plan.prefix
@@ -238,77 +320,202 @@ def generate(plan: Plan) -> dict[str, int]:
     reasons = list(ReasonCode.objects.order_by("pk").values_list("pk", flat=True))
 
     counts: dict[str, int] = {}
-    with connection.cursor() as cursor:
-        cursor = cursor.cursor  # psycopg2's own, for copy_expert
-        counts.update(_dealers(cursor, plan, rng))
-        dealer0 = counts.pop("_dealer0")
-        counts.update(_customers_and_units(cursor, plan, rng, models, dealer0, users))
-        customer0, unit0 = counts.pop("_customer0"), counts.pop("_unit0")
-        counts.update(
-            _tickets(
+    with connection.cursor() as django_cursor:
+        cursor = Loader(django_cursor.cursor)  # psycopg2's own, for copy_expert
+        try:
+            _load(
                 cursor,
                 plan,
                 rng,
+                counts,
                 models=models,
-                dealer0=dealer0,
-                customer0=customer0,
-                unit0=unit0,
                 users=users,
                 engineers=engineers,
+                visit_plan=visit_plan.pk,
                 sla_policy=sla_policy.pk,
                 severities=severities,
                 metrics=metrics,
                 targets=targets,
                 steps=steps,
-            )
-        )
-        counts.update(_visits(cursor, plan, rng, visit_plan.pk, unit0, dealer0, engineers))
-        counts.update(
-            _claims(
-                cursor,
-                plan,
-                rng,
-                unit0=unit0,
-                dealer0=dealer0,
-                users=users,
                 programme=programme.pk,
                 claim_types=claim_types,
                 reasons=reasons,
             )
-        )
-        for table in (
-            "dealers_dealer",
-            "warranty_customer",
-            "warranty_site",
-            "warranty_unit",
-            "tickets_ticket",
-            "tickets_timer",
-            "tickets_escalation",
-            "tickets_ticketevent",
-            "tickets_followup",
-            "tickets_visit",
-            "claims_claim",
-            "claims_claimline",
-            "claims_claimsubmission",
-            "claims_claimevent",
-        ):
-            _reset_sequence(cursor, table)
-        if "next_due_at" in {c.name for c in connection.introspection.get_table_description(cursor, "tickets_ticket")}:
-            started = time.perf_counter()
-            cursor.execute(
-                """
-                UPDATE tickets_ticket k SET next_due_at = due.at
-                  FROM (SELECT ticket_id, min(due_at) AS at FROM tickets_timer
-                         WHERE state IN ('running', 'breached') AND stopped_at IS NULL GROUP BY ticket_id) AS due
-                 WHERE k.id = due.ticket_id AND k.number LIKE %s
-                """,
-                [f"{p}T%"],
-            )
-            say(f"  next deadline stored on {cursor.rowcount:,} cases ({time.perf_counter() - started:.1f} s)")
-        started = time.perf_counter()
-        cursor.execute("ANALYZE")
-        say(f"  tables analysed ({time.perf_counter() - started:.1f} s)")
+        finally:
+            cursor.close()
     return counts
+
+
+# The tables the load writes, in the order of the report; their secondary indexes, unique and foreign-key
+# constraints are set aside while they fill and built again at the end (one sort per index, one check per key).
+TABLES = [
+    ("dealers_dealer", "dealers"),
+    ("warranty_customer", "customers"),
+    ("warranty_site", "sites"),
+    ("warranty_unit", "units"),
+    ("tickets_ticket", "tickets"),
+    ("tickets_timer", "timers"),
+    ("tickets_escalation", "escalations"),
+    ("tickets_ticketevent", "ticket_events"),
+    ("tickets_followup", "followups"),
+    ("tickets_visit", "visits"),
+    ("claims_claim", "claims"),
+    ("claims_claimline", "claim_lines"),
+    ("claims_claimsubmission", "claim_submissions"),
+    ("claims_claimevent", "claim_events"),
+]
+
+
+def _load(cursor, plan, rng, counts, *, models, users, engineers, visit_plan, sla_policy, severities, metrics,
+          targets, steps, programme, claim_types, reasons) -> None:  # fmt: skip
+    say = plan.progress
+    started = time.perf_counter()
+    cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+    # The master data's deferred key checks run now: a table with pending checks cannot be altered.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    aside = _set_aside(cursor, [table for table, _name in TABLES])
+    say(f"  {len(aside)} indexes and constraints set aside for the load ({time.perf_counter() - started:.1f} s)")
+    phases: dict[str, float] = {}
+    mark = time.perf_counter()
+
+    def phase(name: str) -> None:
+        nonlocal mark
+        phases[name] = time.perf_counter() - mark
+        mark = time.perf_counter()
+
+    counts.update(_dealers(cursor, plan, rng))
+    dealer0 = counts.pop("_dealer0")
+    counts.update(_customers_and_units(cursor, plan, rng, models, dealer0, users))
+    customer0, site0, unit0 = counts.pop("_customer0"), counts.pop("_site0"), counts.pop("_unit0")
+    provinces = counts.pop("_provinces")
+    cursor.drain()
+    phase("dealers, customers, sites, units")
+    counts.update(
+        _tickets(
+            cursor,
+            plan,
+            rng,
+            models=models,
+            dealer0=dealer0,
+            customer0=customer0,
+            site0=site0,
+            unit0=unit0,
+            provinces=provinces,
+            users=users,
+            engineers=engineers,
+            sla_policy=sla_policy,
+            severities=severities,
+            metrics=metrics,
+            targets=targets,
+            steps=steps,
+        )
+    )
+    cursor.drain()
+    phase("cases, timers, follow-ups")
+    counts.update(_escalations_and_events(cursor, plan, counts.pop("_ticket0"), counts.pop("_timer0"), steps))
+    phase("escalations, case events (on the server)")
+    counts.update(_visits(cursor, plan, rng, visit_plan, unit0, dealer0, engineers))
+    counts.update(
+        _claims(
+            cursor,
+            plan,
+            rng,
+            unit0=unit0,
+            dealer0=dealer0,
+            users=users,
+            programme=programme,
+            claim_types=claim_types,
+            reasons=reasons,
+        )
+    )
+    cursor.drain()
+    phase("visits, claims")
+    for table, _name in TABLES:
+        _reset_sequence(cursor, table)
+    built = _restore(cursor, aside, say)
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # as Django declares its keys, for the rest of the transaction
+    phase("indexes and constraints")
+    for table, _name in TABLES:
+        cursor.execute(f"ANALYZE {table}")
+    phase("analyse")
+    seconds = defaultdict(float, cursor.seconds)
+    for table, spent in built.items():
+        seconds[table] += spent
+    say(_report(cursor, counts, seconds, built))
+    say("  " + ", ".join(f"{name} {spent:.1f} s" for name, spent in phases.items()))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    say(f"  peak memory of this process: {peak:,.0f} MB")
+
+
+def _set_aside(cursor, tables: list[str]) -> list[tuple[str, str, str, str]]:
+    """Drops the secondary indexes, unique constraints (no foreign key of another table hanging on them) and
+    foreign keys of ``tables``; returns what ``_restore`` puts back, word for word."""
+    cursor.execute(
+        """
+        SELECT c.conrelid::regclass::text, c.contype, c.conname, pg_get_constraintdef(c.oid)
+          FROM pg_constraint c
+         WHERE c.conrelid = ANY(%s::regclass[]) AND c.contype IN ('f', 'u')
+           AND (c.contype = 'f' OR NOT EXISTS (
+                SELECT 1 FROM pg_constraint r WHERE r.contype = 'f' AND r.conindid = c.conindid))
+        UNION ALL
+        SELECT i.indrelid::regclass::text, 'i', x.relname, pg_get_indexdef(i.indexrelid)
+          FROM pg_index i JOIN pg_class x ON x.oid = i.indexrelid
+         WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary
+           AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid
+                            AND (k.contype IN ('p', 'u', 'x') OR k.contype = 'f'))
+        ORDER BY 1, 2, 3
+        """,
+        [tables, tables],
+    )
+    aside = cursor.fetchall()
+    for kind in ("f", "u", "i"):
+        for table, contype, name, _definition in aside:
+            if contype != kind:
+                continue
+            if kind == "i":
+                cursor.execute(f'DROP INDEX "{name}"')
+            else:
+                cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    return aside
+
+
+def _restore(cursor, aside, say) -> dict[str, float]:
+    """Builds again what ``_set_aside`` dropped, table by table: indexes, then unique constraints, then foreign
+    keys (whose check reads the tables they point to, built before)."""
+    spent: dict[str, float] = defaultdict(float)
+    order = {"i": 0, "u": 1, "f": 2}
+    tables = list(dict.fromkeys(table for table, _name in TABLES if any(row[0] == table for row in aside)))
+    for table in tables + sorted({row[0] for row in aside} - set(tables)):
+        rows = sorted((row for row in aside if row[0] == table), key=lambda row: order[row[1]])
+        started = time.perf_counter()
+        for _table, contype, name, definition in rows:
+            if contype == "i":
+                cursor.execute(definition)
+            else:
+                cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+        spent[table] = time.perf_counter() - started
+        say(f"  indexes and keys of {table} built: {len(rows)} in {spent[table]:.1f} s")
+    return spent
+
+
+def _report(cursor, counts, seconds, built) -> str:
+    """Rows, size with indexes and load seconds of each table written."""
+    cursor.execute(
+        "SELECT relname, pg_total_relation_size(oid), pg_indexes_size(oid) FROM pg_class "
+        "WHERE relname = ANY(%s) AND relkind = 'r'",
+        [[table for table, _name in TABLES]],
+    )
+    sizes = {name: (total, indexes) for name, total, indexes in cursor.fetchall()}
+    lines = [f"  {'table':<24} {'rows':>12} {'MB':>9} {'of which indexes':>17} {'load s':>8} {'index s':>8}"]
+    for table, name in TABLES:
+        total, indexes = sizes.get(table, (0, 0))
+        lines.append(
+            f"  {table:<24} {counts.get(name, 0):>12,} {total / 2**20:>9,.1f} {indexes / 2**20:>17,.1f} "
+            f"{seconds.get(table, 0) - built.get(table, 0):>8.1f} {built.get(table, 0):>8.1f}"
+        )
+    everything = sum(total for total, _indexes in sizes.values())
+    lines.append(f"  {'all':<24} {sum(counts.values()):>12,} {everything / 2**20:>9,.1f}")
+    return "\n".join(lines)
 
 
 def _dealers(cursor, plan: Plan, rng: random.Random) -> dict[str, int]:
@@ -350,9 +557,12 @@ def _customers_and_units(cursor, plan, rng, models, dealer0, users) -> dict[str,
         cursor, "warranty_site", ["id", "customer_id", "name", "address", "province", "city", "latitude", "longitude"]
     )
     progress = Progress(plan.progress, "customers", customers)
+    # Each customer's province (one byte each): a case at the customer's site carries it on its own row.
+    provinces = bytearray(customers)
     for n in range(customers):
         organisation = rng.random() < 0.3
-        _region, province, city = rng.choice(PROVINCES)
+        provinces[n] = rng.randrange(len(PROVINCES))  # as rng.choice(PROVINCES) draws it
+        _region, province, city = PROVINCES[provinces[n]]
         name = f"{city}{rng.choice(['宏达', '金鼎', '远航', '新世纪'])}有限公司{n}" if organisation else _person(rng)
         customer_rows.add(customer0 + n, "organisation" if organisation else "person", name, _phone(rng), "", plan.now)
         site_rows.add(
@@ -392,7 +602,7 @@ def _customers_and_units(cursor, plan, rng, models, dealer0, users) -> dict[str,
             tzinfo=UTC,
         ) + timedelta(hours=rng.randrange(1, 10))
         registered = min(registered, plan.now)
-        customer = customer0 + rng.randrange(customers)
+        customer = customer0 + _unit_customer(n, customers, plan.seed)
         unit_rows.add(
             unit0 + n,
             f"{plan.prefix}U{n:010d}",
@@ -416,11 +626,19 @@ def _customers_and_units(cursor, plan, rng, models, dealer0, users) -> dict[str,
     unit_rows.flush()
     return {
         "_customer0": customer0,
+        "_site0": site0,
+        "_provinces": provinces,
         "_unit0": unit0,
         "customers": customer_rows.count,
         "sites": site_rows.count,
         "units": unit_rows.count,
     }
+
+
+def _unit_customer(n: int, customers: int, seed: int) -> int:
+    """The customer (and site) of the n-th unit, counted from the first generated: a function of the number,
+    so a case on the unit takes them without reading the unit back."""
+    return _mix(n, seed) % customers
 
 
 def _step_moment(started: datetime, due: datetime, target: int, share, delay) -> datetime:
@@ -429,10 +647,16 @@ def _step_moment(started: datetime, due: datetime, target: int, share, delay) ->
     return due + timedelta(minutes=delay)
 
 
-def _tickets(cursor, plan, rng, *, models, dealer0, customer0, unit0, users, engineers, sla_policy, severities,
-             metrics, targets, steps) -> dict[str, int]:  # fmt: skip
+def _tickets(cursor, plan, rng, *, models, dealer0, customer0, site0, unit0, provinces, users, engineers,
+             sla_policy, severities, metrics, targets, steps) -> dict[str, int]:  # fmt: skip
+    """Cases with their timers and follow-ups; the escalations and events follow on the server from these."""
     ticket0 = _next_id(cursor, "tickets_ticket")
     timer0 = _next_id(cursor, "tickets_timer")
+    # The site's province on the case's row, where the schema has that column.
+    cursor.execute(
+        "SELECT 1 FROM information_schema.columns WHERE table_name = 'tickets_ticket' AND column_name = 'province'"
+    )
+    with_province = cursor.fetchone() is not None
     ticket_rows = Copier(
         cursor,
         "tickets_ticket",
@@ -440,17 +664,14 @@ def _tickets(cursor, plan, rng, *, models, dealer0, customer0, unit0, users, eng
         + ["description", "coverage_snapshot", "distance_km", "reported_at", "created_at", "resolved_at"]
         + ["closed_at", "version", "assigned_engineer_id", "created_by_id", "customer_id", "serving_outlet_id"]
         + ["severity_id", "site_id", "sla_policy_id", "unit_id", "chargeable", "emergency_plan"]
-        + ["coverage_policy_version_id"],
+        + ["coverage_policy_version_id", "next_due_at"]
+        + (["province"] if with_province else []),
     )
     timer_rows = Copier(
         cursor,
         "tickets_timer",
         ["id", "ticket_id", "metric_id", "target_minutes", "started_at", "due_at", "state", "met_at"]
         + ["breached_at", "breach_minutes", "next_action_at", "stopped_at", "business_minutes", "sla_error"],
-    )
-    escalation_rows = Copier(cursor, "tickets_escalation", ["timer_id", "step_id", "due_at", "fired_at"])
-    event_rows = Copier(
-        cursor, "tickets_ticketevent", ["ticket_id", "actor_id", "kind", "from_state", "to_state", "data", "at"]
     )
     followup_rows = Copier(
         cursor,
@@ -462,6 +683,8 @@ def _tickets(cursor, plan, rng, *, models, dealer0, customer0, unit0, users, eng
     desk = users["desk"]
     progress = Progress(plan.progress, "cases", plan.tickets)
     units = plan.units
+    customers = max(1, units // 3)
+    first_timer = timer0
     for n in range(plan.tickets):
         ticket_id = ticket0 + n
         severity = rng.choice(SEVERITIES)
@@ -500,14 +723,19 @@ def _tickets(cursor, plan, rng, *, models, dealer0, customer0, unit0, users, eng
         )
         resolution = int(goal["resolution"] * rng.uniform(0.2, 1.5))
         resolved = reported + timedelta(minutes=resolution) if status in ("resolved", "confirmed", "closed") else None
-        confirmed = resolved + timedelta(hours=rng.randrange(2, 48)) if status in ("confirmed", "closed") else None
+        confirmed = resolved + _confirmed_after(n, plan.seed) if status in ("confirmed", "closed") else None
         closed = confirmed + timedelta(days=rng.randrange(1, 4)) if status == "closed" else None
         if resolved and (closed or confirmed or resolved) > now:
             status, resolved, confirmed, closed = "in_progress", None, None, None
         engineer = rng.choice(engineers) if status not in ("new", "cancelled") else None
         work_mode = "" if status in ("new", "assigned", "cancelled") else rng.choice(["contacted", "remote", "on_site"])
-        customer = customer0 + rng.randrange(max(1, units // 3)) if not unit else None
-        ticket_rows.add(
+        province = ""
+        if unit:
+            index = _unit_customer(unit - unit0, customers, plan.seed)
+            customer, site, province = customer0 + index, site0 + index, PROVINCES[provinces[index]][1]
+        else:
+            customer, site = customer0 + rng.randrange(customers), None
+        ticket = [
             ticket_id,
             f"{plan.prefix}T{n:09d}",
             rng.choice(CHANNELS),
@@ -529,14 +757,14 @@ def _tickets(cursor, plan, rng, *, models, dealer0, customer0, unit0, users, eng
             customer,
             dealer0 + rng.randrange(plan.dealers) if plan.dealers else None,
             severities[severity],
-            None,
+            site,
             sla_policy,
             unit,
             False,
             "",
             model[3] if unit else None,
-        )
-        # Customer and site come from the unit when there is one.
+        ]
+        next_due = None
         # The timers: first response and resolution always, remote / on-site / loaner when the case needed them.
         wanted = ["first_response", "resolution"]
         if rng.random() < 0.5:
@@ -575,19 +803,13 @@ def _tickets(cursor, plan, rng, *, models, dealer0, customer0, unit0, users, eng
             elif due < now:
                 state, breached, late = "breached", due, int((now - due).total_seconds() // 60)
             if stopped is None:
-                # Open: the next escalation step still to come; the ones passed have fired.
-                for step_id, share, delay in steps:
+                # Open: the next escalation step still to come (the ones passed have fired, on the server).
+                next_due = due if next_due is None else min(next_due, due)
+                for _step_id, share, delay in steps:
                     moment = _step_moment(reported, due, target, share, delay)
-                    if moment <= now:
-                        escalation_rows.add(timer0, step_id, moment, moment + timedelta(seconds=rng.randrange(5, 60)))
-                    else:
+                    if moment > now:
                         next_action = moment
                         break
-            elif state == "breached":
-                for step_id, share, delay in steps:
-                    moment = _step_moment(reported, due, target, share, delay)
-                    if moment <= stopped:
-                        escalation_rows.add(timer0, step_id, moment, moment + timedelta(seconds=rng.randrange(5, 60)))
             timer_rows.add(
                 timer0,
                 ticket_id,
@@ -605,31 +827,7 @@ def _tickets(cursor, plan, rng, *, models, dealer0, customer0, unit0, users, eng
                 "",
             )
             timer0 += 1
-        # History: created, then the steps that led to today's status.
-        event_rows.add(ticket_id, desk, "created", "", "new", "{}", reported)
-        path = []
-        if status != "new":
-            path.append(("assign", "new", "assigned" if status != "cancelled" else "new"))
-        if status == "cancelled":
-            path.append(("cancel", "new", "cancelled"))
-        elif status not in ("new", "assigned"):
-            path.append(("contact", "assigned", "in_progress"))
-            if status in ("waiting_customer", "waiting_parts"):
-                path.append(("wait_" + status.split("_")[1], "in_progress", status))
-            if resolved:
-                path.append(("resolve", "in_progress", "resolved"))
-            if confirmed:
-                path.append(("confirm", "resolved", "confirmed"))
-            if closed:
-                path.append(("close", "confirmed", "closed"))
-        last = reported
-        end = closed or confirmed or resolved or now
-        for index, (kind, before, after) in enumerate(path, start=1):
-            moment = {"resolve": resolved, "confirm": confirmed, "close": closed}.get(kind) or min(
-                end, reported + (end - reported) * index / (len(path) + 1)
-            )
-            last = max(last, moment)
-            event_rows.add(ticket_id, engineer or desk, kind, before, after, "{}", last)
+        ticket_rows.add(*ticket, next_due, *([province] if with_province else []))
         if resolved:
             followup_due = resolved + timedelta(days=3)
             if status != "resolved" and followup_due < now and rng.random() < 0.9:
@@ -652,28 +850,136 @@ def _tickets(cursor, plan, rng, *, models, dealer0, customer0, unit0, users, eng
                     ticket_id, resolved, followup_due, "pending", None, None, None, None, None, None, "", False
                 )
         progress.tick(n + 1)
-    for rows in (ticket_rows, timer_rows, escalation_rows, event_rows, followup_rows):
+    for rows in (ticket_rows, timer_rows, followup_rows):
         rows.flush()
-    # The cases with a unit take the unit's customer and site (one set-based statement).
-    cursor.execute(
-        """
-        UPDATE tickets_ticket t SET customer_id = u.customer_id, site_id = u.site_id
-          FROM warranty_unit u WHERE t.unit_id = u.id AND t.id >= %s
-        """,
-        [ticket0],
-    )
-    # Each case's province is its site's (as ticket_create stores it).
-    cursor.execute(
-        "UPDATE tickets_ticket t SET province = s.province FROM warranty_site s WHERE t.site_id = s.id AND t.id >= %s",
-        [ticket0],
-    )
     return {
+        "_ticket0": ticket0,
+        "_timer0": first_timer,
         "tickets": ticket_rows.count,
         "timers": timer_rows.count,
-        "escalations": escalation_rows.count,
-        "ticket_events": event_rows.count,
         "followups": followup_rows.count,
     }
+
+
+def _confirmed_after(n: int, seed: int) -> timedelta:
+    """How long the customer took to confirm the n-th case's repair (2 to 47 hours; also in ``_events_sql``)."""
+    return timedelta(hours=2 + _mix(n, seed) % 46)
+
+
+# Each status's history after "created": (step, kind, from, to). The steps before the repair spread evenly
+# between the report and the repair (or now); resolve, confirm and close at their moments.
+PATHS = {
+    "new": [],
+    "assigned": [("assign", "new", "assigned")],
+    "cancelled": [("assign", "new", "new"), ("cancel", "new", "cancelled")],
+    "in_progress": [("assign", "new", "assigned"), ("contact", "assigned", "in_progress")],
+    "waiting_customer": [
+        ("assign", "new", "assigned"),
+        ("contact", "assigned", "in_progress"),
+        ("wait_customer", "in_progress", "waiting_customer"),
+    ],
+    "waiting_parts": [
+        ("assign", "new", "assigned"),
+        ("contact", "assigned", "in_progress"),
+        ("wait_parts", "in_progress", "waiting_parts"),
+    ],
+    "resolved": [
+        ("assign", "new", "assigned"),
+        ("contact", "assigned", "in_progress"),
+        ("resolve", "in_progress", "resolved"),
+    ],
+    "confirmed": [
+        ("assign", "new", "assigned"),
+        ("contact", "assigned", "in_progress"),
+        ("resolve", "in_progress", "resolved"),
+        ("confirm", "resolved", "confirmed"),
+    ],
+    "closed": [
+        ("assign", "new", "assigned"),
+        ("contact", "assigned", "in_progress"),
+        ("resolve", "in_progress", "resolved"),
+        ("confirm", "resolved", "confirmed"),
+        ("close", "confirmed", "closed"),
+    ],
+}
+SERVER_CHUNK = 500_000
+
+
+def _escalations_and_events(cursor, plan, ticket0: int, timer0: int, steps) -> dict[str, int]:
+    """The fired escalation steps and the case history, by ``INSERT … SELECT`` from the cases and timers just
+    loaded (a range of ids per statement): the bulk of the rows, made by the server without a round trip."""
+    tickets = _last_id(cursor, "tickets_ticket") - ticket0 + 1
+    timers = _last_id(cursor, "tickets_timer") - timer0 + 1
+    now = plan.now
+    steps_sql = ", ".join(
+        f"({step}, {'NULL' if share is None else share}::numeric, {'NULL' if delay is None else delay}::numeric, {n})"
+        for n, (step, share, delay) in enumerate(steps)
+    )
+    escalations = events = 0
+    if steps and timers > 0:
+        progress = Progress(plan.progress, "escalations (timers read)", timers)
+        started = time.perf_counter()
+        for first in range(timer0, timer0 + timers, SERVER_CHUNK):
+            cursor.execute(
+                f"""
+                INSERT INTO tickets_escalation (timer_id, step_id, due_at, fired_at)
+                SELECT t.id, s.step, m.at,
+                       m.at + (5 + {_mix_sql(f"(t.id - {timer0}) * 8 + s.n", plan.seed)} %% 55) * interval '1 second'
+                  FROM tickets_timer t
+                 CROSS JOIN (VALUES {steps_sql}) AS s (step, share, delay, n)
+                 CROSS JOIN LATERAL (SELECT CASE WHEN s.share IS NOT NULL
+                                            THEN t.started_at + t.target_minutes * s.share / 100 * interval '1 minute'
+                                            ELSE t.due_at + s.delay * interval '1 minute' END AS at) m
+                 WHERE t.id >= %s AND t.id < %s AND t.state <> 'cancelled'
+                   AND ((t.stopped_at IS NULL AND m.at <= %s)
+                        OR (t.state = 'breached' AND t.stopped_at IS NOT NULL AND m.at <= t.stopped_at))
+                """,
+                [first, min(first + SERVER_CHUNK, timer0 + timers), now],
+            )
+            escalations += cursor.rowcount
+            progress.tick(min(first + SERVER_CHUNK, timer0 + timers) - timer0)
+        cursor.seconds["tickets_escalation"] += time.perf_counter() - started
+    path_sql = ", ".join(
+        f"('{status}', {index}, '{kind}', '{before}', '{after}', {sum(1 for k, *_r in path if k not in DATED)})"
+        for status, path in PATHS.items()
+        for index, (kind, before, after) in enumerate([("created", "", "new"), *path])
+    )
+    if tickets > 0:
+        progress = Progress(plan.progress, "case events (cases read)", tickets)
+        started = time.perf_counter()
+        for first in range(ticket0, ticket0 + tickets, SERVER_CHUNK):
+            confirmed = f"(2 + {_mix_sql(f'k.id - {ticket0}', plan.seed)} %% 46) * interval '1 hour'"
+            cursor.execute(
+                f"""
+                INSERT INTO tickets_ticketevent (ticket_id, actor_id, kind, from_state, to_state, data, at)
+                SELECT k.id, CASE WHEN p.kind = 'created' THEN k.created_by_id
+                                  ELSE coalesce(k.assigned_engineer_id, k.created_by_id) END,
+                       p.kind, p.before, p.after, '{{}}',
+                       CASE p.kind WHEN 'created' THEN k.reported_at
+                                   WHEN 'resolve' THEN k.resolved_at
+                                   WHEN 'confirm' THEN k.resolved_at + {confirmed}
+                                   WHEN 'close' THEN k.closed_at
+                                   ELSE k.reported_at + (coalesce(k.resolved_at, %s) - k.reported_at)
+                                        * p.step / (p.before_repair + 1) END
+                  FROM tickets_ticket k
+                  JOIN (VALUES {path_sql}) AS p (status, step, kind, before, after, before_repair)
+                    ON p.status = k.status
+                 WHERE k.id >= %s AND k.id < %s
+                """,
+                [now, first, min(first + SERVER_CHUNK, ticket0 + tickets)],
+            )
+            events += cursor.rowcount
+            progress.tick(min(first + SERVER_CHUNK, ticket0 + tickets) - ticket0)
+        cursor.seconds["tickets_ticketevent"] += time.perf_counter() - started
+    return {"escalations": escalations, "ticket_events": events}
+
+
+DATED = {"resolve", "confirm", "close"}
+
+
+def _last_id(cursor, table: str) -> int:
+    cursor.execute(f"SELECT coalesce(max(id), 0) FROM {table}")
+    return cursor.fetchone()[0]
 
 
 def _visits(cursor, plan, rng, visit_plan, unit0, dealer0, engineers) -> dict[str, int]:

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from aftersales.dates import business_date
+from tickets.dashboards.summaries import sla_summaries_refresh
 from tickets.services.early_warning import early_warnings_run
 from tickets.services.escalation import sla_sweep
 from tickets.services.followups import complaints_notify_overdue
@@ -70,3 +71,10 @@ def holiday_gaps_notify_task() -> int:
     """Beat runs this every HOLIDAY_CHECK_SECONDS: the admins are told once of each year without China's
     statutory holiday data over the next HOLIDAY_HORIZON_DAYS days (re-runs tell nobody twice)."""
     return holiday_gaps_notify(now=timezone.now())
+
+
+@shared_task(name="tickets.sla_summaries_refresh", ignore_result=True)
+def sla_summaries_refresh_task() -> int:
+    """Beat runs this every SLA_SUMMARY_SECONDS: the SLA dashboard's day summaries of the days whose timers
+    changed are recomputed (idempotent; a run finding another at work stops). Returns the days recomputed."""
+    return sla_summaries_refresh().days

@@ -260,6 +260,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tickets.early_warnings",
         "schedule": env.float("EARLY_WARNING_SECONDS", default=3600.0),
     },
+    # The SLA dashboard's day summaries: the days whose timers changed recomputed (idempotent).
+    "sla-summaries": {
+        "task": "tickets.sla_summaries_refresh",
+        "schedule": env.float("SLA_SUMMARY_SECONDS", default=60.0),
+    },
     "claims-review-overdue": {
         "task": "claims.review_overdue",
         "schedule": env.float("CLAIM_REVIEW_SWEEP_SECONDS", default=900.0),
@@ -281,6 +286,8 @@ CELERY_BEAT_SCHEDULE = {
 }
 # The period of the dealers' periodic statements: "month" (the previous calendar month) or "week".
 CLAIM_STATEMENT_PERIOD = env.str("CLAIM_STATEMENT_PERIOD", default="month")
+# The SLA dashboard reads its period figures from the maintained day summaries (off: aggregated live).
+DASHBOARD_SUMMARIES = env.bool("DASHBOARD_SUMMARIES", default=True)
 # The module whose selectors fill the dashboards' "claims and dealers" section (the dealer-claims app).
 DASHBOARD_CLAIMS_PROVIDER = env.str("DASHBOARD_CLAIMS_PROVIDER", default="claims.dashboards")
 # How far ahead the calendars following China's statutory days must have holiday data (else a warning).

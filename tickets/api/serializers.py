@@ -494,6 +494,78 @@ class TicketCreateSerializer(StrictSerializer):
         return attrs
 
 
+def _when(value, zone):
+    """A time as DRF's DateTimeField writes it: in the current zone, ISO 8601, ``Z`` for UTC."""
+    if value is None:
+        return None
+    text = value.astimezone(zone).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+class TicketCreatedSerializer(TicketSerializer):
+    """The case just opened, as ``TicketSerializer`` shows it (the same fields and values; the schema and the
+    detail use that one), written from what intake holds in memory — the case, its relations, its timers
+    (``created_timers``) and its coverage snapshot as stored — instead of a serializer field per value."""
+
+    def to_representation(self, ticket):
+        zone = timezone.get_current_timezone()
+
+        def slug(obj, attr):
+            return None if obj is None else getattr(obj, attr)
+
+        snapshot = ticket.coverage_snapshot or None
+        if snapshot is not None:
+            snapshot = {name: snapshot.get(name) for name in CoverageSnapshotSerializer._declared_fields} | {
+                "periods": [
+                    {name: period.get(name) for name in CoveragePeriodSerializer._declared_fields}
+                    for period in snapshot.get("periods") or ()
+                ]
+            }
+        timers = getattr(ticket, "created_timers", None)
+        if timers is None:
+            timers = ticket.timers.select_related("metric")
+        return {
+            "id": ticket.pk,
+            "number": ticket.number,
+            "channel": ticket.channel,
+            "status": ticket.status,
+            "work_mode": ticket.work_mode,
+            "reporter_name": ticket.reporter_name,
+            "contact_phone": ticket.contact_phone,
+            "customer": slug(ticket.customer, "name"),
+            "unit": slug(ticket.unit, "serial"),
+            "severity": slug(ticket.severity, "code"),
+            "category": ticket.category,
+            "description": ticket.description,
+            "coverage_snapshot": snapshot,
+            "coverage_policy_version": ticket.coverage_policy_version_id,
+            "distance_km": ticket.distance_km,
+            "assigned_engineer": slug(ticket.assigned_engineer, "username"),
+            "serving_outlet": slug(ticket.serving_outlet, "code"),
+            "sla_policy": None if ticket.sla_policy is None else str(ticket.sla_policy),
+            "reported_at": _when(ticket.reported_at, zone),
+            "created_at": _when(ticket.created_at, zone),
+            "resolved_at": _when(ticket.resolved_at, zone),
+            "closed_at": _when(ticket.closed_at, zone),
+            "version": ticket.version,
+            "timers": [
+                {
+                    "metric": slug(timer.metric, "code"),
+                    "target_minutes": timer.target_minutes,
+                    "due_at": _when(timer.due_at, zone),
+                    "state": timer.state,
+                    "met_at": _when(timer.met_at, zone),
+                    "breached_at": _when(timer.breached_at, zone),
+                    "stopped_at": _when(timer.stopped_at, zone),
+                    "business_minutes": timer.business_minutes,
+                    "breach_minutes": timer.breach_minutes,
+                }
+                for timer in timers
+            ],
+            "allowed_actions": self.get_allowed_actions(ticket),
+        }
+
+
 class VersionedSerializer(StrictSerializer):
     """Every change of a case carries the version the client read: missing is 400, stale is 412."""
 

@@ -189,9 +189,9 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         values["serving_outlet"] = values.get("serving_outlet") or own_dealer(request.user)
         ticket = ticket_services.ticket_create(actor=request.user, **values)
         # The new case as written (its relations and timers are in hand): no second read of it.
-        ticket._prefetched_objects_cache = {"timers": ticket.created_timers}
         return Response(
-            serializers.TicketSerializer(ticket, context={"request": request}).data, status=status.HTTP_201_CREATED
+            serializers.TicketCreatedSerializer(ticket, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
         )
 
     def _transition(self, request, action_name: str, input_serializer, **extra):

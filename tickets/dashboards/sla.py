@@ -13,6 +13,11 @@ What a figure counts (tickets.services.timers says what each timer outcome means
   timers that were met (in time or late) used, on the policy calendar with pauses left out.
 - A breach's **escalation level** is the highest ladder step fired for its timer (0: none).
 
+The period figures (met, breached, not needed, business times, levels, trend, breakdown) are read from the
+maintained day summaries where they can serve the filters (tickets.dashboards.summaries: the same numbers,
+days changed since the last refresh read live), else aggregated live (``live=True`` forces it); open and
+at-risk figures are always live.
+
 Each condition below is shared with the drill-down (tickets.dashboards.drilldown), so the cases listed
 behind a figure are exactly the ones it counts.
 """
@@ -29,6 +34,7 @@ from aftersales.labels import shown_name
 from aftersales.models import full_name
 from aftersales.scoping import scope_for
 from tickets import transitions
+from tickets.dashboards import summaries
 from tickets.dashboards.filters import DashboardFilters, Granularity
 from tickets.dashboards.sql import PercentileCont
 from tickets.models import Escalation, Loaner, SLAMetric, Ticket, Timer
@@ -89,8 +95,10 @@ def open_state_rank(now: datetime, risk_hours: int) -> Subquery:
         When(state=Timer.State.PAUSED, then=Value(4)),
         output_field=IntegerField(),
     )
+    # Only timers not stopped can be running, paused or past due (the model's constraint): the open timers'
+    # partial index answers from the index alone.
     worst = (
-        Timer.objects.filter(ticket_id=OuterRef("pk"))
+        Timer.objects.filter(ticket_id=OuterRef("pk"), stopped_at__isnull=True)
         .order_by()
         .values("ticket_id")
         .annotate(rank=Min(rank))
@@ -137,15 +145,35 @@ def _rate(met: int, breached: int) -> float | None:
 # -- figures -------------------------------------------------------------------------------------------
 
 
-def sla_compliance(*, user, filters: DashboardFilters, now: datetime) -> list[dict]:
+def sla_compliance(*, user, filters: DashboardFilters, now: datetime, live: bool = False) -> list[dict]:
     """Per metric: met, breached, compliance %, not needed (excluded), open past due, open at risk, and the
     median / 90th-percentile business minutes of the work done. Two queries: the period's stopped timers
     (one scan through the (metric, stopped_at) index) and the live timers of open cases."""
     timers = timer_scope(user=user, filters=filters)
     all_metrics = metrics()
     ids = [metric.pk for metric in all_metrics]
+    if not live and summaries.usable(user=user, filters=filters):
+        period = summaries.compliance_rows(filters)
+    else:
+        period = _live_compliance_period(timers, filters, ids)
+    live_rows = {
+        row["metric_id"]: row
+        for row in timers.filter(ticket__status__in=transitions.OPEN_STATUSES, stopped_at__isnull=True)
+        .values("metric_id")
+        .annotate(
+            # Counted on ``state`` (never NULL), not the id: the open timers' index covers every column read
+            # here but the id, so the count needs no visit to the table.
+            past_due=Count("state", filter=past_due_q(now)),
+            at_risk=Count("state", filter=at_risk_q(now, filters.risk_hours)),
+        )
+        .order_by()
+    }
+    return _compliance_rows(all_metrics, period, live_rows)
+
+
+def _live_compliance_period(timers: QuerySet[Timer], filters: DashboardFilters, ids: list[int]) -> dict[int, dict]:
     done = Q(met_at__isnull=False)
-    period = {
+    return {
         row["metric_id"]: row
         for row in timers.filter(stopped_in(filters), metric_id__in=ids)
         .values("metric_id")
@@ -159,16 +187,9 @@ def sla_compliance(*, user, filters: DashboardFilters, now: datetime) -> list[di
         )
         .order_by()
     }
-    live = {
-        row["metric_id"]: row
-        for row in timers.filter(ticket__status__in=transitions.OPEN_STATUSES, stopped_at__isnull=True)
-        .values("metric_id")
-        .annotate(
-            past_due=Count("pk", filter=past_due_q(now)),
-            at_risk=Count("pk", filter=at_risk_q(now, filters.risk_hours)),
-        )
-        .order_by()
-    }
+
+
+def _compliance_rows(all_metrics: list[SLAMetric], period: dict, live: dict) -> list[dict]:
     rows = []
     for metric in all_metrics:
         figures = period.get(metric.pk, {})
@@ -196,8 +217,10 @@ def _minutes(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def sla_levels(*, user, filters: DashboardFilters) -> list[dict]:
+def sla_levels(*, user, filters: DashboardFilters, live: bool = False) -> list[dict]:
     """Breaches of the period per metric and the escalation level they reached: ``[{metric, level, count}]``."""
+    if not live and summaries.usable(user=user, filters=filters):
+        return [{"metric": code, "level": level, "count": n} for code, level, n in summaries.level_rows(filters)]
     timers = timer_scope(user=user, filters=filters)
     rows = (
         timers.filter(stopped_in(filters), state=BREACHED)
@@ -212,8 +235,13 @@ def sla_levels(*, user, filters: DashboardFilters) -> list[dict]:
 TRUNCATE = {Granularity.DAY: TruncDay, Granularity.WEEK: TruncWeek, Granularity.MONTH: TruncMonth}
 
 
-def sla_trend(*, user, filters: DashboardFilters) -> list[dict]:
+def sla_trend(*, user, filters: DashboardFilters, live: bool = False) -> list[dict]:
     """Met and breached per day, week or month (of ``stopped_at`` in the business zone) and metric."""
+    if not live and summaries.usable(user=user, filters=filters):
+        return [
+            {"bucket": bucket, "metric": code, "met": met, "breached": breached, "compliance": _rate(met, breached)}
+            for bucket, code, met, breached in summaries.trend_rows(filters)
+        ]
     bucket = TRUNCATE[filters.by]("stopped_at", tzinfo=business_zone())
     rows = (
         timer_scope(user=user, filters=filters)
@@ -321,9 +349,23 @@ BREAKDOWNS = {
 BREAKDOWN_SIZE = 50
 
 
-def sla_breakdown(*, user, filters: DashboardFilters, by: str, limit: int = BREAKDOWN_SIZE) -> list[dict]:
+def sla_breakdown(
+    *, user, filters: DashboardFilters, by: str, limit: int = BREAKDOWN_SIZE, live: bool = False
+) -> list[dict]:
     """Compliance per metric for each value of a dimension (severity, channel, province, outlet, engineer,
     product line, SLA policy), the busiest first: one row per value, one pair of counts per metric."""
+    if not live and summaries.usable(user=user, filters=filters, group=by):
+        return [
+            {
+                "key": row["key"] if row["key"] is not None else "",
+                "total": row["total"],
+                "metrics": {
+                    code: {"met": met, "breached": breached, "compliance": _rate(met, breached)}
+                    for code, (met, breached) in row["counts"].items()
+                },
+            }
+            for row in summaries.breakdown_rows(filters, group=by, limit=limit)
+        ]
     path = BREAKDOWNS[by]
     codes = {metric.pk: metric.code for metric in metrics()}
     counts = {}

@@ -12,7 +12,7 @@ FILL = """
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tickets", "0020_saved_queue_views"),
+        ("tickets", "0021_sla_summaries"),
         ("warranty", "0004_holiday_schedules"),
     ]
 

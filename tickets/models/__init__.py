@@ -2,6 +2,7 @@ from tickets.models.calendars import BusinessCalendar, CalendarDate, CalendarWin
 from tickets.models.early_warning import EarlyWarning, EarlyWarningEvent, EarlyWarningRule
 from tickets.models.escalation import Escalation, EscalationStep, Notification, SavedQueueView
 from tickets.models.sla import DistanceBand, RegionZone, Severity, SLAMetric, SLAPolicy, SLATarget
+from tickets.models.summaries import SLADaySummary, SLASummaryChange
 from tickets.models.tickets import Ticket, TicketEvent, TicketPause, Timer
 from tickets.models.visits import Visit, VisitPlan
 from tickets.models.work import (
@@ -36,7 +37,9 @@ __all__ = [
     "Notification",
     "SavedQueueView",
     "RegionZone",
+    "SLADaySummary",
     "SLAMetric",
+    "SLASummaryChange",
     "SLAPolicy",
     "SLATarget",
     "Severity",

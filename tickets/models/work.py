@@ -241,6 +241,10 @@ class FollowUp(models.Model):
         indexes = [
             # The desk's "follow-ups due today / this week".
             models.Index(fields=["due_at"], name="followup_pending_due", condition=models.Q(status="pending")),
+            # Dashboards: follow-ups against plan count every follow-up due in a period, whatever its status.
+            models.Index(fields=["due_at"], name="followup_due"),
+            # Dashboards: satisfaction and complaints read the surveys done in a period.
+            models.Index(fields=["done_at"], name="followup_done", condition=models.Q(status="done")),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -5,28 +5,48 @@ cases in batches, each case locked with SKIP LOCKED so several workers share the
 step) constraint is the last word on "exactly once" when sweeps overlap, retry or crash mid-batch. A sweep
 that did not run for a while fires every step that came due meanwhile, once. When each step comes due is the
 ladder's business (tickets.services.ladder), on the SLA clock.
+
+A batch is set-based: one statement finds its due cases and locks them, one locks their timers, each case's
+steps are worked out in memory, and the escalations, notifications, events and timers are written in one
+statement each, so the sweep's cost per step is a share of a few statements, not a few statements.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from aftersales.errors import ApplicationError, ConflictError
+from aftersales.models import User
 from aftersales.outbox import outbox_enqueue, outbox_enqueue_many
 from tickets import business_time, calendar_check
-from tickets.models import Escalation, EscalationStep, Notification, Ticket, TicketEvent, TicketPause, Timer
+from tickets.models import (
+    Escalation,
+    EscalationStep,
+    Notification,
+    SLAMetric,
+    SLAPolicy,
+    Ticket,
+    Timer,
+)
 from tickets.services.billing import loaner_request
-from tickets.services.events import event
+from tickets.services.events import event, events_create_many
 from tickets.services.ladder import Ladder, PolicyCache, fired_steps, ladder_for
-from tickets.services.notifications import audience_for, in_every_language, role_audience, ticket_dealers
+from tickets.services.notifications import (
+    NewNotification,
+    audience_for,
+    notifications_create_many,
+    role_audience,
+    ticket_dealers,
+)
 from tickets.services.tickets import ticket_change_severity, ticket_transition
 from tickets.services.timers import RETRY_AFTER, refresh_next_due_at, timers_recompute
 
@@ -36,6 +56,9 @@ DIGEST_TASK = "tickets.notification_digest"
 CHANNELS_TASK = "tickets.notification_channels"
 SWEPT_STATES = (Timer.State.RUNNING, Timer.State.BREACHED)
 ALREADY_ACKNOWLEDGED = "already_acknowledged"
+# Due timers per batch: each batch costs a fixed number of statements and one commit, so a catch-up of
+# thousands of steps goes in few of them; a person's action on a case of the batch waits for its commit.
+BATCH_SIZE = 1000
 
 
 @dataclass
@@ -47,28 +70,44 @@ class SweepResult:
 
 
 class Recipients:
-    """Who a step tells, with role members looked up once per sweep."""
+    """Who a step tells, with role members and outlet staff looked up once per sweep (the outlets of a batch
+    in one query, ``load_outlets``)."""
 
     def __init__(self):
         self._roles: dict[str, list[tuple[int, int | None]]] = {}
+        self._outlets: dict[int, list[int]] = {}
 
-    def for_step(self, step: EscalationStep, ticket: Ticket) -> list[int]:
+    def for_step(self, step: EscalationStep, ticket: Ticket | Case) -> list[int]:
         if step.recipient == EscalationStep.Recipient.ASSIGNEE:
             return [ticket.assigned_engineer_id] if ticket.assigned_engineer_id else self.role("service_desk", ticket)
         if step.recipient == EscalationStep.Recipient.OUTLET and ticket.serving_outlet_id:
-            return list(ticket.serving_outlet.members.values_list("user_id", flat=True))
+            self.load_outlets([ticket.serving_outlet_id])
+            return self._outlets[ticket.serving_outlet_id]
         if step.recipient == EscalationStep.Recipient.ROLE:
             return self.role(step.role, ticket)
         if step.recipient == EscalationStep.Recipient.USER and step.user_id:
             return [step.user_id]
         return []
 
-    def role(self, role: str, ticket: Ticket) -> list[int]:
+    def load_outlets(self, outlets: Iterable[int | None]) -> None:
+        """The staff of every outlet named not read yet, in one query."""
+        missing = {outlet for outlet in outlets if outlet and outlet not in self._outlets}
+        if not missing:
+            return
+        for outlet in missing:
+            self._outlets[outlet] = []
+        members = User.objects.filter(dealer_membership__dealer_id__in=missing).order_by("dealer_membership__id")
+        for outlet, user_id in members.values_list("dealer_membership__dealer_id", "id"):
+            self._outlets[outlet].append(user_id)
+
+    def role(self, role: str, ticket: Ticket | Case) -> list[int]:
         """The role's members who may see this case (a dealer's people only for their dealer's cases)."""
         if role not in self._roles:
             self._roles[role] = role_audience(role)
         audience = self._roles[role]
-        dealers = ticket_dealers(ticket) if any(dealer for _user, dealer in audience) else ()
+        if not any(dealer for _user, dealer in audience):
+            return audience_for(audience, ())
+        dealers = ticket.dealers() if isinstance(ticket, Case) else ticket_dealers(ticket)
         return audience_for(audience, dealers)
 
 
@@ -82,7 +121,7 @@ def _fire(
     escalation = Escalation.objects.create(timer=timer, step=step, due_at=due, fired_at=now)
     ticket = timer.ticket
     share = _share(step)
-    title, body, texts = _message(timer, share)
+    title, body, texts = Messages().render(timer, share)
     notifications = Notification.objects.bulk_create(
         Notification(
             recipient_id=user_id,
@@ -194,146 +233,269 @@ def _sweep_ticket(
         )
 
 
+@dataclass(slots=True)
+class Case:
+    """What the sweep reads of a case it locked: the columns its ladder, its texts and its recipients need
+    (a batch holds hundreds of cases; a case whose steps act on it is read in full, ``_sweep_alone``)."""
+
+    pk: int
+    number: str
+    description: str  # the first 200 characters, all a notification shows
+    assigned_engineer_id: int | None
+    serving_outlet_id: int | None
+    selling_dealer_id: int | None  # of the case's unit
+    sla_policy: SLAPolicy
+    reported_at: datetime
+
+    def dealers(self) -> set[int]:
+        """The dealers the case belongs to (as ``ticket_dealers``): its outlet, its unit's seller."""
+        return {owner for owner in (self.serving_outlet_id, self.selling_dealer_id) if owner}
+
+
+@dataclass(slots=True)
+class SweptTimer:
+    """A locked timer as the sweep plans it (the columns the ladder reads and the sweep writes)."""
+
+    pk: int
+    ticket_id: int
+    metric: SLAMetric
+    target_minutes: int
+    started_at: datetime
+    due_at: datetime | None
+    state: str
+    breached_at: datetime | None
+    next_action_at: datetime | None
+    sla_error: str
+    ticket: Case | None = None
+
+    @property
+    def metric_id(self) -> int:
+        return self.metric.pk
+
+
+@dataclass(slots=True)
+class Pause:
+    status: str
+    started_at: datetime
+    ended_at: datetime | None
+
+
 @dataclass
 class Plan:
     """What the sweep does to one case's timers: the steps to fire and each swept timer's new state."""
 
-    fires: list[tuple[Timer, EscalationStep, datetime]] = field(default_factory=list)
-    timers: list[Timer] = field(default_factory=list)
+    fires: list[tuple[SweptTimer, EscalationStep, datetime]] = field(default_factory=list)
+    timers: list[SweptTimer] = field(default_factory=list)
+    state_changed: bool = False  # a timer went past its deadline (the case's next deadline is looked at again)
 
 
 def _has_actions(step: EscalationStep) -> bool:
     return bool(step.reassign_to_id or step.raise_severity or step.open_loaner)
 
 
-def _plan(ticket: Ticket, timers: list[Timer], *, now: datetime, ladder: Ladder) -> Plan | None:
+def _plan(ticket: Case, timers: list[SweptTimer], *, now: datetime, ladder: Ladder) -> Plan | None:
     """The case's due steps and its timers' next actions, worked out in memory; None when the case needs
     its own path (deadlines to work out again, steps with actions)."""
     if any(timer.sla_error for timer in timers):
         return None
     plan = Plan()
+    upcoming = {}
     for timer in timers:
         if timer.state not in SWEPT_STATES or timer.next_action_at is None or timer.next_action_at > now:
             continue
         timer.ticket = ticket
-        for step, due in ladder.due_steps(timer, now=now):
+        due, upcoming[timer.pk] = ladder.plan(timer, now=now)
+        for step, when in due:
             if _has_actions(step):
                 return None
-            plan.fires.append((timer, step, due))
+            plan.fires.append((timer, step, when))
         plan.timers.append(timer)
-    fired = {timer.pk: {step.pk for t, step, _due in plan.fires if t is timer} for timer in plan.timers}
     for timer in plan.timers:
-        ladder.fired.setdefault(timer.pk, set()).update(fired[timer.pk])
+        ladder.fired.setdefault(timer.pk, set()).update(step.id for t, step, _due in plan.fires if t is timer)
         if timer.state == Timer.State.RUNNING and timer.due_at and timer.due_at <= now:
             timer.state, timer.breached_at = Timer.State.BREACHED, timer.due_at
-        timer.next_action_at = ladder.next_action(timer, after=now)
+            plan.state_changed = True
+        timer.next_action_at = upcoming[timer.pk]
     return plan
 
 
+# The due cases of one batch, their rows locked, in one statement: the timers whose next action has come
+# (the partial index on next_action_at), in the order they came due, each case locked with SKIP LOCKED in
+# a lateral subquery of its own, so a case someone holds comes back with ``locked`` NULL and is left for the
+# next sweep (the lock is on the bare row: nothing joined to it can drop or stale it).
+DUE_SQL = """
+SELECT due.ticket_id, k.locked, k.number, k.description, k.assigned_engineer_id, k.serving_outlet_id,
+       k.selling_dealer_id, k.sla_policy_id, k.reported_at
+  FROM (SELECT ticket_id, min(next_action_at) AS first_due
+          FROM (SELECT ticket_id, next_action_at
+                  FROM tickets_timer
+                 WHERE state = ANY(%(states)s) AND next_action_at <= %(now)s AND NOT ticket_id = ANY(%(skip)s::bigint[])
+                 ORDER BY next_action_at
+                 LIMIT %(limit)s) AS timers
+         GROUP BY ticket_id) AS due
+  LEFT JOIN LATERAL (
+        SELECT true AS locked, c.number, left(c.description, 200) AS description, c.assigned_engineer_id,
+               c.serving_outlet_id, c.sla_policy_id, c.reported_at,
+               (SELECT u.selling_dealer_id FROM warranty_unit u WHERE u.id = c.unit_id) AS selling_dealer_id
+          FROM tickets_ticket c
+         WHERE c.id = due.ticket_id
+           FOR NO KEY UPDATE SKIP LOCKED
+  ) AS k ON true
+ ORDER BY due.first_due, due.ticket_id
+"""
+# Then their timers, locked in the order every action of a person uses (the case's row first).
+TIMERS_LOCK_SQL = """
+SELECT id, ticket_id, metric_id, target_minutes, started_at, due_at, state, breached_at, next_action_at, sla_error
+  FROM tickets_timer
+ WHERE ticket_id = ANY(%s)
+ ORDER BY ticket_id, id
+   FOR UPDATE
+"""
+PAUSES_SQL = """
+SELECT ticket_id, status, started_at, ended_at FROM tickets_ticketpause WHERE ticket_id = ANY(%s) ORDER BY started_at
+"""
 ESCALATIONS_SQL = """
 INSERT INTO tickets_escalation (timer_id, step_id, due_at, fired_at)
 SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::timestamptz[], %s::timestamptz[])
 ON CONFLICT (timer_id, step_id) DO NOTHING
 RETURNING id, timer_id, step_id
 """
+# ``t.id = ANY`` as well as the join: the planner then reads the batch's timers by their key, where the join
+# alone was planned as a hash of every timer (a sequential scan growing with the open cases).
 TIMERS_SQL = """
 UPDATE tickets_timer t
    SET state = v.state, breached_at = v.breached_at, next_action_at = v.next_action_at,
        sla_error = '', sla_error_at = NULL
-  FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[], %s::timestamptz[]) AS v(id, state, breached_at,
-       next_action_at)
- WHERE t.id = v.id
+  FROM unnest(%(ids)s::bigint[], %(states)s::text[], %(breached)s::timestamptz[], %(next)s::timestamptz[])
+       AS v(id, state, breached_at, next_action_at)
+ WHERE t.id = v.id AND t.id = ANY(%(ids)s::bigint[])
 """
+
+
+class Messages:
+    """The escalation texts: a step's title and text in the current language and in every language of the
+    product (``Notification.texts``, each reader sees their own). Each language's wording and each metric's
+    name are looked up once (a sweep keeps one ``Messages``), so a fired step costs a string substitution
+    per language, and its text is made once for all its recipients."""
+
+    def __init__(self):
+        self.languages = list(User.Language.values)
+        self.current = translation.get_language()
+        self.zone = timezone.get_current_timezone()  # deadlines shown as timezone.localtime shows them
+        self._wording: dict[str | None, tuple[str, str]] = {}
+        self._metrics: dict[tuple[str | None, int], str] = {}
+
+    def _words(self, language: str | None) -> tuple[str, str]:
+        if language not in self._wording:
+            with translation.override(language):
+                self._wording[language] = (
+                    _("%(number)s: %(metric)s at %(share)s of its target"),
+                    _("Deadline %(due)s. %(description)s"),
+                )
+        return self._wording[language]
+
+    def _metric(self, language: str | None, metric: SLAMetric) -> str:
+        key = (language, metric.pk)
+        if key not in self._metrics:
+            with translation.override(language):
+                self._metrics[key] = str(metric.label)
+        return self._metrics[key]
+
+    def render(self, timer: Timer | SweptTimer, share: str) -> tuple[str, str, dict]:
+        ticket = timer.ticket
+        if timer.due_at:
+            local = timer.due_at.astimezone(self.zone)
+            due = f"{local.year:04d}-{local.month:02d}-{local.day:02d} {local.hour:02d}:{local.minute:02d}"
+        else:
+            due = "—"
+        description = ticket.description[:200]
+
+        def texts_in(language):
+            title, body = self._words(language)
+            return (
+                title % {"number": ticket.number, "metric": self._metric(language, timer.metric), "share": share},
+                body % {"due": due, "description": description},
+            )
+
+        texts = {}
+        for code in self.languages:
+            title, body = texts_in(code)
+            texts[code] = {"title": title[:200], "body": body}
+        title, body = texts_in(self.current) if self.current not in texts else texts[self.current].values()
+        return title[:200], body, texts
 
 
 class Batch:
     """The planned cases of one batch, written in a fixed number of statements: one INSERT … ON CONFLICT DO
     NOTHING RETURNING for the escalations (the unique (timer, step) constraint keeps each step to one firing
     whatever other sweeps do: a step another sweep fired meanwhile is simply not returned, so nobody is
-    told twice), one INSERT for the notifications, one for the case events, one UPDATE of the timers and
-    one refresh of the cases' next deadlines."""
+    told twice), one INSERT for the notifications, one for the case events, one UPDATE of the timers and,
+    when a timer went past its deadline, one refresh of those cases' next deadlines."""
 
     def __init__(self, *, now: datetime):
         self.now = now
-        self.plans: list[tuple[Ticket, Plan]] = []
+        self.plans: list[tuple[Case, Plan]] = []
 
-    def add(self, ticket: Ticket, plan: Plan) -> None:
+    def add(self, ticket: Case, plan: Plan) -> None:
         if plan.timers:
             self.plans.append((ticket, plan))
 
-    def write(self, *, recipients: Recipients, result: SweepResult) -> None:
+    def write(self, *, recipients: Recipients, messages: Messages, result: SweepResult) -> None:
         if not self.plans:
             return
         now = self.now
         fires = [fire for _ticket, plan in self.plans for fire in plan.fires]
         inserted: dict[tuple[int, int], int] = {}
-        if fires:
-            with connection.cursor() as cursor:
+        with connection.cursor() as cursor:
+            if fires:
                 cursor.execute(
                     ESCALATIONS_SQL,
                     [
                         [timer.pk for timer, _step, _due in fires],
-                        [step.pk for _timer, step, _due in fires],
+                        [step.id for _timer, step, _due in fires],
                         [due for _timer, _step, due in fires],
                         [now] * len(fires),
                     ],
                 )
                 inserted = {(timer_id, step_id): pk for pk, timer_id, step_id in cursor.fetchall()}
-        notifications, events = [], []
-        for timer, step, due in fires:
-            escalation_id = inserted.get((timer.pk, step.pk))
-            if escalation_id is None:
-                continue  # fired by another sweep meanwhile: once is enough
-            ticket = timer.ticket
-            share = _share(step)
-            title, body, texts = _message(timer, share)
-            users = list(dict.fromkeys(recipients.for_step(step, ticket)))
-            notifications += [
-                Notification(
-                    recipient_id=user_id,
-                    kind="escalation",
-                    title=title,
-                    body=body,
-                    texts=texts,
-                    ticket=ticket,
-                    escalation_id=escalation_id,
-                    created_at=now,
-                )
-                for user_id in users
-            ]
-            events.append(
-                TicketEvent(
-                    ticket=ticket,
-                    actor=None,
-                    kind="escalation",
-                    at=now,
-                    data={
-                        "metric": timer.metric.code,
-                        "step": step.order,
-                        "at": share,
-                        "due": due.isoformat(),
-                        "notified": users,
-                    },
-                )
+            recipients.load_outlets(
+                timer.ticket.serving_outlet_id
+                for timer, step, _due in fires
+                if step.recipient == EscalationStep.Recipient.OUTLET
             )
-        notified: dict[int, list[int]] = defaultdict(list)
-        for notification in Notification.objects.bulk_create(notifications):
-            notified[notification.recipient_id].append(notification.pk)
-        TicketEvent.objects.bulk_create(events)
-        swept = [timer for _ticket, plan in self.plans for timer in plan.timers]
-        with connection.cursor() as cursor:
+            told, events = [], []
+            for timer, step, due in fires:
+                escalation_id = inserted.get((timer.pk, step.id))
+                if escalation_id is None:
+                    continue  # fired by another sweep meanwhile: once is enough
+                ticket = timer.ticket
+                share = _share(step)
+                title, body, texts = messages.render(timer, share)
+                users = list(dict.fromkeys(recipients.for_step(step, ticket)))
+                told.append(NewNotification(title, body, texts, users, ticket.pk, escalation_id))
+                data = {"metric": timer.metric.code, "step": step.order, "at": share, "due": due.isoformat()}
+                events.append((ticket.pk, {**data, "notified": users}))
+            notified: dict[int, list[int]] = defaultdict(list)
+            for pk, user_id in notifications_create_many(told, kind="escalation", created_at=now):
+                notified[user_id].append(pk)
+            events_create_many(events, actor_id=None, kind="escalation", at=now)
+            swept = [timer for _ticket, plan in self.plans for timer in plan.timers]
             cursor.execute(
                 TIMERS_SQL,
-                [
-                    [timer.pk for timer in swept],
-                    [timer.state for timer in swept],
-                    [timer.breached_at for timer in swept],
-                    [timer.next_action_at for timer in swept],
-                ],
+                {
+                    "ids": [timer.pk for timer in swept],
+                    "states": [timer.state for timer in swept],
+                    "breached": [timer.breached_at for timer in swept],
+                    "next": [timer.next_action_at for timer in swept],
+                },
             )
         for timer in swept:
-            timer.sla_error, timer.sla_error_at = "", None
-        refresh_next_due_at([ticket for ticket, _plan in self.plans])
+            timer.sla_error = ""
+        # The next deadline reads the timers' states and deadlines; the sweep changes a state only when a
+        # deadline passed (running → breached), and only those cases are looked at again.
+        changed = [ticket.pk for ticket, plan in self.plans if plan.state_changed]
+        if changed:
+            refresh_next_due_at(changed)
         # Counted only once every statement went through (a failed batch is written again case by case).
         result.fired += len(inserted)
         result.timers += len(swept)
@@ -341,12 +503,19 @@ class Batch:
             result.notified[user_id].extend(ids)
 
 
-def _write(batch: Batch, timers: dict[int, list[Timer]], *, recipients: Recipients, result: SweepResult) -> None:
+def _write(
+    batch: Batch,
+    timers: dict[int, list[SweptTimer]],
+    *,
+    recipients: Recipients,
+    messages: Messages,
+    result: SweepResult,
+) -> None:
     """The batch in its statements; should they fail, each case again on its own, so one case that cannot
     be written is marked and skipped and every other is escalated all the same."""
     try:
         with transaction.atomic():
-            batch.write(recipients=recipients, result=result)
+            batch.write(recipients=recipients, messages=messages, result=result)
         return
     except Exception:
         logger.exception("SLA sweep: a batch of %s cases failed; writing them one by one", len(batch.plans))
@@ -355,7 +524,7 @@ def _write(batch: Batch, timers: dict[int, list[Timer]], *, recipients: Recipien
         single.add(ticket, plan)
         try:
             with transaction.atomic():
-                single.write(recipients=recipients, result=result)
+                single.write(recipients=recipients, messages=messages, result=result)
         except Exception as error:
             _skip(ticket, timers[ticket.pk], error, now=batch.now, result=result)
 
@@ -364,116 +533,137 @@ def _share(step: EscalationStep) -> str:
     return f"{step.share_percent}%" if step.share_percent is not None else f"+{step.delay_minutes} min"
 
 
-def _message(timer: Timer, share: str) -> tuple[str, str, dict]:
-    """The escalation's title and text in the current language, and in every language for
-    ``Notification.texts`` (each reader sees their own)."""
-    ticket = timer.ticket
-
-    def render():
-        title = _("%(number)s: %(metric)s at %(share)s of its target") % {
-            "number": ticket.number,
-            "metric": timer.metric.label,
-            "share": share,
-        }
-        body = _("Deadline %(due)s. %(description)s") % {
-            "due": timezone.localtime(timer.due_at).strftime("%Y-%m-%d %H:%M") if timer.due_at else "—",
-            "description": ticket.description[:200],
-        }
-        return title, body
-
-    title, body = render()
-    return title, body, in_every_language(render)
-
-
-def _skip(ticket: Ticket, timers: list[Timer], error: Exception, *, now: datetime, result: SweepResult) -> None:
+def _skip(ticket, timers, error: Exception, *, now: datetime, result: SweepResult) -> None:
     logger.exception("SLA sweep: case %s failed and is skipped", ticket.number, exc_info=error)
     _mark_failed(ticket, timers, error, now=now)
     result.failed.append(ticket.pk)
 
 
-def _due_cases(*, now: datetime, limit: int, skip: set[int]) -> list[int]:
-    """Cases with a timer whose next action has come, in the order the actions came due (partial index)."""
-    due = (
-        Timer.objects.filter(state__in=SWEPT_STATES, next_action_at__lte=now)
-        .exclude(ticket_id__in=skip)
-        .order_by("next_action_at")
-        .values_list("ticket_id", flat=True)[:limit]
-    )
-    return list(dict.fromkeys(due))
+class _Rows:
+    """Policies (with their calendars) and metrics by id, read once per sweep for the cases it locks."""
+
+    def __init__(self):
+        self.policies: dict[int, SLAPolicy] = {}
+        self.metrics: dict[int, SLAMetric] = {}
+
+    def policy(self, pk: int) -> SLAPolicy:
+        if pk not in self.policies:
+            self.policies.update(SLAPolicy.objects.select_related("calendar").in_bulk([pk]))
+        return self.policies[pk]
+
+    def load_policies(self, ids: Iterable[int]) -> None:
+        missing = set(ids) - set(self.policies)
+        if missing:
+            self.policies.update(SLAPolicy.objects.select_related("calendar").in_bulk(missing))
+
+    def metric(self, pk: int) -> SLAMetric:
+        if pk not in self.metrics:
+            self.metrics.update(SLAMetric.objects.in_bulk())
+        return self.metrics[pk]
 
 
-def sla_sweep(*, now: datetime, batch_size: int = 200) -> SweepResult:
+def _lock_batch(*, now: datetime, limit: int, skip: set[int], rows: _Rows) -> tuple[list[int], dict[int, Case]]:
+    """The batch's due cases (ids, in the order their actions came due) and those of them locked here."""
+    with connection.cursor() as cursor:
+        cursor.execute(DUE_SQL, {"states": list(SWEPT_STATES), "now": now, "skip": sorted(skip), "limit": limit})
+        found = cursor.fetchall()
+    rows.load_policies({row[7] for row in found if row[1]})
+    cases = {}
+    for pk, locked, number, description, engineer, outlet, seller, policy, reported_at in found:
+        if locked:
+            cases[pk] = Case(pk, number, description, engineer, outlet, seller, rows.policy(policy), reported_at)
+    return [row[0] for row in found], cases
+
+
+def _lock_timers(cases: dict[int, Case], rows: _Rows) -> dict[int, list[SweptTimer]]:
+    timers: dict[int, list[SweptTimer]] = defaultdict(list)
+    with connection.cursor() as cursor:
+        cursor.execute(TIMERS_LOCK_SQL, [list(cases)])
+        for pk, ticket_id, metric_id, minutes, started, due, state, breached, action, error in cursor.fetchall():
+            timers[ticket_id].append(
+                SweptTimer(pk, ticket_id, rows.metric(metric_id), minutes, started, due, state, breached, action, error)
+            )
+    return timers
+
+
+def _ledgers(cases: dict[int, Case]) -> dict[int, list[Pause]]:
+    ledgers: dict[int, list[Pause]] = defaultdict(list)
+    with connection.cursor() as cursor:
+        cursor.execute(PAUSES_SQL, [list(cases)])
+        for ticket_id, status, started, ended in cursor.fetchall():
+            ledgers[ticket_id].append(Pause(status, started, ended))
+    return ledgers
+
+
+def _sweep_alone(
+    case: Case,
+    *,
+    now: datetime,
+    cache: PolicyCache,
+    fired: dict[int, set[int]],
+    recipients: Recipients,
+    result: SweepResult,
+) -> None:
+    """A case whose deadlines must be worked out again, or whose steps act on it (reassign, raise the
+    severity, a substitute unit): read in full (its row and timers are locked already) and swept on its own
+    through the services, in a savepoint."""
+    done = SweepResult()
+    with transaction.atomic():
+        ticket = Ticket.objects.select_related("sla_policy__calendar", "severity", "serving_outlet").get(pk=case.pk)
+        timers = list(Timer.objects.filter(ticket=ticket).select_related("metric").order_by("id"))
+        ladder = ladder_for(ticket, timers, cache=cache, fired={t.pk: fired.get(t.pk, set()) for t in timers})
+        _sweep_ticket(ticket, timers, now=now, ladder=ladder, recipients=recipients, result=done)
+    result.fired += done.fired
+    result.timers += done.timers
+    for user_id, ids in done.notified.items():
+        result.notified[user_id].extend(ids)
+
+
+def sla_sweep(*, now: datetime, batch_size: int = BATCH_SIZE) -> SweepResult:
     """Fire every ladder step due by ``now``. Cost follows the number of due timers, not of open cases.
 
-    Batch by batch, in the lock order every action of a person uses: the cases' rows first (SKIP LOCKED: a
-    case someone is changing right now is left for the next sweep), then their timers. Each case's steps are
-    worked out in memory and the batch is written in a fixed number of statements (``Batch``), however many
-    steps fire; a case whose deadlines must be worked out again or whose steps act on it (reassign, severity,
-    substitute unit) runs on its own in a savepoint, through the services. A case that fails is logged,
-    marked on its timers for admins (``sla_error``) and retried after ``RETRY_AFTER``, never left at the head
-    of the queue, and the others go on."""
+    Batch by batch, in the lock order every action of a person uses: the cases' rows first (one statement
+    finds the due cases and locks them, SKIP LOCKED: a case someone is changing right now is left for the
+    next sweep), then their timers. Each case's steps are worked out in memory and the batch is written in a
+    fixed number of statements (``Batch``), however many steps fire; a case whose deadlines must be worked
+    out again or whose steps act on it (reassign, severity, substitute unit) runs on its own in a savepoint,
+    through the services. A case that fails is logged, marked on its timers for admins (``sla_error``) and
+    retried after ``RETRY_AFTER``, never left at the head of the queue, and the others go on. What a sweep
+    keeps between batches does not grow with the backlog (policies, ladders, role members)."""
     result = SweepResult()
     recipients = Recipients()
+    messages = Messages()
     cache = PolicyCache()
+    rows = _Rows()
     skip: set[int] = set()
     while True:
         with transaction.atomic():
-            candidates = _due_cases(now=now, limit=batch_size, skip=skip)
+            candidates, cases = _lock_batch(now=now, limit=batch_size, skip=skip, rows=rows)
             if not candidates:
                 break
-            locked = list(
-                Ticket.objects.select_for_update(skip_locked=True, no_key=True)
-                .filter(pk__in=candidates)
-                .values_list("pk", flat=True)
-            )
-            # Read after locking (the bare rows: a locking join could drop a row changed meanwhile).
-            tickets = {
-                ticket.pk: ticket
-                for ticket in Ticket.objects.filter(pk__in=locked).select_related(
-                    "sla_policy__calendar", "severity", "serving_outlet"
-                )
-            }
-            skip.update(set(candidates) - set(tickets))
-            timers: dict[int, list[Timer]] = defaultdict(list)
-            for timer in (
-                Timer.objects.select_for_update(of=("self",))
-                .filter(ticket_id__in=tickets)
-                .select_related("metric")
-                .order_by("ticket_id", "id")
-            ):
-                timers[timer.ticket_id].append(timer)
-            ledgers: dict[int, list[TicketPause]] = defaultdict(list)
-            for pause in TicketPause.objects.filter(ticket_id__in=tickets).order_by("started_at"):
-                ledgers[pause.ticket_id].append(pause)
-            fired = fired_steps([timer for group in timers.values() for timer in group])
+            skip.update(pk for pk in candidates if pk not in cases)
+            if not cases:
+                continue
+            cache.calendars.forget_days()
+            timers = _lock_timers(cases, rows)
+            ledgers = _ledgers(cases)
+            fired = fired_steps([timer.pk for group in timers.values() for timer in group])
             batch = Batch(now=now)
-            for pk in candidates:
-                if pk not in tickets:
-                    continue
-                ticket = tickets[pk]
-                ladder = ladder_for(ticket, timers[pk], cache=cache, ledger=ledgers[pk], fired=fired)
+            for pk, case in cases.items():
                 try:
-                    plan = _plan(ticket, timers[pk], now=now, ladder=ladder)
+                    clock = cache.clock(case, ledgers[pk])
+                    plan = _plan(case, timers[pk], now=now, ladder=cache.ladder(case.sla_policy, clock, fired))
                 except Exception as error:  # one bad case must not stop the escalation of every other
-                    _skip(ticket, timers[pk], error, now=now, result=result)
+                    _skip(case, timers[pk], error, now=now, result=result)
                     continue
                 if plan is not None:
-                    batch.add(ticket, plan)
+                    batch.add(case, plan)
                     continue
-                # A case whose deadlines must be worked out again, or whose steps act on it (reassign, raise
-                # the severity, a substitute unit): on its own, through the services, in a savepoint.
-                done = SweepResult()
                 try:
-                    with transaction.atomic():
-                        _sweep_ticket(ticket, timers[pk], now=now, ladder=ladder, recipients=recipients, result=done)
+                    _sweep_alone(case, now=now, cache=cache, fired=fired, recipients=recipients, result=result)
                 except Exception as error:
-                    _skip(ticket, timers[pk], error, now=now, result=result)
-                    continue
-                result.fired += done.fired
-                result.timers += done.timers
-                for user_id, ids in done.notified.items():
-                    result.notified[user_id].extend(ids)
-            _write(batch, timers, recipients=recipients, result=result)
+                    _skip(case, timers[pk], error, now=now, result=result)
+            _write(batch, timers, recipients=recipients, messages=messages, result=result)
             notified = {user: list(ids) for user, ids in result.notified.items()}
             result.notified.clear()
             # In the batch's transaction: the outbox rows commit with the escalations they announce.
@@ -481,12 +671,12 @@ def sla_sweep(*, now: datetime, batch_size: int = 200) -> SweepResult:
     return result
 
 
-def _mark_failed(ticket: Ticket, timers: list[Timer], error: Exception, *, now: datetime) -> None:
+def _mark_failed(ticket: Ticket | Case, timers: list, error: Exception, *, now: datetime) -> None:
     """Keep what went wrong on the case's due timers and try them again later."""
     text = calendar_check.message(error) if isinstance(error, business_time.CalendarError) else str(error)
     problem = f"{type(error).__name__}: {text}"[:2000]
     Timer.objects.filter(
-        ticket=ticket, state__in=SWEPT_STATES, next_action_at__lte=now, pk__in=[t.pk for t in timers]
+        ticket_id=ticket.pk, state__in=SWEPT_STATES, next_action_at__lte=now, pk__in=[t.pk for t in timers]
     ).update(sla_error=problem, sla_error_at=now, next_action_at=now + RETRY_AFTER)
 
 

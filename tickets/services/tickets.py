@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,12 +13,15 @@ from aftersales.dates import business_date
 from aftersales.errors import ApplicationError, ConflictError, StaleVersionError
 from aftersales.roles import Role
 from tickets import sla, transitions
-from tickets.models import FollowUp, SLAPolicy, Ticket, TicketPause, Timer, WorkLogEntry
+from tickets.models import FollowUp, SLAPolicy, Ticket, TicketEvent, TicketPause, WorkLogEntry
+from tickets.services import sla_config
 from tickets.services import timers as timer_services
 from tickets.services.clock import add_working_days, policy_calendar
 from tickets.services.coverage import coverage_at_intake
 from tickets.services.events import event
+from tickets.services.intake import intake_insert
 from tickets.services.repairs import RepairFacts, repair_facts_check, repair_report_write
+from warranty.models import ServiceContract
 
 REPORTED_IN_FUTURE = "reported_in_future"
 INVALID_TRANSITION = "invalid_transition"
@@ -41,33 +44,53 @@ MEETS = {
 }
 
 
+@functools.cache
+def policy_sql() -> str:
+    """The query of ``policy_for``, written out once: the ORM spent several times the database's time
+    building and planning its joins over three many-to-many tables; one EXISTS per kind of link instead."""
+    policy = SLAPolicy._meta
+    links = ("customers", "contracts", "product_lines")
+    through = {name: policy.get_field(name).remote_field.through._meta.db_table for name in links}
+    units = ServiceContract._meta.get_field("units").remote_field.through._meta.db_table
+    columns = ", ".join(f"p.{connection.ops.quote_name(f.column)}" for f in policy.concrete_fields)
+    return f"""
+        SELECT {columns}, ({sla_config.STAMP_SQL}) AS config_stamp
+          FROM (
+            SELECT p.*,
+                   EXISTS (SELECT 1 FROM {through["customers"]} c
+                            WHERE c.slapolicy_id = p.id AND c.customer_id = %(customer)s)
+                OR EXISTS (SELECT 1 FROM {through["contracts"]} pc
+                             JOIN {ServiceContract._meta.db_table} k ON k.id = pc.servicecontract_id
+                             JOIN {units} u ON u.servicecontract_id = k.id
+                            WHERE pc.slapolicy_id = p.id AND u.unit_id = %(unit)s
+                              AND k.starts_on <= %(on)s AND k.ends_on >= %(on)s)
+                OR EXISTS (SELECT 1 FROM {through["product_lines"]} l
+                            WHERE l.slapolicy_id = p.id AND l.productline_id = %(line)s) AS specific
+              FROM {policy.db_table} p
+             WHERE p.effective_from <= %(on)s AND (p.effective_to IS NULL OR p.effective_to > %(on)s)
+          ) p
+         WHERE p.specific OR p.is_default
+         ORDER BY p.specific DESC, p.effective_from DESC, p.version DESC
+         LIMIT 1
+    """
+
+
 def policy_for(*, customer, unit, on) -> SLAPolicy:
-    """The customer's, a contract's or the product line's policy in force on a day, else the default."""
-    current = SLAPolicy.objects.filter(effective_from__lte=on).filter(
-        Q(effective_to__isnull=True) | Q(effective_to__gt=on)
-    )
-    condition = Q(pk__in=[])
-    if customer is not None:
-        condition |= Q(customers=customer)
-    if unit is not None:
-        condition |= Q(contracts__units=unit, contracts__starts_on__lte=on, contracts__ends_on__gte=on)
-        condition |= Q(product_lines=unit.product_model.product_line_id)
-    # The specific policy before the default one, in one query (a case's intake reads it once).
-    found = (
-        current.filter(condition | Q(is_default=True))
-        .annotate(specific=Case(When(condition, then=Value(1)), default=Value(0)))
-        .select_related("calendar")
-        .order_by("-specific", "-effective_from", "-version")
-        .first()
-    )
+    """The customer's, a contract's or the product line's policy in force on a day, else the default; with
+    the configuration stamp its details are kept under (``config_stamp``, tickets.services.sla_config)."""
+    params = {
+        "on": on,
+        "customer": getattr(customer, "pk", None),
+        "unit": getattr(unit, "pk", None),
+        "line": unit.product_model.product_line_id if unit is not None else None,
+    }
+    found = next(iter(SLAPolicy.objects.raw(policy_sql(), params)), None)
     return found or sla.default_policy(on=on)  # none in force: the default's own error
 
 
-def next_number(now: datetime) -> str:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval('tickets_ticket_number_seq')")
-        sequence = cursor.fetchone()[0]
-    return f"SR{business_date(now):%y%m%d}-{sequence:06d}"
+def number_prefix(now: datetime) -> str:
+    """A case number is ``SR<business day>-<sequence, at least six digits>``."""
+    return f"SR{business_date(now):%y%m%d}-"
 
 
 def followup_schedule(ticket: Ticket, *, now: datetime) -> FollowUp:
@@ -82,7 +105,6 @@ def followup_schedule(ticket: Ticket, *, now: datetime) -> FollowUp:
     return followup
 
 
-@transaction.atomic
 def ticket_create(
     *,
     actor,
@@ -101,7 +123,12 @@ def ticket_create(
     sla_policy: SLAPolicy | None = None,
     now: datetime | None = None,
 ) -> Ticket:
-    """Open a case: coverage snapshot of the unit at intake, the SLA policy it runs under, its timers."""
+    """Open a case: coverage snapshot of the unit at intake, the SLA policy it runs under, its timers.
+
+    Everything is read and checked first, then the case, its timers and its event are written in one
+    transaction. The reads before it write nothing, so a refusal (an error with its code) leaves a caller's
+    transaction usable; the writes need no savepoint of their own inside a caller's transaction (a failed
+    statement spoils the whole transaction in PostgreSQL either way)."""
     now = now or timezone.now()
     reported_at = reported_at or now
     if reported_at > now:
@@ -115,6 +142,8 @@ def ticket_create(
         site = site or unit.site
     on = business_date(reported_at)  # the coverage and policy day, whoever takes the call
     policy = sla_policy or policy_for(customer=customer, unit=unit, on=on)
+    # The policy's severities, targets, zones, ladder and calendar: kept per process under the stamp.
+    ladder_cache = sla_config.with_details(policy)
     severities = {s.code: s for s in policy.severities.all()}
     if severity not in severities:
         raise ApplicationError(
@@ -125,7 +154,6 @@ def ticket_create(
     intake = coverage_at_intake(unit, on=on) if unit is not None else None
     ticket = Ticket(
         chargeable=intake is not None and not intake.snapshot.covered,
-        number=next_number(now),
         channel=channel,
         reporter_name=reporter_name,
         contact_phone=contact_phone,
@@ -146,21 +174,23 @@ def ticket_create(
         created_at=now,
         created_by=actor,
     )
-    # The timers are worked out before the row is written, so the case is inserted with its next deadline
-    # and the timers in one INSERT after it: a bounded number of statements whatever the policy.
-    timers = timer_services.timers_plan(ticket, now=now)
+    # The timers are worked out before the row is written, so the case is inserted with its next deadline,
+    # its timers and its event in the same statement: one write whatever the policy.
+    timers = timer_services.timers_plan(ticket, now=now, cache=ladder_cache)
     ticket.next_due_at = timer_services.next_due_of(timers)
-    ticket.save(force_insert=True)
-    # Kept on the case (``created_timers``): the API shows the new case without reading it back.
-    ticket.created_timers = Timer.objects.bulk_create(timers)
-    event(
-        ticket,
+    created = TicketEvent(
+        ticket=ticket,
         actor=actor,
         kind="created",
         to_state=ticket.status,
         at=now,
         data={"channel": channel, "severity": severity, "policy": str(policy)},
     )
+    # The number, the case, its timers and its event in one statement (tickets.services.intake).
+    with transaction.atomic(savepoint=False):
+        intake_insert(ticket, timers, created, number_prefix=number_prefix(now))
+    # Kept on the case (``created_timers``): the API shows the new case without reading it back.
+    ticket.created_timers = timers
     return ticket
 
 

@@ -23,7 +23,7 @@ from django.db import connection
 from tickets import business_time, calendar_check, sla
 from tickets.models import SLATarget, Ticket, Timer
 from tickets.services.clock import Clock, clock_for
-from tickets.services.ladder import Ladder, ladder_for
+from tickets.services.ladder import Ladder, PolicyCache, ladder_for
 
 logger = logging.getLogger(__name__)
 ACTIVE = (Timer.State.RUNNING, Timer.State.PAUSED, Timer.State.BREACHED)
@@ -81,11 +81,17 @@ def minutes_for(ticket: Ticket, target: SLATarget) -> int:
     return target.minutes
 
 
-def timers_plan(ticket: Ticket, *, now: datetime) -> list[Timer]:
+def timers_plan(ticket: Ticket, *, now: datetime, cache: PolicyCache | None = None) -> list[Timer]:
     """The timers of a case being opened, with their deadlines and first ladder steps, not saved yet: the
     case (saved or not) has no pauses and no fired steps, so nothing is read beyond its policy's targets,
-    steps and calendar. ``ticket_create`` stores them in one INSERT after the case row."""
-    targets = [t for t in ticket.sla_policy.targets.select_related("metric") if t.severity_id == ticket.severity_id]
+    steps and calendar — none at all when intake attached them to the policy (``sla_config.with_details``)
+    and passes its ladder ``cache``. ``ticket_create`` stores them in one INSERT after the case row."""
+    policy = ticket.sla_policy
+    if "targets" in getattr(policy, "_prefetched_objects_cache", {}):
+        targets = policy.targets.all()  # read with their metrics
+    else:
+        targets = policy.targets.select_related("metric")
+    targets = [t for t in targets if t.severity_id == ticket.severity_id]
     timers = [
         Timer(
             ticket=ticket,
@@ -96,7 +102,7 @@ def timers_plan(ticket: Ticket, *, now: datetime) -> list[Timer]:
         for target in targets
     ]
     if timers:
-        _deadlines(ticket, timers, now=now, ledger=[], fired={})
+        _deadlines(ticket, timers, now=now, ledger=[], fired={}, cache=cache)
     return timers
 
 

@@ -3,7 +3,7 @@ from datetime import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from tickets.services.escalation import sla_sweep
+from tickets.services.escalation import BATCH_SIZE, sla_sweep
 
 
 class Command(BaseCommand):
@@ -11,9 +11,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--now", help="ISO 8601 time with offset to sweep as of (default: the real now).")
-        parser.add_argument("--batch-size", type=int, default=200)
+        parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
 
-    def handle(self, *args, now=None, batch_size=200, **options):
+    def handle(self, *args, now=None, batch_size=BATCH_SIZE, **options):
         if now:
             try:
                 moment = datetime.fromisoformat(now)
