@@ -61,7 +61,7 @@ def test_queue_query_count_is_constant_and_sorted_by_next_deadline(client, desk_
         new(desk_user)
     assert page_queries(client, "/cases/", desk_user) == few
     entries = client.get("/cases/").context["entries"]
-    assert entries[0]["ticket"] == urgent  # its first response is due in 10 minutes, the others' in 60
+    assert entries[0]["number"] == urgent.number  # its first response is due in 10 minutes, the others' in 60
 
 
 def test_action_form_moves_the_case_and_shows_refusals(client, desk_user, engineer):
@@ -190,9 +190,9 @@ def test_queue_keeps_deadline_order_across_pages(client, desk_user):
         new(desk_user)
     client.force_login(desk_user)
     first_page = client.get("/cases/").context["entries"]
-    assert first_page[0]["ticket"] == urgent
+    assert first_page[0]["number"] == urgent.number
     by_report = client.get("/cases/", {"sort": "reported"}).context["entries"]
-    assert urgent not in [row["ticket"] for row in by_report]  # the oldest: page 2 when sorted by report time
+    assert urgent.number not in [row["number"] for row in by_report]  # the oldest: page 2 when sorted by report time
 
 
 def test_queue_pages_keep_the_filters(client, desk_user, engineer):
@@ -208,8 +208,8 @@ def test_queue_pages_keep_the_filters(client, desk_user, engineer):
     link = html.split('class="pagination"')[1].split('href="')[1].split('"')[0].replace("&amp;", "&")
     assert "severity=minor" in link and "status=new" in link and "status=assigned" in link and "page=2" in link
     second = client.get("/cases/" + link)
-    listed = [row["ticket"] for row in first.context["entries"]] + [row["ticket"] for row in second.context["entries"]]
-    assert sorted(t.pk for t in listed) == sorted(t.pk for t in minor)  # every minor case once, no major one
+    listed = [row["number"] for row in first.context["entries"]] + [row["number"] for row in second.context["entries"]]
+    assert sorted(listed) == sorted(t.number for t in minor)  # every minor case once, no major one
     # Past the cap the queue does not count every open case: it says so.
     paginator = CappedPaginator(Ticket.objects.order_by("id"), 10)
     paginator.cap = 20
