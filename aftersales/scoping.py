@@ -93,7 +93,7 @@ def _dealer_and_roles(user) -> int | None:
     """The user's dealer id, reading the role groups in the same query: ``User.roles`` reads them through
     here, so a request's role check and its scope cost one query between them (kept per user object, as
     the roles and the scope are)."""
-    if hasattr(user, "_dealer_id"):
+    if hasattr(user, "_dealer_id") and hasattr(user, "_roles"):
         return user._dealer_id
     from django.contrib.postgres.aggregates import ArrayAgg
 
