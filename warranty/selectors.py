@@ -54,3 +54,13 @@ def unit_search(*, user, query: str = "") -> QuerySet[Unit]:
 def part_price_on(*, part_number: str, day) -> PartPrice | None:
     """The price-list row in force for a part on a day: the latest one valid from that day or earlier."""
     return PartPrice.objects.filter(part_number=part_number, valid_from__lte=day).order_by("-valid_from").first()
+
+
+def part_prices_on(*, part_numbers, day) -> dict[str, PartPrice]:
+    """``part_price_on`` for several parts in one query: part number -> the row in force on ``day``."""
+    rows = (
+        PartPrice.objects.filter(part_number__in=set(part_numbers), valid_from__lte=day)
+        .order_by("part_number", "-valid_from")
+        .distinct("part_number")
+    )
+    return {row.part_number: row for row in rows}

@@ -42,7 +42,7 @@ from dealers.models import Dealer
 from tickets import transitions as case_transitions
 from tickets.models import RepairOrder, Ticket
 from warranty.models import Unit
-from warranty.selectors import part_price_on
+from warranty.selectors import part_prices_on
 
 DEALER_SUSPENDED = "dealer_suspended"
 NO_PROGRAMME = "no_programme"
@@ -153,6 +153,8 @@ def _build_lines(claim: Claim, lines: list[dict], *, dealer: Dealer, start: int 
                 operation_id__in=operations, product_model_id=claim.unit.product_model_id
             ).values_list("operation_id", "hours")
         )
+    numbers = {(line.get("part_number") or "").strip().upper() for line in lines if line.get("kind") == "part"}
+    prices = part_prices_on(part_numbers=numbers - {""}, day=day) if numbers - {""} else {}
     for index, data in enumerate(lines):
         problems: dict[str, list[str]] = {}
         kind = data.get("kind")
@@ -178,7 +180,7 @@ def _build_lines(claim: Claim, lines: list[dict], *, dealer: Dealer, start: int 
                 problems["part_number"] = [_("Give the part number.")]
             if quantity is None or quantity <= 0:
                 problems["quantity"] = [_("Give the quantity (more than 0).")]
-            listed = part_price_on(part_number=part_number, day=day) if part_number else None
+            listed = prices.get(part_number) if part_number else None
             price = data.get("unit_price")
             if price is None and listed is not None:
                 price = listed.price
