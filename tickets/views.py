@@ -12,8 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Q, TextField
-from django.db.models.expressions import RawSQL
+from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -52,6 +51,7 @@ from tickets.models import (
 )
 from tickets.permissions import CREATORS, may_act
 from tickets.roles import CASE_READERS, CASE_WRITERS
+from tickets.rowsql import as_text, column, named
 from tickets.selectors import (
     by_next_deadline,
     ticket_get,
@@ -99,36 +99,32 @@ def queue_relations() -> dict:
     the severity (code, name, rank) and the engineer's names as JSON arrays, and the next deadline — the
     earliest running, breached or paused timer with a due time, as ``next_timer`` picks it (ties by id)."""
     from aftersales.models import User
-    from tickets.api.serializers import _named, _sql_name
     from tickets.models import Severity, SLAMetric
     from warranty.models import Customer, Unit
-
-    def as_text(sql: str) -> RawSQL:
-        return RawSQL(f"({sql})::text", (), output_field=TextField())
 
     quote = connection.ops.quote_name
     timers, metrics = quote(Timer._meta.db_table), quote(SLAMetric._meta.db_table)
     states = ", ".join(f"'{state}'" for state in ACTIVE_TIMER_STATES)
     next_due = (
-        f"SELECT jsonb_build_array({_sql_name(Timer, 'due_at')}, {_sql_name(Timer, 'state')}, "
-        f"{_sql_name(SLAMetric, 'code')}, {_sql_name(SLAMetric, 'name')}) "
-        f"FROM {timers} JOIN {metrics} ON {_sql_name(SLAMetric, 'id')} = {_sql_name(Timer, 'metric')} "
-        f"WHERE {_sql_name(Timer, 'ticket')} = {_sql_name(Ticket, 'id')} AND {_sql_name(Timer, 'state')} IN "
-        f"({states}) AND {_sql_name(Timer, 'stopped_at')} IS NULL AND {_sql_name(Timer, 'due_at')} IS NOT NULL "
-        f"ORDER BY {_sql_name(Timer, 'due_at')}, {_sql_name(Timer, 'id')} LIMIT 1"
+        f"SELECT jsonb_build_array({column(Timer, 'due_at')}, {column(Timer, 'state')}, "
+        f"{column(SLAMetric, 'code')}, {column(SLAMetric, 'name')}) "
+        f"FROM {timers} JOIN {metrics} ON {column(SLAMetric, 'id')} = {column(Timer, 'metric')} "
+        f"WHERE {column(Timer, 'ticket')} = {column(Ticket, 'id')} AND {column(Timer, 'state')} IN "
+        f"({states}) AND {column(Timer, 'stopped_at')} IS NULL AND {column(Timer, 'due_at')} IS NOT NULL "
+        f"ORDER BY {column(Timer, 'due_at')}, {column(Timer, 'id')} LIMIT 1"
     )
     severity = (
-        f"SELECT jsonb_build_array({_sql_name(Severity, 'code')}, {_sql_name(Severity, 'name')}, "
-        f"{_sql_name(Severity, 'rank')}) FROM {quote(Severity._meta.db_table)} "
-        f"WHERE {_sql_name(Severity, 'id')} = {_sql_name(Ticket, 'severity')}"
+        f"SELECT jsonb_build_array({column(Severity, 'code')}, {column(Severity, 'name')}, "
+        f"{column(Severity, 'rank')}) FROM {quote(Severity._meta.db_table)} "
+        f"WHERE {column(Severity, 'id')} = {column(Ticket, 'severity')}"
     )
     engineer = (
-        f"SELECT jsonb_build_array({_sql_name(User, 'first_name')}, {_sql_name(User, 'last_name')}) "
-        f"FROM {quote(User._meta.db_table)} WHERE {_sql_name(User, 'id')} = {_sql_name(Ticket, 'assigned_engineer')}"
+        f"SELECT jsonb_build_array({column(User, 'first_name')}, {column(User, 'last_name')}) "
+        f"FROM {quote(User._meta.db_table)} WHERE {column(User, 'id')} = {column(Ticket, 'assigned_engineer')}"
     )
     return {
-        "customer_name": _named(Customer, "customer", _sql_name(Customer, "name")),
-        "unit_serial": _named(Unit, "unit", _sql_name(Unit, "serial")),
+        "customer_name": named(Customer, "customer", column(Customer, "name")),
+        "unit_serial": named(Unit, "unit", column(Unit, "serial")),
         "severity_row": as_text(severity),
         "engineer_row": as_text(engineer),
         "next_row": as_text(next_due),

@@ -3,8 +3,6 @@ from decimal import Decimal
 
 import orjson
 from django.db import connection
-from django.db.models import CharField, TextField
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -34,6 +32,7 @@ from tickets.models import (
     WorkLogEntry,
 )
 from tickets.permissions import case_actions
+from tickets.rowsql import as_text, column, named
 from tickets.services.repairs import RepairFacts
 from warranty import coverage as warranty_coverage
 from warranty.api.serializers import UnitSerialRelatedField
@@ -300,32 +299,9 @@ LIST_COLUMNS = (
     "closed_at",
     "version",
 )
-TIMER_COLUMNS = (
-    "metric__code",
-    "target_minutes",
-    "due_at",
-    "state",
-    "met_at",
-    "breached_at",
-    "stopped_at",
-    "business_minutes",
-    "breach_minutes",
-)
-
-
-def _sql_name(model, field: str) -> str:
-    meta = model._meta
-    return f"{connection.ops.quote_name(meta.db_table)}.{connection.ops.quote_name(meta.get_field(field).column)}"
-
-
-def _named(model, column: str, shown: str) -> RawSQL:
-    """The shown column of the row of ``model`` the case's ``column`` points to (NULL when none)."""
-    table = connection.ops.quote_name(model._meta.db_table)
-    return RawSQL(
-        f"SELECT {shown} FROM {table} WHERE {_sql_name(model, model._meta.pk.name)} = {_sql_name(Ticket, column)}",
-        (),
-        output_field=CharField(),
-    )
+# A timer of a list row, in the detail's fields and order (TimerSerializer); its times as the detail writes them.
+TIMER_FIELDS = tuple(TimerSerializer.Meta.fields)
+TIMER_TIMES = frozenset(("due_at", "met_at", "breached_at", "stopped_at"))
 
 
 def list_relations() -> dict:
@@ -334,27 +310,26 @@ def list_relations() -> dict:
     round trip, where a join would run for every case a filter or a dealer's scope matches before the sort,
     and a query per table cost more to compile and send than to run. Written as SQL: seven ORM subqueries
     cost more to compile than the page's rows to write. The timers come as one JSON array of arrays per
-    case (``TIMER_COLUMNS``, in the detail's order)."""
+    case (``TIMER_FIELDS``, in the detail's order)."""
     quote = connection.ops.quote_name
     timers, metrics = quote(Timer._meta.db_table), quote(SLAMetric._meta.db_table)
     timer_values = ", ".join(
-        _sql_name(SLAMetric, "code") if name == "metric__code" else _sql_name(Timer, name) for name in TIMER_COLUMNS
+        column(SLAMetric, "code") if name == "metric" else column(Timer, name) for name in TIMER_FIELDS
     )
     timer_rows = (
-        f"SELECT jsonb_agg(jsonb_build_array({timer_values}) ORDER BY {_sql_name(Timer, 'id')}) "
-        f"FROM {timers} JOIN {metrics} ON {_sql_name(SLAMetric, 'id')} = {_sql_name(Timer, 'metric')} "
-        f"WHERE {_sql_name(Timer, 'ticket')} = {_sql_name(Ticket, 'id')}"
+        f"SELECT jsonb_agg(jsonb_build_array({timer_values}) ORDER BY {column(Timer, 'id')}) "
+        f"FROM {timers} JOIN {metrics} ON {column(SLAMetric, 'id')} = {column(Timer, 'metric')} "
+        f"WHERE {column(Timer, 'ticket')} = {column(Ticket, 'id')}"
     )
-    policy = f"{_sql_name(SLAPolicy, 'code')} || ' v' || {_sql_name(SLAPolicy, 'version')}"  # as SLAPolicy.__str__
+    policy = f"{column(SLAPolicy, 'code')} || ' v' || {column(SLAPolicy, 'version')}"  # as SLAPolicy.__str__
     return {
-        "customer_name": _named(Customer, "customer", _sql_name(Customer, "name")),
-        "unit_serial": _named(Unit, "unit", _sql_name(Unit, "serial")),
-        "severity_code": _named(Severity, "severity", _sql_name(Severity, "code")),
-        "engineer_username": _named(User, "assigned_engineer", _sql_name(User, "username")),
-        "outlet_code": _named(Dealer, "serving_outlet", _sql_name(Dealer, "code")),
-        "policy_label": _named(SLAPolicy, "sla_policy", policy),
-        # Text, decoded by orjson (the ORM's JSON field would decode it with the json module).
-        "timer_rows": RawSQL(f"({timer_rows})::text", (), output_field=TextField()),
+        "customer_name": named(Customer, "customer", column(Customer, "name")),
+        "unit_serial": named(Unit, "unit", column(Unit, "serial")),
+        "severity_code": named(Severity, "severity", column(Severity, "code")),
+        "engineer_username": named(User, "assigned_engineer", column(User, "username")),
+        "outlet_code": named(Dealer, "serving_outlet", column(Dealer, "code")),
+        "policy_label": named(SLAPolicy, "sla_policy", policy),
+        "timer_rows": as_text(timer_rows),
     }
 
 
@@ -428,27 +403,10 @@ class TicketListRowsSerializer(serializers.ListSerializer):
                     "version": row["version"],
                     "timers": [
                         {
-                            "metric": metric,
-                            "target_minutes": target_minutes,
-                            "due_at": when_text(due_at),
-                            "state": state,
-                            "met_at": when_text(met_at),
-                            "breached_at": when_text(breached_at),
-                            "stopped_at": when_text(stopped_at),
-                            "business_minutes": business_minutes,
-                            "breach_minutes": breach_minutes,
+                            name: when_text(value) if name in TIMER_TIMES else value
+                            for name, value in zip(TIMER_FIELDS, values, strict=True)
                         }
-                        for (
-                            metric,
-                            target_minutes,
-                            due_at,
-                            state,
-                            met_at,
-                            breached_at,
-                            stopped_at,
-                            business_minutes,
-                            breach_minutes,
-                        ) in (orjson.loads(row["timer_rows"]) if row["timer_rows"] else ())
+                        for values in (orjson.loads(row["timer_rows"]) if row["timer_rows"] else ())
                     ],
                     "allowed_actions": list(allowed),
                 }
