@@ -20,13 +20,12 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from django.contrib.postgres.aggregates import JSONBAgg
-from django.db import connection
 from django.db.models import Q, Value
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import JSONObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from aftersales.stamps import UNREAD, StampedCache
 from warranty import engine
 from warranty.calendar import business_zone, is_working_day
 from warranty.models import PolicyVersion, RepairRecord, ServiceContract, Unit, WarrantyPolicy
@@ -51,25 +50,12 @@ PERIOD_ENDED = "period_ended"
 REGISTRATION_LATE = "registration_late"
 
 
-STAMP_SQL = "SELECT stamp FROM warranty_policytermsstamp WHERE id = 1"
+# Each policy's versions and engine terms, kept under the policy-terms stamp (a few dozen policies in practice).
+_versions = StampedCache("warranty_policytermsstamp")
 # The stamp as a column of the query that reads the unit: ``Unit.objects.annotate(policy_stamp=STAMP)``.
-STAMP = RawSQL(STAMP_SQL, ())
-# Policies whose versions are kept per process (a few dozen in practice); all are dropped past this.
-POLICIES = 256
-
-_kept: dict[int, tuple[str, tuple]] = {}
-
-
-def current_stamp() -> str | None:
-    with connection.cursor() as cursor:
-        cursor.execute(STAMP_SQL)
-        row = cursor.fetchone()
-    return None if row is None else str(row[0])
-
-
-def forget() -> None:
-    """Drop the versions this process keeps (tests that compare with a fresh read)."""
-    _kept.clear()
+STAMP = _versions.column
+current_stamp = _versions.current
+forget = _versions.forget
 
 
 def period_label(name: str) -> str:
@@ -96,22 +82,13 @@ def versions_with_terms(policy: WarrantyPolicy) -> Iterator[PolicyVersion]:
 Versions = tuple[tuple[PolicyVersion, engine.Terms], ...]
 
 
-def policy_versions(policy: WarrantyPolicy, *, stamp: str | None = ...) -> Versions:
+def policy_versions(policy: WarrantyPolicy, *, stamp: str | None = UNREAD) -> Versions:
     """The policy's versions, newest first, each with its engine terms: the process's copy when it was read
     under ``stamp`` (the policy-terms stamp read with the unit, or read here when not given), else read now
     (and kept when there is a stamp). The versions returned are shared: read them, never change them."""
-    if stamp is ...:
-        stamp = current_stamp()
-    stamp = None if stamp is None else str(stamp)
-    kept = _kept.get(policy.pk)
-    if kept is not None and stamp is not None and kept[0] == stamp:
-        return kept[1]
-    versions = tuple((version, version_terms(version)) for version in versions_with_terms(policy))
-    if stamp is not None:
-        if len(_kept) >= POLICIES:
-            _kept.clear()
-        _kept[policy.pk] = (stamp, versions)
-    return versions
+    return _versions.get(
+        policy.pk, stamp, lambda: tuple((version, version_terms(version)) for version in versions_with_terms(policy))
+    )
 
 
 def version_terms(version: PolicyVersion) -> engine.Terms:
@@ -181,7 +158,7 @@ class Basis:
 
 
 def version_in_force(
-    policy: WarrantyPolicy, facts: engine.UnitFacts, *, start_event: str | None = None, stamp: str | None = ...
+    policy: WarrantyPolicy, facts: engine.UnitFacts, *, start_event: str | None = None, stamp: str | None = UNREAD
 ):
     """(version, terms, start) of the policy version in force at the start date the facts give, or None.
     ``start_event`` overrides the versions' own (a service contract starts on its own start date). ``stamp``:
@@ -245,7 +222,7 @@ def resolve_basis(unit: Unit, *, on: date, draft: Draft | None = None) -> Basis:
                 policy,
                 facts,
                 start_event="invoice" if contract else None,
-                stamp=getattr(unit, "policy_stamp", ...),
+                stamp=getattr(unit, "policy_stamp", UNREAD),
             )
     except engine.EngineError:
         return Basis(

@@ -18,22 +18,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db import connection
 from django.db.models import Model
-from django.db.models.expressions import RawSQL
 
+from aftersales.stamps import UNREAD, StampedCache
 from tickets import business_time, sla
 from tickets.models import BusinessCalendar, SLAPolicy
 from tickets.services.clock import CalendarCache
 from tickets.services.ladder import PolicyCache
 
-STAMP_SQL = "SELECT stamp FROM tickets_slaconfigstamp WHERE id = 1"
+# A policy's details, kept under the configuration stamp (versions in force and their predecessors: a
+# handful in practice).
+_details = StampedCache("tickets_slaconfigstamp")
+STAMP_SQL = _details.sql
 # The stamp as a column of the query that reads the policy: ``SLAPolicy.objects.annotate(config_stamp=STAMP)``.
-STAMP = RawSQL(STAMP_SQL, ())
+STAMP = _details.column
+current_stamp = _details.current
+forget = _details.forget
 # Engine calendars kept per policy (one per business day a case starts on); older ones are dropped past this.
 CALENDAR_DAYS = 64
-# Policies kept per process (versions in force and their predecessors: a handful in practice).
-POLICIES = 256
 
 
 class BoundedCalendarCache(CalendarCache):
@@ -51,21 +53,10 @@ class BoundedCalendarCache(CalendarCache):
 
 @dataclass
 class Details:
-    stamp: str
     calendar: BusinessCalendar
     related: dict[str, list[Model]]
     calendar_related: dict[str, list[Model]]
     ladder: PolicyCache
-
-
-_kept: dict[int, Details] = {}
-
-
-def current_stamp() -> str | None:
-    with connection.cursor() as cursor:
-        cursor.execute(STAMP_SQL)
-        row = cursor.fetchone()
-    return None if row is None else str(row[0])
 
 
 def _prefetched(manager, items: list[Model]):
@@ -76,7 +67,7 @@ def _prefetched(manager, items: list[Model]):
     return queryset
 
 
-def _read(policy: SLAPolicy, stamp: str | None) -> Details:
+def _read(policy: SLAPolicy) -> Details:
     calendar = policy.calendar
     related = {
         "severities": list(policy.severities.all()),
@@ -89,28 +80,19 @@ def _read(policy: SLAPolicy, stamp: str | None) -> Details:
     ladder = PolicyCache()
     ladder.calendars = BoundedCalendarCache()
     ladder._steps[policy.pk] = related["escalation_steps"]
-    return Details(
-        stamp=stamp or "", calendar=calendar, related=related, calendar_related=calendar_related, ladder=ladder
-    )
+    return Details(calendar=calendar, related=related, calendar_related=calendar_related, ladder=ladder)
 
 
-def with_details(policy: SLAPolicy, *, stamp: str | None = ...) -> PolicyCache:
+def with_details(policy: SLAPolicy, *, stamp: str | None = UNREAD) -> PolicyCache:
     """Attach the policy's details (and its calendar's) to ``policy`` as prefetched relations, from the
     process's copy when it was read under the same stamp, else read now (and kept when there is a stamp).
     ``stamp`` is the one read with the policy (``config_stamp``), or read here when not given. Returns the
     ladder cache (steps and engine calendars) to compute the deadlines with."""
-    if stamp is ...:
-        stamp = getattr(policy, "config_stamp", ...)
-        if stamp is ...:
-            stamp = current_stamp()
-    stamp = None if stamp is None else str(stamp)
-    details = _kept.get(policy.pk)
-    if details is None or stamp is None or details.stamp != stamp or details.calendar.pk != policy.calendar_id:
-        details = _read(policy, stamp)
-        if stamp is not None:
-            if len(_kept) >= POLICIES:
-                _kept.clear()
-            _kept[policy.pk] = details
+    if stamp is UNREAD:
+        stamp = getattr(policy, "config_stamp", UNREAD)
+    details = _details.get(
+        policy.pk, stamp, lambda: _read(policy), still=lambda details: details.calendar.pk == policy.calendar_id
+    )
     cache = getattr(policy, "_prefetched_objects_cache", None)
     if cache is None:
         cache = policy._prefetched_objects_cache = {}
@@ -125,8 +107,3 @@ def with_details(policy: SLAPolicy, *, stamp: str | None = ...) -> PolicyCache:
     for name, items in details.calendar_related.items():
         calendar_cache.setdefault(name, _prefetched(getattr(calendar, name), items))
     return details.ladder
-
-
-def forget() -> None:
-    """Drop what this process keeps (tests that compare with a fresh read)."""
-    _kept.clear()
