@@ -20,8 +20,9 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from django.contrib.postgres.aggregates import JSONBAgg
-from django.db.models import Q, Value
-from django.db.models.functions import JSONObject
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import DecimalField, F, Func, OuterRef, Q, QuerySet, Subquery, TextField, Value
+from django.db.models.functions import Cast, JSONObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -56,6 +57,47 @@ _versions = StampedCache("warranty_policytermsstamp")
 STAMP = _versions.column
 current_stamp = _versions.current
 forget = _versions.forget
+
+
+def with_coverage_reads(units: QuerySet[Unit]) -> QuerySet[Unit]:
+    """Units with what their coverage reads besides the unit itself, in the query that finds them: the
+    policy-terms stamp (``policy_stamp``), the ids of the service contracts the unit is in (``contract_ids``:
+    for most units none, and then no contract in force is looked for) and its repairs as rows
+    (``repair_rows``, made into records by :func:`unit_history`). Two round trips and two ORM queries fewer
+    for every coverage answer and every case opened on a unit."""
+    return units.annotate(
+        policy_stamp=STAMP,
+        contract_ids=ArraySubquery(
+            ServiceContract.units.through.objects.filter(unit_id=OuterRef("pk")).values("servicecontract_id")
+        ),
+        repair_rows=Subquery(
+            RepairRecord.objects.filter(unit_id=OuterRef("pk"))
+            .order_by()
+            .values("unit_id")
+            .annotate(rows=JSONBAgg(Func(*_REPAIR_VALUES, function="jsonb_build_array"), order_by=REPAIR_ORDER))
+            .values("rows")
+        ),
+    )
+
+
+# The repairs in the engine's order, and each column as a JSON value its field reads back exactly (a decimal
+# as its text: a JSON number would come back as a float).
+REPAIR_ORDER = ("confirmed_at", "id")
+_REPAIR_FIELDS = RepairRecord._meta.concrete_fields
+_REPAIR_VALUES = [
+    Cast(field.attname, TextField()) if isinstance(field, DecimalField) else F(field.attname)
+    for field in _REPAIR_FIELDS
+]
+
+
+def _repairs_from_rows(rows) -> list[RepairRecord]:
+    names = [field.attname for field in _REPAIR_FIELDS]
+    return [
+        RepairRecord.from_db(
+            None, names, [field.to_python(value) for field, value in zip(_REPAIR_FIELDS, row, strict=True)]
+        )
+        for row in rows or ()
+    ]
 
 
 def period_label(name: str) -> str:
@@ -190,11 +232,15 @@ def resolve_basis(unit: Unit, *, on: date, draft: Draft | None = None) -> Basis:
     """A service contract in force on ``on`` wins over the unit's own policy, which wins over its model's.
     The version is the one in force at the unit's start date (for a contract: the contract's start).
     With a ``draft``, its terms judge the unit whatever version would be in force."""
+    # A unit read with_coverage_reads() says which contracts it is in: in none, none is in force.
+    in_contracts = getattr(unit, "contract_ids", None)
     contract = (
         ServiceContract.objects.filter(units=unit, starts_on__lte=on, ends_on__gte=on)
         .select_related("policy")
         .order_by("-starts_on", "-id")
         .first()
+        if in_contracts is None or in_contracts
+        else None
     )
     facts = unit_facts(unit)
     policy = contract.policy if contract else (unit.policy or unit.product_model.policy)
@@ -263,7 +309,12 @@ def within_contract(periods: dict[str, engine.Period], contract: ServiceContract
 
 
 def unit_history(unit: Unit) -> tuple[engine.Repair, ...]:
-    return tuple(repair_to_engine(record) for record in unit.repairs.order_by("confirmed_at", "id"))
+    """The unit's repairs for the engine: those read with the unit (``with_coverage_reads``), else read now."""
+    if hasattr(unit, "repair_rows"):
+        records = _repairs_from_rows(unit.repair_rows)
+    else:
+        records = unit.repairs.order_by(*REPAIR_ORDER)
+    return tuple(repair_to_engine(record) for record in records)
 
 
 def period_json(period: engine.Period) -> dict:

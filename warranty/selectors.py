@@ -27,10 +27,12 @@ def unit_get(*, user, serial: str, related: bool = True) -> Unit:
     """One unit by serial / VIN; another dealer's unit is "not found" like a unit that does not exist."""
     units = unit_scope(user=user)
     if related:
-        # With the stamp its policy's versions are kept under (warranty.coverage), read in the same query.
-        units = units.select_related(
-            "product_model__product_line", "product_model__policy", "policy", "customer", "site", "selling_dealer"
-        ).annotate(policy_stamp=coverage.STAMP)
+        # With what its coverage reads (the policy-terms stamp, its contracts, its repairs) in the same query.
+        units = coverage.with_coverage_reads(
+            units.select_related(
+                "product_model__product_line", "product_model__policy", "policy", "customer", "site", "selling_dealer"
+            )
+        )
     try:
         return units.get(serial=normalize_serial(serial))
     except Unit.DoesNotExist:

@@ -111,6 +111,9 @@ DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# The statements of case intake prepared once per connection (aftersales.prepared); off behind a pooler that
+# shares server connections per transaction.
+DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 # Optional read replica: the dashboards and the exports read from it (aftersales.db_router); everything
 # else reads and writes the primary. In tests it mirrors the primary.
 DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")

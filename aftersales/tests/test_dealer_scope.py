@@ -206,3 +206,25 @@ def test_admin_site_is_closed_to_a_dealers_user_even_if_staff(client, world, mak
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
     client.force_login(manufacturer_admin)
     assert client.get("/admin/warranty/customer/").status_code == 200
+
+
+def test_the_staffs_prepared_unit_lookup_is_never_a_dealers(dealer_api, world, desk_user):
+    """The case intake's unit lookup of the manufacturer's staff (every unit) is compiled once and prepared
+    (warranty.api.serializers.UnitSerialRelatedField): a dealer's lookup after it is still its own scope."""
+    from rest_framework.test import APIClient
+
+    body = {"channel": "phone", "reporter_name": "王", "description": "不制冷", "severity": "major"}
+    desk = APIClient()
+    desk.force_authenticate(desk_user)
+    for serial in ("SN-B", "sn-a"):
+        assert desk.post("/api/v1/tickets/", {**body, "unit": serial}, format="json").status_code == 201
+    unknown = desk.post("/api/v1/tickets/", {**body, "unit": "SN-NONE"}, format="json")
+    assert unknown.status_code == 400 and list(unknown.json()["details"]) == ["unit"]
+    assert "SN-NONE" in unknown.json()["details"]["unit"][0]
+    foreign = dealer_api.post("/api/v1/tickets/", {**body, "unit": "SN-B"}, format="json")
+    missing = dealer_api.post("/api/v1/tickets/", {**body, "unit": "SN-NONE"}, format="json")
+    assert foreign.status_code == missing.status_code == 400
+    assert foreign.json()["details"]["unit"][0].replace("SN-B", "SN-NONE") == missing.json()["details"]["unit"][0]
+    own = dealer_api.post("/api/v1/tickets/", {**body, "unit": "SN-A"}, format="json")
+    assert own.status_code == 201 and own.json()["unit"] == "SN-A"
+    assert Ticket.objects.filter(unit=world["units"]["b"]).count() == 1

@@ -431,12 +431,13 @@ class TicketCreateSerializer(StrictSerializer):
     severity = serializers.CharField(max_length=32)
     category = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     # Every id, serial and code is looked up within what the requester may see (aftersales.scoping).
-    # The unit with what intake reads of it (owner, site, model, warranty policy, and the stamp its policy's
-    # versions are kept under, see warranty.coverage) in the one query that finds it.
+    # The unit with what intake reads of it (owner, site, model, warranty policy, and what its coverage reads:
+    # the policy-terms stamp, its contracts, its repairs, see warranty.coverage) in the one query that finds it.
     unit = UnitSerialRelatedField(
-        queryset=Unit.objects.select_related("customer", "site", "product_model__policy", "policy").annotate(
-            policy_stamp=warranty_coverage.STAMP
+        queryset=warranty_coverage.with_coverage_reads(
+            Unit.objects.select_related("customer", "site", "product_model__policy", "policy")
         ),
+        prepared_as="tickets.TicketCreateSerializer.unit",
         required=False,
         allow_null=True,
     )

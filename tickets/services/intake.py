@@ -12,6 +12,7 @@ from django.db import connection
 from django.db.models import Model
 from django.db.models.expressions import DatabaseDefault
 
+from aftersales import prepared
 from tickets.models import Ticket, TicketEvent, Timer
 
 NUMBER_SEQUENCE = "tickets_ticket_number_seq"
@@ -43,9 +44,10 @@ def _names(fields: list) -> str:
 
 
 @functools.cache
-def _statement(timer_count: int) -> tuple[str, list, list, list]:
+def _statement(timer_count: int) -> tuple[prepared.Statement, list, list, list]:
     """The statement for a case with ``timer_count`` timers and the fields whose values it takes, in order
-    (made once per count: the fields and their column types do not change while the process runs)."""
+    (made once per count: the fields and their column types do not change while the process runs; prepared
+    once per connection, aftersales.prepared)."""
     quote = connection.ops.quote_name
     ticket_fields = _columns(Ticket, skip=("number",))
     timer_fields = _columns(Timer, skip=("ticket_id",))
@@ -74,20 +76,20 @@ def _statement(timer_count: int) -> tuple[str, list, list, list]:
         "(SELECT coalesce(json_agg(json_build_array(id, metric_id)), '[]') FROM new_timers)::text, "
         "(SELECT id FROM new_event) FROM new_ticket"
     )
-    return sql, ticket_fields, timer_fields, event_fields
+    return prepared.Statement(sql), ticket_fields, timer_fields, event_fields
 
 
 def intake_insert(ticket: Ticket, timers: list[Timer], event: TicketEvent, *, number_prefix: str) -> None:
     """Insert the case (numbered ``number_prefix`` + the sequence's next value, at least six digits), its
     ``timers`` and its ``event`` in one statement; the instances get their ids (and the case its number) and
     count as saved."""
-    sql, ticket_fields, timer_fields, event_fields = _statement(len(timers))
+    statement, ticket_fields, timer_fields, event_fields = _statement(len(timers))
     params = [number_prefix, *(_value(field, ticket) for field in ticket_fields)]
     for timer in timers:
         params.extend(_value(field, timer) for field in timer_fields)
     params.extend(_value(field, event) for field in event_fields)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        prepared.execute(cursor, statement, params)
         ticket_id, number, timer_ids, event_id = cursor.fetchone()
     ticket.pk, ticket.number = ticket_id, number
     _saved(ticket)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import functools
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from aftersales import prepared
 from aftersales.dates import business_date
 from aftersales.errors import ApplicationError, ConflictError, StaleVersionError
 from aftersales.roles import Role
@@ -75,6 +76,11 @@ def policy_sql() -> str:
     """
 
 
+@functools.cache
+def policy_statement() -> prepared.Statement:
+    return prepared.Statement(policy_sql())
+
+
 def policy_for(*, customer, unit, on) -> SLAPolicy:
     """The customer's, a contract's or the product line's policy in force on a day, else the default; with
     the configuration stamp its details are kept under (``config_stamp``, tickets.services.sla_config)."""
@@ -84,7 +90,9 @@ def policy_for(*, customer, unit, on) -> SLAPolicy:
         "unit": getattr(unit, "pk", None),
         "line": unit.product_model.product_line_id if unit is not None else None,
     }
-    found = next(iter(SLAPolicy.objects.raw(policy_sql(), params)), None)
+    db = SLAPolicy.objects.db  # the connection the statement is prepared on is the one it runs on
+    with prepared.running(policy_statement(), connections[db]) as sql:
+        found = next(iter(SLAPolicy.objects.using(db).raw(sql, params)), None)
     return found or sla.default_policy(on=on)  # none in force: the default's own error
 
 

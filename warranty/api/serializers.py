@@ -1,9 +1,12 @@
 from django.utils import timezone
+from django.utils.encoding import smart_str
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from aftersales.api.scoped_fields import ScopedPrimaryKeyRelatedField, ScopedSlugRelatedField
 from aftersales.api.serializers import StrictSerializer
+from aftersales.prepared import PreparedGet
+from aftersales.scoping import viewer
 from dealers.models import Dealer
 from warranty.engine.explain import EXCLUSION_LABELS
 from warranty.engine.presets import CAR_ASSEMBLIES, CAR_EARLY_FAILURES, CAR_MAIN_PART_SYSTEMS
@@ -83,17 +86,36 @@ class UnitSerializer(serializers.ModelSerializer):
         ]
 
 
-class UnitSerialRelatedField(ScopedSlugRelatedField):
-    """A unit named by serial / VIN (spaces and case ignored), among the units the requester may see."""
+# The lookups of units named in request bodies that are compiled once and prepared (UnitSerialRelatedField).
+_prepared_units = PreparedGet()
 
-    def __init__(self, **kwargs):
+
+class UnitSerialRelatedField(ScopedSlugRelatedField):
+    """A unit named by serial / VIN (spaces and case ignored), among the units the requester may see.
+
+    ``prepared_as`` (a name unique to the field's declaration) sends the lookup of the manufacturer's staff,
+    who see every unit, as a statement compiled once per process and prepared per connection
+    (aftersales.prepared): the query that opens a case reads the unit with its owner, site, model, policies
+    and what its coverage reads, and building and planning it cost more than running it. A dealer's lookup
+    (its scope in the query) is made as any other."""
+
+    def __init__(self, *, prepared_as: str | None = None, **kwargs):
         kwargs.setdefault("queryset", Unit.objects.all())
+        self.prepared_as = prepared_as
         super().__init__(slug_field="serial", **kwargs)
 
     def to_internal_value(self, data):
         if isinstance(data, str):
             data = normalize_serial(data)
-        return super().to_internal_value(data)
+        if self.prepared_as is None or not isinstance(data, str):
+            return super().to_internal_value(data)
+        queryset = self.get_queryset()
+        if not viewer(self.context["request"].user).everything:
+            return super().to_internal_value(data)
+        try:
+            return _prepared_units.get(self.prepared_as, queryset, self.slug_field, data)
+        except Unit.DoesNotExist:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=smart_str(data))
 
 
 class UnitWriteSerializer(StrictSerializer):

@@ -1,0 +1,78 @@
+"""A unit read with what its coverage reads (warranty.coverage.with_coverage_reads: its contracts and repairs
+in the query that finds it) is judged exactly as a unit read on its own, in fewer statements."""
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from warranty import coverage
+from warranty.models import RepairRecord, Unit
+from warranty.tests.factories import ContractFactory, RepairFactory
+
+pytestmark = pytest.mark.django_db
+ON = date(2026, 11, 20)
+
+
+def read(unit: Unit, *, with_reads: bool) -> Unit:
+    units = Unit.objects.select_related("product_model__policy", "policy", "customer", "site")
+    return (coverage.with_coverage_reads(units) if with_reads else units).get(pk=unit.pk)
+
+
+def answer(unit: Unit) -> dict:
+    return coverage.coverage(unit, on=ON, usage=unit.usage_reading)
+
+
+def test_repairs_read_with_the_unit_are_the_stored_repairs(car):
+    base = datetime(2026, 7, 1, 9, 30, 15, 123456).astimezone()
+    # Every kind of column: times to the microsecond, decimals, an array, JSON, booleans, blanks and nulls;
+    # stored out of order (the engine reads them by confirmation time, then id).
+    RepairFactory(
+        unit=car,
+        confirmed_at=base + timedelta(days=3),
+        completed_at=None,
+        usage=None,
+        problem_code="E101",
+        quality_problem=False,
+        serious_safety=True,
+        assemblies_replaced=["engine", "gearbox"],
+        main_parts_replaced=[{"system": "brakes", "part": "caliper"}],
+        excluded_hours=Decimal("1.25"),
+        parts_wait_hours=Decimal("48.50"),
+        parts_wait_party="seller",
+        component="battery",
+    )
+    RepairFactory(unit=car, confirmed_at=base, usage=12000, problem_code="E7", excluded_hours=Decimal("0.10"))
+    RepairFactory(unit=car, confirmed_at=base, usage=12001, problem_code="E8")
+    stored = coverage.unit_history(read(car, with_reads=False))
+    fields = [field.attname for field in RepairRecord._meta.concrete_fields]
+    records = list(RepairRecord.objects.filter(unit=car).order_by("confirmed_at", "id").values_list(*fields))
+    assert len(stored) == 3
+    folded = read(car, with_reads=True)
+    assert coverage.unit_history(folded) == stored
+    assert [
+        tuple(getattr(record, name) for name in fields) for record in coverage._repairs_from_rows(folded.repair_rows)
+    ] == records
+    assert answer(folded) == answer(read(car, with_reads=False))
+
+
+def test_a_unit_without_repairs_or_contracts_is_judged_without_reading_them(car):
+    unit = read(car, with_reads=True)
+    assert unit.contract_ids == [] and unit.repair_rows is None
+    with CaptureQueriesContext(connection) as queries:
+        folded = answer(unit)
+    assert not [q["sql"] for q in queries if "servicecontract" in q["sql"] or "repairrecord" in q["sql"]]
+    assert folded == answer(read(car, with_reads=False))
+
+
+def test_a_unit_under_contract_is_judged_by_the_contract_in_force(car):
+    ended = ContractFactory(customer=car.customer, starts_on=date(2025, 1, 1), ends_on=date(2025, 12, 31))
+    ended.units.add(car)
+    current = ContractFactory(customer=car.customer, starts_on=date(2026, 1, 1), ends_on=date(2027, 12, 31))
+    current.units.add(car)
+    unit = read(car, with_reads=True)
+    assert len(unit.contract_ids) == 2
+    assert coverage.resolve_basis(unit, on=ON).contract == current
+    assert answer(unit) == answer(read(car, with_reads=False))
