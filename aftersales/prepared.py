@@ -5,30 +5,34 @@ them (a policy's lookup: 0.5 ms to plan, 0.04 ms to run).
 A :class:`Statement` is SQL with ``%s`` or ``%(name)s`` placeholders, as for ``cursor.execute``. Its first
 run on a connection sends ``PREPARE … ; EXECUTE …`` in one round trip, later runs ``EXECUTE`` alone; either
 way one statement, returning what the SQL returns. A prepared statement lives as long as its connection (a
-rollback keeps it) and a new connection prepares again. A run that fails forgets the statement on that
-connection, and the next run prepares it afresh under another name, so a PREPARE that did not happen is never
-relied on. ``DATABASE_PREPARED_STATEMENTS=false`` sends the plain SQL instead: for a pooler that hands a
-client a different server connection per transaction (PgBouncer's transaction mode), where a statement
-prepared on one would be missing on the next."""
+rollback keeps it) and a new connection prepares again. A statement counts as prepared on a connection only
+once a first run went through (a failed one is prepared again, under another name, by the next); an EXECUTE
+that finds it gone (another server session, a column type changed by a migration, a lost connection) fails
+once and the next run prepares it again. ``DATABASE_PREPARED_STATEMENTS=false`` sends the plain SQL instead:
+for a pooler that hands a client a different server connection per transaction (PgBouncer's transaction
+mode), where a statement prepared on one would be missing on the next."""
 
 from __future__ import annotations
 
 import hashlib
 import itertools
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError, connections
 from django.db import connection as default_connection
-from django.db import connections
 from django.db.models.query import get_related_populators
 
-_NAMED = re.compile(r"%\((\w+)\)s")
-_POSITIONAL = re.compile(r"%s")
+_PLACEHOLDER = re.compile(r"%%|%\((\w+)\)s|%s|%")
 _SENT = re.compile(r"^(?:PREPARE|EXECUTE) (as_[0-9a-f]{20})_\d+")
 # Every statement made in this process, by key: what an EXECUTE of it stands for (``original``).
 _made: dict[str, Statement] = {}
+# What a failed EXECUTE means the statement is gone or unusable on that connection: "prepared statement does
+# not exist" (a pooler gave another server session), "cached plan must not change result type" (a migration
+# changed a column's type), and a lost connection. After any other failure the statement is still there.
+_GONE = {"26000", "0A000", "08000", "08003", "08006"}
 
 
 class Statement:
@@ -38,42 +42,64 @@ class Statement:
         self.sql = sql
         self.key = "as_" + hashlib.sha1(sql.encode()).hexdigest()[:20]
         names: list[str] = []
-        if _NAMED.search(sql):
+        positional = itertools.count(1)
+        styles = set()
 
-            def number(match) -> str:
-                if match.group(1) not in names:
-                    names.append(match.group(1))
-                return f"${names.index(match.group(1)) + 1}"
+        def number(match) -> str:
+            token = match.group(0)
+            if token == "%%":
+                return token  # sent with the values, so the driver makes it ``%``
+            if token == "%":
+                raise ValueError(f"a lone % in a statement: {sql[:80]!r}")
+            if match.group(1) is None:
+                styles.add("positional")
+                return f"${next(positional)}"
+            styles.add("named")
+            if match.group(1) not in names:
+                names.append(match.group(1))
+            return f"${names.index(match.group(1)) + 1}"
 
-            body = _NAMED.sub(number, sql)
+        self.body = _PLACEHOLDER.sub(number, sql)
+        if len(styles) > 1:
+            raise ValueError(f"a statement takes named or positional values, not both: {sql[:80]!r}")
+        if "named" in styles:
             self.arguments = ", ".join(f"%({name})s" for name in names)
         else:
-            counter = itertools.count(1)
-            body = _POSITIONAL.sub(lambda match: f"${next(counter)}", sql)
-            count = next(counter) - 1
-            self.arguments = ", ".join(["%s"] * count)
-        # ``%%`` stays as it is: the PREPARE is sent with the values, so the driver turns it into ``%``.
-        self.body = body
+            self.arguments = ", ".join(["%s"] * (next(positional) - 1))
         _made[self.key] = self
 
-    def text(self, connection=default_connection) -> tuple[str, Callable[[], None]]:
-        """The SQL to send on ``connection`` now, and what to call should running it fail."""
+    def sent(self, connection=default_connection) -> Run:
+        """What to send on ``connection`` now (``Run.sql``); tell the run how it went."""
         if not getattr(settings, "DATABASE_PREPARED_STATEMENTS", True):
-            return self.sql, lambda: None
+            return Run(self.sql)
         prepared, counter = _state(connection)
         name = prepared.get(self.key)
-        execute = "EXECUTE {name}" + (f"({self.arguments})" if self.arguments else "")
-        if name is None:
+        first = name is None
+        if first:
+            # A name of its own for every attempt: a PREPARE that failed half-way never collides with the next.
             name = f"{self.key}_{next(counter)}"
-            prepared[self.key] = name
-            sql = f"PREPARE {name} AS {self.body}; " + execute.format(name=name)
-        else:
-            sql = execute.format(name=name)
+        execute = f"EXECUTE {name}" + (f"({self.arguments})" if self.arguments else "")
+        sql = f"PREPARE {name} AS {self.body}; {execute}" if first else execute
+        return Run(sql, prepared=prepared, key=self.key, name=name, first=first)
 
-        def failed() -> None:
-            prepared.pop(self.key, None)
 
-        return sql, failed
+class Run:
+    """One run of a statement: recorded as prepared on the connection once a first run went through; an
+    EXECUTE that found the statement gone forgets it, so the next run prepares it again."""
+
+    def __init__(self, sql: str, *, prepared: dict | None = None, key: str = "", name: str = "", first=False):
+        self.sql, self._prepared, self._key, self._name, self._first = sql, prepared, key, name, first
+
+    def done(self) -> None:
+        if self._prepared is not None and self._first:
+            self._prepared[self._key] = self._name
+
+    def failed(self, error: BaseException) -> None:
+        if self._prepared is None or self._first:
+            return  # nothing was recorded: the next run prepares under a new name
+        cause = getattr(error, "__cause__", None) or error
+        if isinstance(error, InterfaceError | OperationalError) or getattr(cause, "pgcode", None) in _GONE:
+            self._prepared.pop(self._key, None)
 
 
 def original(sent: str) -> str:
@@ -96,24 +122,26 @@ def _state(connection) -> tuple[dict[str, str], Iterator[int]]:
 
 def execute(cursor, statement: Statement, params: Sequence | Mapping = ()) -> None:
     """``cursor.execute`` of the statement, prepared on the cursor's connection."""
-    sql, failed = statement.text(cursor.db)
+    run = statement.sent(cursor.db)
     try:
-        cursor.execute(sql, params)
-    except Exception:
-        failed()
+        cursor.execute(run.sql, params)
+    except BaseException as error:
+        run.failed(error)
         raise
+    run.done()
 
 
 @contextmanager
 def running(statement: Statement, connection=default_connection):
     """The SQL to send (for ``Model.objects.raw`` and the like, which execute it themselves) inside a block
-    that forgets the statement should the block fail."""
-    sql, failed = statement.text(connection)
+    that runs it: recorded as prepared when the block ends well."""
+    run = statement.sent(connection)
     try:
-        yield sql
-    except Exception:
-        failed()
+        yield run.sql
+    except BaseException as error:
+        run.failed(error)
         raise
+    run.done()
 
 
 # Stands for the looked-up value while a query is compiled (a text no input can be: PostgreSQL text holds no NUL).
@@ -156,6 +184,14 @@ class PreparedGet:
 
     @staticmethod
     def _compile(queryset):
+        # What Django's own get() would honour and these rows would not.
+        if (
+            queryset._prefetch_related_lookups
+            or queryset._known_related_objects
+            or queryset._fields is not None
+            or queryset.query.select_for_update
+        ):
+            raise ValueError("PreparedGet makes plain instances: no prefetch, values() or select_for_update()")
         compiler = queryset.query.get_compiler(using=queryset.db)
         sql, params = compiler.as_sql()  # also sets the compiler's select, klass_info and annotation columns
         slots = [index for index, param in enumerate(params) if param == _VALUE]

@@ -258,7 +258,7 @@ def intake(request):
         serial = values.pop("serial").strip()
         try:
             if serial:
-                values["unit"] = unit_get(user=request.user, serial=serial)
+                values["unit"] = unit_get(user=request.user, serial=serial, coverage_reads=True)
             values["reported_at"] = values["reported_at"] or None
             values["serving_outlet"] = own_dealer(request.user)
             ticket = ticket_services.ticket_create(actor=request.user, **values)

@@ -80,10 +80,31 @@ def with_coverage_reads(units: QuerySet[Unit]) -> QuerySet[Unit]:
     )
 
 
-# The repairs in the engine's order, and each column as a JSON value its field reads back exactly (a decimal
-# as its text: a JSON number would come back as a float).
+# The repairs in the engine's order, with the columns the engine reads (repair_to_engine; the others are left
+# deferred), each as a JSON value its field reads back exactly (a decimal as its text: a JSON number would
+# come back as a float).
 REPAIR_ORDER = ("confirmed_at", "id")
-_REPAIR_FIELDS = RepairRecord._meta.concrete_fields
+_REPAIR_FIELDS = [  # in the model's order, as from_db() takes a subset of its fields
+    field
+    for field in RepairRecord._meta.concrete_fields
+    if field.name
+    in {
+        "id",
+        "unit",
+        "confirmed_at",
+        "completed_at",
+        "usage",
+        "problem_code",
+        "quality_problem",
+        "serious_safety",
+        "assemblies_replaced",
+        "main_parts_replaced",
+        "excluded_hours",
+        "parts_wait_hours",
+        "parts_wait_party",
+        "component",
+    }
+]
 _REPAIR_VALUES = [
     Cast(field.attname, TextField()) if isinstance(field, DecimalField) else F(field.attname)
     for field in _REPAIR_FIELDS

@@ -23,16 +23,17 @@ def unit_scope(*, user) -> QuerySet[Unit]:
     return scope_for(user, Unit.objects.all())
 
 
-def unit_get(*, user, serial: str, related: bool = True) -> Unit:
-    """One unit by serial / VIN; another dealer's unit is "not found" like a unit that does not exist."""
+def unit_get(*, user, serial: str, related: bool = True, coverage_reads: bool = False) -> Unit:
+    """One unit by serial / VIN; another dealer's unit is "not found" like a unit that does not exist.
+    ``coverage_reads``: for a caller about to judge its coverage, with what that reads (its contracts and
+    repairs, warranty.coverage.with_coverage_reads) in the same query."""
     units = unit_scope(user=user)
     if related:
-        # With what its coverage reads (the policy-terms stamp, its contracts, its repairs) in the same query.
-        units = coverage.with_coverage_reads(
-            units.select_related(
-                "product_model__product_line", "product_model__policy", "policy", "customer", "site", "selling_dealer"
-            )
+        units = units.select_related(
+            "product_model__product_line", "product_model__policy", "policy", "customer", "site", "selling_dealer"
         )
+        # With the stamp its policy's versions are kept under (warranty.coverage), read in the same query.
+        units = coverage.with_coverage_reads(units) if coverage_reads else units.annotate(policy_stamp=coverage.STAMP)
     try:
         return units.get(serial=normalize_serial(serial))
     except Unit.DoesNotExist:

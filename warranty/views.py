@@ -56,7 +56,7 @@ def timeline(periods: list[dict], today: date) -> dict:
 @role_required(*UNIT_READERS)
 def unit_detail(request, serial):
     try:
-        unit = unit_get(user=request.user, serial=serial)
+        unit = unit_get(user=request.user, serial=serial, coverage_reads=True)
     except ApplicationError:
         return render(request, "404.html", status=404)
     today = business_date()

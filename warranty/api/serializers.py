@@ -113,9 +113,12 @@ class UnitSerialRelatedField(ScopedSlugRelatedField):
         if not viewer(self.context["request"].user).everything:
             return super().to_internal_value(data)
         try:
-            return _prepared_units.get(self.prepared_as, queryset, self.slug_field, data)
+            # Only for those who see every unit: the key names the declaration and that scope.
+            return _prepared_units.get((self.prepared_as, "everything"), queryset, self.slug_field, data)
         except Unit.DoesNotExist:
             self.fail("does_not_exist", slug_name=self.slug_field, value=smart_str(data))
+        except (TypeError, ValueError):  # as DRF's own lookup: text the database cannot take
+            self.fail("invalid")
 
 
 class UnitWriteSerializer(StrictSerializer):

@@ -108,7 +108,7 @@ class UnitCoverageView(APIView):
     def get(self, request, serial):
         query = serializers.CoverageQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
-        unit = unit_get(user=request.user, serial=serial)
+        unit = unit_get(user=request.user, serial=serial, coverage_reads=True)
         on = query.validated_data.get("on") or business_date()
         usage = query.validated_data.get("usage", unit.usage_reading)
         answer = coverage_module.coverage(unit, on=on, usage=usage, component=query.validated_data.get("component", ""))
@@ -130,7 +130,7 @@ class EntitlementView(APIView):
         available = values["same_model_available"]
         try:
             if "unit" in values:
-                unit = unit_get(user=request.user, serial=values["unit"])
+                unit = unit_get(user=request.user, serial=values["unit"], coverage_reads=True)
                 basis, evaluation = coverage_module.evaluate_unit(
                     unit,
                     claim_date=values["claim_date"],

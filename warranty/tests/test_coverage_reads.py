@@ -44,17 +44,24 @@ def test_repairs_read_with_the_unit_are_the_stored_repairs(car):
         parts_wait_party="seller",
         component="battery",
     )
+    # Two at the same time, stored in the opposite order of their ids: the engine takes the lower id first.
+    RepairFactory(id=10**9, unit=car, confirmed_at=base, usage=12001, problem_code="E8")
     RepairFactory(unit=car, confirmed_at=base, usage=12000, problem_code="E7", excluded_hours=Decimal("0.10"))
-    RepairFactory(unit=car, confirmed_at=base, usage=12001, problem_code="E8")
     stored = coverage.unit_history(read(car, with_reads=False))
-    fields = [field.attname for field in RepairRecord._meta.concrete_fields]
+    assert [repair.problem_code for repair in stored] == ["E7", "E8", "E101"]
+    # The columns the engine reads, exactly as stored (decimals to their scale: "48.50", not 48.5).
+    fields = [field.attname for field in coverage._REPAIR_FIELDS]
     records = list(RepairRecord.objects.filter(unit=car).order_by("confirmed_at", "id").values_list(*fields))
-    assert len(stored) == 3
     folded = read(car, with_reads=True)
-    assert coverage.unit_history(folded) == stored
-    assert [
-        tuple(getattr(record, name) for name in fields) for record in coverage._repairs_from_rows(folded.repair_rows)
-    ] == records
+    with CaptureQueriesContext(connection) as queries:
+        rows = [
+            tuple(getattr(record, name) for name in fields)
+            for record in coverage._repairs_from_rows(folded.repair_rows)
+        ]
+        assert coverage.unit_history(folded) == stored
+    assert not queries.captured_queries
+    assert [tuple(map(str, row)) for row in rows] == [tuple(map(str, row)) for row in records]
+    assert rows == records
     assert answer(folded) == answer(read(car, with_reads=False))
 
 
