@@ -46,13 +46,13 @@ class AppendOnly(migrations.RunSQL):
 
 def int_array(values: Iterable[int | None]) -> str:
     """A PostgreSQL array literal (``{1,2,NULL}``) of integers."""
-    return "{" + ",".join("NULL" if value is None else str(int(value)) for value in values) + "}"
+    return "{" + ",".join(["NULL" if value is None else f"{value:d}" for value in values]) + "}"
 
 
 def text_array(values: Iterable[str | None]) -> str:
     """A PostgreSQL array literal of texts, each element quoted (backslash and double quote escaped), so any
     text goes through unchanged; None is NULL. Instants go as their ISO text (``timestamptz`` reads it)."""
-    return "{" + ",".join("NULL" if value is None else _quoted(value) for value in values) + "}"
+    return "{" + ",".join(["NULL" if value is None else _quoted(value) for value in values]) + "}"
 
 
 def _quoted(value: str) -> str:

@@ -345,12 +345,15 @@ SELECT due.ticket_id, k.locked, k.number, k.description, k.assigned_engineer_id,
 TIMERS_LOCK_SQL = """
 SELECT id, ticket_id, metric_id, target_minutes, started_at, due_at, state, breached_at, next_action_at, sla_error
   FROM tickets_timer
- WHERE ticket_id = ANY(%s)
+ WHERE ticket_id = ANY(%s::bigint[])
  ORDER BY ticket_id, id
    FOR UPDATE
 """
 PAUSES_SQL = """
-SELECT ticket_id, status, started_at, ended_at FROM tickets_ticketpause WHERE ticket_id = ANY(%s) ORDER BY started_at
+SELECT ticket_id, status, started_at, ended_at
+  FROM tickets_ticketpause
+ WHERE ticket_id = ANY(%s::bigint[])
+ ORDER BY started_at
 """
 
 
@@ -437,6 +440,7 @@ class Messages:
         self.zone = timezone.get_current_timezone()  # deadlines shown as timezone.localtime shows them
         self._wording: dict[str | None, tuple[str, str]] = {}
         self._metrics: dict[tuple[str | None, int], str] = {}
+        self._by_metric: dict[int, list[tuple[str, str, str]]] = {}
 
     def _words(self, language: str | None) -> tuple[str, str]:
         if language not in self._wording:
@@ -462,13 +466,24 @@ class Messages:
             due = f"{local.year:04d}-{local.month:02d}-{local.day:02d} {local.hour:02d}:{local.minute:02d}"
         else:
             due = "—"
-        description = ticket.description[:200]
-        rendered = []
-        for language in self.shown:
-            title, body = self._words(language)
-            values = {"number": ticket.number, "metric": self._metric(language, timer.metric), "share": share}
-            rendered.append(((title % values)[:200], body % {"due": due, "description": description}))
-        return rendered
+        number, description = ticket.number, ticket.description[:200]
+        return [
+            (
+                (title % {"number": number, "metric": metric, "share": share})[:200],
+                body % {"due": due, "description": description},
+            )
+            for title, body, metric in self._forms(timer.metric)
+        ]
+
+    def _forms(self, metric: SLAMetric) -> list[tuple[str, str, str]]:
+        """(title, text, metric name) in each language of ``shown``: looked up once per metric, since a sweep
+        renders a thousand steps a batch."""
+        forms = self._by_metric.get(metric.id)
+        if forms is None:
+            forms = self._by_metric[metric.id] = [
+                (*self._words(language), self._metric(language, metric)) for language in self.shown
+            ]
+        return forms
 
     def render(self, timer: Timer | SweptTimer, share: str) -> tuple[str, str, dict]:
         """The title and text in the current language and ``Notification.texts``."""
@@ -639,7 +654,7 @@ def _lock_batch(*, now: datetime, limit: int, skip: set[int], rows: _Rows) -> tu
 def _lock_timers(cases: dict[int, Case], rows: _Rows) -> dict[int, list[SweptTimer]]:
     timers: dict[int, list[SweptTimer]] = defaultdict(list)
     with connection.cursor() as cursor:
-        cursor.execute(TIMERS_LOCK_SQL, [list(cases)])
+        cursor.execute(TIMERS_LOCK_SQL, [int_array(cases)])
         for pk, ticket_id, metric_id, minutes, started, due, state, breached, action, error in cursor.fetchall():
             timers[ticket_id].append(
                 SweptTimer(pk, ticket_id, rows.metric(metric_id), minutes, started, due, state, breached, action, error)
@@ -650,7 +665,7 @@ def _lock_timers(cases: dict[int, Case], rows: _Rows) -> dict[int, list[SweptTim
 def _ledgers(cases: dict[int, Case]) -> dict[int, list[Pause]]:
     ledgers: dict[int, list[Pause]] = defaultdict(list)
     with connection.cursor() as cursor:
-        cursor.execute(PAUSES_SQL, [list(cases)])
+        cursor.execute(PAUSES_SQL, [int_array(cases)])
         for ticket_id, status, started, ended in cursor.fetchall():
             ledgers[ticket_id].append(Pause(status, started, ended))
     return ledgers

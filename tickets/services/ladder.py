@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 
 from aftersales.dates import business_zone
+from aftersales.db import int_array
 from tickets import business_time, sla
 from tickets.models import BusinessCalendar, Escalation, EscalationStep, SLAPolicy, Ticket, TicketPause, Timer
 from tickets.services.clock import Clock, clock_for
@@ -175,7 +176,7 @@ def fired_steps(timers: list[Timer] | list[int]) -> dict[int, set[int]]:
     if not ids:
         return fired
     with connection.cursor() as cursor:
-        cursor.execute(FIRED_SQL, [ids])
+        cursor.execute(FIRED_SQL, [int_array(ids)])
         for timer_id, step_id in cursor.fetchall():
             fired[timer_id].add(step_id)
     return fired
