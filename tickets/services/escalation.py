@@ -45,6 +45,7 @@ from tickets.services.billing import loaner_request
 from tickets.services.events import event
 from tickets.services.ladder import Ladder, PolicyCache, fired_steps, ladder_for
 from tickets.services.notifications import audience_for, role_audience, ticket_dealers
+from tickets.services.sla_config import STAMP_SQL
 from tickets.services.tickets import ticket_change_severity, ticket_transition
 from tickets.services.timers import RETRY_AFTER, refresh_next_due_at, timers_recompute
 
@@ -156,7 +157,7 @@ def _step_actions(ticket: Ticket, steps: list[EscalationStep], *, now: datetime)
     substitute-unit workflow. Each goes through the service a person uses (event, version, deadlines); a
     refused one is recorded on the case and reported for admins, and the others still happen."""
     problems = []
-    reassign = next((step.reassign_to for step in reversed(steps) if step.reassign_to_id), None)
+    reassign = next((step.reassign_to_id for step in reversed(steps) if step.reassign_to_id), None)
     actions = []
     if reassign is not None:
         actions.append(("reassign", lambda t: _reassign(t, reassign, now=now)))
@@ -180,9 +181,12 @@ def _step_actions(ticket: Ticket, steps: list[EscalationStep], *, now: datetime)
     return problems
 
 
-def _reassign(ticket: Ticket, engineer, *, now: datetime) -> Ticket | None:
-    if ticket.assigned_engineer_id == engineer.pk:
+def _reassign(ticket: Ticket, engineer_id: int, *, now: datetime) -> Ticket | None:
+    if ticket.assigned_engineer_id == engineer_id:
         return None
+    # Read here, not through the step: the ladder's steps are kept between sweeps (``_configuration``), the
+    # engineer's row is not under the configuration stamp.
+    engineer = User.objects.get(pk=engineer_id)
     return ticket_transition(ticket=ticket, action="assign", actor=None, engineer=engineer, now=now)
 
 
@@ -320,10 +324,11 @@ def _plan(ticket: Case, timers: list[SweptTimer], *, now: datetime, ladder: Ladd
 # The due cases of one batch, their rows locked, in one statement: the timers whose next action has come
 # (the partial index on next_action_at), in the order they came due, each case locked with SKIP LOCKED in
 # a lateral subquery of its own, so a case someone holds comes back with ``locked`` NULL and is left for the
-# next sweep (the lock is on the bare row: nothing joined to it can drop or stale it).
-DUE_SQL = """
+# next sweep (the lock is on the bare row: nothing joined to it can drop or stale it). Each row carries the
+# SLA configuration stamp, read before the policies it stands for (``_configuration``).
+DUE_SQL = f"""
 SELECT due.ticket_id, k.locked, k.number, k.description, k.assigned_engineer_id, k.serving_outlet_id,
-       k.selling_dealer_id, k.sla_policy_id, k.reported_at
+       k.selling_dealer_id, k.sla_policy_id, k.reported_at, ({STAMP_SQL})::text AS config_stamp
   FROM (SELECT ticket_id, min(next_action_at) AS first_due
           FROM (SELECT ticket_id, next_action_at
                   FROM tickets_timer
@@ -616,11 +621,13 @@ def _skip(ticket, timers, error: Exception, *, now: datetime, result: SweepResul
 
 
 class _Rows:
-    """Policies (with their calendars) and metrics by id, read once per sweep for the cases it locks."""
+    """What the sweep reads of the SLA configuration for the cases it locks: policies (with their calendars)
+    and metrics by id, and the ladders' steps and calendars (``ladders``), each read once, then kept."""
 
     def __init__(self):
         self.policies: dict[int, SLAPolicy] = {}
         self.metrics: dict[int, SLAMetric] = {}
+        self.ladders = PolicyCache()
 
     def policy(self, pk: int) -> SLAPolicy:
         if pk not in self.policies:
@@ -638,17 +645,44 @@ class _Rows:
         return self.metrics[pk]
 
 
-def _lock_batch(*, now: datetime, limit: int, skip: set[int], rows: _Rows) -> tuple[list[int], dict[int, Case]]:
-    """The batch's due cases (ids, in the order their actions came due) and those of them locked here."""
+# The SLA configuration a sweep reads, kept per process under the configuration stamp (the one case intake
+# keeps its policies under, tickets.services.sla_config): every write to what it is read from — policies,
+# metrics, ladders, calendars, their windows and dates, statutory schedules — by any path gives a new stamp,
+# so the first batch after an edit reads it again and nothing stale is used, while a worker's every sweep
+# does not read the same rows again (a handful of queries and their ORM work per sweep). One stamp's at a
+# time: what is kept is bounded by the configuration, not by the backlog.
+_KEPT: dict[str, _Rows] = {}
+
+
+def _configuration(stamp: str | None) -> _Rows:
+    """The configuration read under ``stamp``, or a new one to read (kept when there is a stamp)."""
+    kept = _KEPT.get(stamp) if stamp is not None else None
+    if kept is None:
+        kept = _Rows()
+        if stamp is not None:
+            _KEPT.clear()
+            _KEPT[stamp] = kept
+    return kept
+
+
+def forget() -> None:
+    """Drop the configuration this process keeps (tests that count a cold sweep's reads)."""
+    _KEPT.clear()
+
+
+def _lock_batch(*, now: datetime, limit: int, skip: set[int]) -> tuple[list[int], dict[int, Case], _Rows]:
+    """The batch's due cases (ids, in the order their actions came due), those of them locked here, and the
+    SLA configuration they are swept with."""
     with connection.cursor() as cursor:
         cursor.execute(DUE_SQL, {"states": list(SWEPT_STATES), "now": now, "skip": sorted(skip), "limit": limit})
         found = cursor.fetchall()
+    rows = _configuration(found[0][9] if found else None)
     rows.load_policies({row[7] for row in found if row[1]})
     cases = {}
-    for pk, locked, number, description, engineer, outlet, seller, policy, reported_at in found:
+    for pk, locked, number, description, engineer, outlet, seller, policy, reported_at, _stamp in found:
         if locked:
             cases[pk] = Case(pk, number, description, engineer, outlet, seller, rows.policy(policy), reported_at)
-    return [row[0] for row in found], cases
+    return [row[0] for row in found], cases, rows
 
 
 def _lock_timers(cases: dict[int, Case], rows: _Rows) -> dict[int, list[SweptTimer]]:
@@ -705,21 +739,21 @@ def sla_sweep(*, now: datetime, batch_size: int = BATCH_SIZE) -> SweepResult:
     out again or whose steps act on it (reassign, severity, substitute unit) runs on its own in a savepoint,
     through the services. A case that fails is logged, marked on its timers for admins (``sla_error``) and
     retried after ``RETRY_AFTER``, never left at the head of the queue, and the others go on. What a sweep
-    keeps between batches does not grow with the backlog (policies, ladders, role members)."""
+    keeps between batches does not grow with the backlog (role members; and per process, under the SLA
+    configuration stamp, policies, metrics, ladders and calendars: ``_configuration``)."""
     result = SweepResult()
     recipients = Recipients()
     messages = Messages()
-    cache = PolicyCache()
-    rows = _Rows()
     skip: set[int] = set()
     while True:
         with _collector_paused(), transaction.atomic():
-            candidates, cases = _lock_batch(now=now, limit=batch_size, skip=skip, rows=rows)
+            candidates, cases, rows = _lock_batch(now=now, limit=batch_size, skip=skip)
             if not candidates:
                 break
             skip.update(pk for pk in candidates if pk not in cases)
             if not cases:
                 continue
+            cache = rows.ladders
             cache.calendars.forget_days()
             timers = _lock_timers(cases, rows)
             ledgers = _ledgers(cases)

@@ -26,6 +26,7 @@ from tickets.models import (
     TicketPause,
     Timer,
 )
+from tickets.services import escalation
 from tickets.services.clock import Clock, clock_for
 from tickets.services.escalation import sla_sweep
 from tickets.services.events import events_create_many
@@ -57,7 +58,9 @@ def open_cases(count, *, desk, engineer, policy, reported_at=T0, **fields):
 
 
 def per_batch(now, batch_size) -> tuple[object, list[list[str]]]:
-    """The sweep's statements cut at each batch's opening statement (the first part: the one-time reads)."""
+    """The sweep's statements cut at each batch's opening statement (the first part: the one-time reads), as
+    a worker's first sweep makes them (the configuration read too)."""
+    escalation.forget()
     with CaptureQueriesContext(connection) as captured:
         result = sla_sweep(now=now, batch_size=batch_size)
     batches: list[list[str]] = [[]]
@@ -368,3 +371,34 @@ def test_batch_writes_texts_and_event_data_exactly(desk_user, make_user):
         "notified": [engineer.pk],
     }
     assert (event.actor_id, event.from_state, event.to_state, event.at) == (None, "", "", T0 + timedelta(hours=2))
+
+
+CONFIGURATION = ("tickets_slapolicy", "tickets_slametric", "tickets_escalationstep", "tickets_calendar")
+
+
+def configuration_reads(statements: list[str]) -> list[str]:
+    return [sql for sql in statements if sql.startswith("SELECT") and any(f'FROM "{t}' in sql for t in CONFIGURATION)]
+
+
+@pytest.mark.django_db
+def test_the_configuration_is_kept_between_sweeps_while_its_stamp_holds(desk_user, make_user):
+    """A worker's next sweep does not read the policies, metrics, ladder steps and calendars again; an edit
+    of any of them (a new stamp) is read by the next sweep and swept with."""
+    engineer = make_user(Role.ENGINEER)
+    policy = policy_with_ladder(code="KEPT", calendar=CalendarFactory(), minutes=60, now=T0)
+    open_cases(2, desk=desk_user, engineer=engineer, policy=policy)
+    _result, first = per_batch(T0 + timedelta(hours=2), batch_size=100)
+    assert len(configuration_reads(first[0])) >= 4  # policy, metrics, steps, the calendar's windows and dates
+    open_cases(2, desk=desk_user, engineer=engineer, policy=policy, reported_at=T0 + timedelta(days=1))
+    with CaptureQueriesContext(connection) as captured:
+        result = sla_sweep(now=T0 + timedelta(days=1, hours=2), batch_size=100)
+    assert result.fired == 2
+    assert configuration_reads([q["sql"] for q in captured.captured_queries]) == []
+    # An admin adds a step at half the target: the next sweep reads the ladder again and fires it.
+    EscalationStep.objects.create(policy=policy, order=2, share_percent=50, recipient="assignee")
+    (late,) = open_cases(1, desk=desk_user, engineer=engineer, policy=policy, reported_at=T0 + timedelta(days=2))
+    with CaptureQueriesContext(connection) as captured:
+        result = sla_sweep(now=T0 + timedelta(days=2, minutes=40), batch_size=100)
+    assert configuration_reads([q["sql"] for q in captured.captured_queries])
+    assert result.fired == 1
+    assert list(Escalation.objects.filter(timer__ticket=late).values_list("step__order", flat=True)) == [2]
