@@ -8,7 +8,7 @@ ladder's business (tickets.services.ladder), on the SLA clock.
 
 A batch is set-based: one statement finds its due cases and locks them, one locks their timers, each case's
 steps are worked out in memory, and the escalations, notifications, events and timers are written in one
-statement each, so the sweep's cost per step is a share of a few statements, not a few statements.
+statement, so the sweep's cost per step is a share of a few statements, not a few statements.
 """
 
 from __future__ import annotations
