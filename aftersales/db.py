@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db import migrations
 
 
@@ -33,3 +35,27 @@ class AppendOnly(migrations.RunSQL):
                 f"DROP FUNCTION IF EXISTS {function}();",
             ],
         )
+
+
+# Arrays as one parameter. psycopg2 adapts a Python list element by element into an ARRAY[…] expression,
+# which the server then parses and plans node by node: for the 1,000-row columns of a set-based batch (ids,
+# instants, texts) that costs milliseconds per column on each side. The literal below is one string the
+# array type's input function reads in one pass; the SQL casts it (``%s::bigint[]``, ``%s::text[]``,
+# ``%s::timestamptz[]``).
+
+
+def int_array(values: Iterable[int | None]) -> str:
+    """A PostgreSQL array literal (``{1,2,NULL}``) of integers."""
+    return "{" + ",".join(["NULL" if value is None else f"{value:d}" for value in values]) + "}"
+
+
+def text_array(values: Iterable[str | None]) -> str:
+    """A PostgreSQL array literal of texts, each element quoted (backslash and double quote escaped), so any
+    text goes through unchanged; None is NULL. Instants go as their ISO text (``timestamptz`` reads it)."""
+    return "{" + ",".join(["NULL" if value is None else _quoted(value) for value in values]) + "}"
+
+
+def _quoted(value: str) -> str:
+    if "\\" in value or '"' in value:
+        value = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{value}"'

@@ -47,6 +47,8 @@ class Clock:
     pause_statuses: dict[str, list[str]] = field(default_factory=dict)
 
     def pauses(self, metric_code: str) -> Pauses:
+        if not self.ledger:
+            return []  # most cases were never paused (the sweep asks for each step of each due timer)
         pausing = set(self.pause_statuses.get(metric_code, []))
         return [(p.started_at, p.ended_at) for p in self.ledger if p.status in pausing]
 

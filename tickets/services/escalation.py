@@ -8,11 +8,12 @@ ladder's business (tickets.services.ladder), on the SLA clock.
 
 A batch is set-based: one statement finds its due cases and locks them, one locks their timers, each case's
 steps are worked out in memory, and the escalations, notifications, events and timers are written in one
-statement each, so the sweep's cost per step is a share of a few statements, not a few statements.
+statement, so the sweep's cost per step is a share of a few statements, not a few statements.
 """
 
 from __future__ import annotations
 
+import functools
 import gc
 import logging
 from collections import defaultdict
@@ -26,6 +27,7 @@ from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from aftersales.db import int_array, text_array
 from aftersales.errors import ApplicationError, ConflictError
 from aftersales.models import User
 from aftersales.outbox import outbox_enqueue, outbox_enqueue_many
@@ -40,15 +42,10 @@ from tickets.models import (
     Timer,
 )
 from tickets.services.billing import loaner_request
-from tickets.services.events import event, events_create_many
+from tickets.services.events import event
 from tickets.services.ladder import Ladder, PolicyCache, fired_steps, ladder_for
-from tickets.services.notifications import (
-    NewNotification,
-    audience_for,
-    notifications_create_many,
-    role_audience,
-    ticket_dealers,
-)
+from tickets.services.notifications import audience_for, role_audience, ticket_dealers
+from tickets.services.sla_config import STAMP_SQL
 from tickets.services.tickets import ticket_change_severity, ticket_transition
 from tickets.services.timers import RETRY_AFTER, refresh_next_due_at, timers_recompute
 
@@ -160,7 +157,7 @@ def _step_actions(ticket: Ticket, steps: list[EscalationStep], *, now: datetime)
     substitute-unit workflow. Each goes through the service a person uses (event, version, deadlines); a
     refused one is recorded on the case and reported for admins, and the others still happen."""
     problems = []
-    reassign = next((step.reassign_to for step in reversed(steps) if step.reassign_to_id), None)
+    reassign = next((step.reassign_to_id for step in reversed(steps) if step.reassign_to_id), None)
     actions = []
     if reassign is not None:
         actions.append(("reassign", lambda t: _reassign(t, reassign, now=now)))
@@ -184,9 +181,12 @@ def _step_actions(ticket: Ticket, steps: list[EscalationStep], *, now: datetime)
     return problems
 
 
-def _reassign(ticket: Ticket, engineer, *, now: datetime) -> Ticket | None:
-    if ticket.assigned_engineer_id == engineer.pk:
+def _reassign(ticket: Ticket, engineer_id: int, *, now: datetime) -> Ticket | None:
+    if ticket.assigned_engineer_id == engineer_id:
         return None
+    # Read here, not through the step: the ladder's steps are kept between sweeps (``_configuration``), the
+    # engineer's row is not under the configuration stamp.
+    engineer = User.objects.get(pk=engineer_id)
     return ticket_transition(ticket=ticket, action="assign", actor=None, engineer=engineer, now=now)
 
 
@@ -324,10 +324,11 @@ def _plan(ticket: Case, timers: list[SweptTimer], *, now: datetime, ladder: Ladd
 # The due cases of one batch, their rows locked, in one statement: the timers whose next action has come
 # (the partial index on next_action_at), in the order they came due, each case locked with SKIP LOCKED in
 # a lateral subquery of its own, so a case someone holds comes back with ``locked`` NULL and is left for the
-# next sweep (the lock is on the bare row: nothing joined to it can drop or stale it).
-DUE_SQL = """
+# next sweep (the lock is on the bare row: nothing joined to it can drop or stale it). Each row carries the
+# SLA configuration stamp, read before the policies it stands for (``_configuration``).
+DUE_SQL = f"""
 SELECT due.ticket_id, k.locked, k.number, k.description, k.assigned_engineer_id, k.serving_outlet_id,
-       k.selling_dealer_id, k.sla_policy_id, k.reported_at
+       k.selling_dealer_id, k.sla_policy_id, k.reported_at, ({STAMP_SQL})::text AS config_stamp
   FROM (SELECT ticket_id, min(next_action_at) AS first_due
           FROM (SELECT ticket_id, next_action_at
                   FROM tickets_timer
@@ -349,28 +350,82 @@ SELECT due.ticket_id, k.locked, k.number, k.description, k.assigned_engineer_id,
 TIMERS_LOCK_SQL = """
 SELECT id, ticket_id, metric_id, target_minutes, started_at, due_at, state, breached_at, next_action_at, sla_error
   FROM tickets_timer
- WHERE ticket_id = ANY(%s)
+ WHERE ticket_id = ANY(%s::bigint[])
  ORDER BY ticket_id, id
    FOR UPDATE
 """
 PAUSES_SQL = """
-SELECT ticket_id, status, started_at, ended_at FROM tickets_ticketpause WHERE ticket_id = ANY(%s) ORDER BY started_at
+SELECT ticket_id, status, started_at, ended_at
+  FROM tickets_ticketpause
+ WHERE ticket_id = ANY(%s::bigint[])
+ ORDER BY started_at
 """
-ESCALATIONS_SQL = """
-INSERT INTO tickets_escalation (timer_id, step_id, due_at, fired_at)
-SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::timestamptz[], %s::timestamptz[])
-ON CONFLICT (timer_id, step_id) DO NOTHING
-RETURNING id, timer_id, step_id
-"""
-# ``t.id = ANY`` as well as the join: the planner then reads the batch's timers by their key, where the join
-# alone was planned as a hash of every timer (a sequential scan growing with the open cases).
-TIMERS_SQL = """
-UPDATE tickets_timer t
-   SET state = v.state, breached_at = v.breached_at, next_action_at = v.next_action_at,
-       sla_error = '', sla_error_at = NULL
-  FROM unnest(%(ids)s::bigint[], %(states)s::text[], %(breached)s::timestamptz[], %(next)s::timestamptz[])
-       AS v(id, state, breached_at, next_action_at)
- WHERE t.id = v.id AND t.id = ANY(%(ids)s::bigint[])
+
+
+@functools.cache
+def _batch_sql(languages: int, shown: int, current: int) -> str:
+    """The one statement that writes a batch, as data-modifying CTEs: the escalations (INSERT … ON CONFLICT
+    DO NOTHING RETURNING: the unique (timer, step) constraint keeps each step to one firing whatever other
+    sweeps do), the notifications and case events of the escalations it returned and of no other (a step
+    another sweep fired meanwhile is told by that sweep, never twice), and the timers' new state. Every
+    column travels as one array literal (``aftersales.db``); the fired steps' texts as one text per
+    language, ``Notification.texts`` and the event's data built from them by the server. Returns how many
+    escalations were written and the notifications' ids and recipients, in the order they were written.
+
+    ``languages``: how many of the ``shown`` languages go into ``texts`` (the first ones); ``current``: the
+    one the notification's own title and text are in."""
+    texts = ", ".join(f"%(titles_{i})s::text[], %(bodies_{i})s::text[]" for i in range(shown))
+    columns = ", ".join(f"title_{i}, body_{i}" for i in range(shown))
+    per_language = ", ".join(
+        f"%(language_{i})s::text, jsonb_build_object('title', f.title_{i}, 'body', f.body_{i})"
+        for i in range(languages)
+    )
+    return f"""
+WITH fire AS (
+    SELECT *
+      FROM unnest(%(timers)s::bigint[], %(steps)s::bigint[], %(dues)s::text[], %(tickets)s::bigint[],
+                  %(metrics)s::text[], %(orders)s::int[], %(shares)s::text[], {texts}) WITH ORDINALITY
+           AS f(timer_id, step_id, due, ticket_id, metric, step, share, {columns}, position)
+), escalation AS (
+    INSERT INTO tickets_escalation (timer_id, step_id, due_at, fired_at)
+    SELECT timer_id, step_id, due::timestamptz, %(now)s FROM fire ORDER BY position
+        ON CONFLICT (timer_id, step_id) DO NOTHING
+    RETURNING id, timer_id, step_id
+), fired AS (
+    SELECT f.*, e.id AS escalation_id FROM fire f JOIN escalation e USING (timer_id, step_id)
+), told AS (
+    SELECT * FROM unnest(%(told)s::bigint[], %(users)s::bigint[]) WITH ORDINALITY AS r(fire, recipient_id, position)
+), notification AS (
+    INSERT INTO tickets_notification
+           (recipient_id, kind, title, body, texts, ticket_id, escalation_id, object_id, created_at)
+    SELECT r.recipient_id, 'escalation', f.title_{current}, f.body_{current}, jsonb_build_object({per_language}),
+           f.ticket_id, f.escalation_id, NULL, %(now)s
+      FROM told r JOIN fired f ON f.position = r.fire
+     ORDER BY r.position
+    RETURNING id, recipient_id
+), event AS (
+    INSERT INTO tickets_ticketevent (actor_id, kind, from_state, to_state, data, at, ticket_id)
+    SELECT NULL, 'escalation', '', '',
+           jsonb_build_object('metric', f.metric, 'step', f.step, 'at', f.share, 'due', f.due,
+                              'notified', coalesce(n.notified, '[]'::jsonb)),
+           %(now)s, f.ticket_id
+      FROM fired f
+      LEFT JOIN (SELECT fire, jsonb_agg(recipient_id ORDER BY position) AS notified FROM told GROUP BY fire) n
+        ON n.fire = f.position
+     ORDER BY f.position
+), timer AS (
+    -- ``t.id = ANY`` as well as the join: the planner then reads the batch's timers by their key, where the
+    -- join alone was planned as a hash of every timer (a sequential scan growing with the open cases).
+    UPDATE tickets_timer t
+       SET state = v.state, breached_at = v.breached_at, next_action_at = v.next_action_at,
+           sla_error = '', sla_error_at = NULL
+      FROM unnest(%(ids)s::bigint[], %(states)s::text[], %(breached)s::timestamptz[], %(next)s::timestamptz[])
+           AS v(id, state, breached_at, next_action_at)
+     WHERE t.id = v.id AND t.id = ANY(%(ids)s::bigint[])
+)
+SELECT (SELECT count(*) FROM escalation),
+       (SELECT array_agg(id ORDER BY id) FROM notification),
+       (SELECT array_agg(recipient_id ORDER BY id) FROM notification)
 """
 
 
@@ -383,9 +438,14 @@ class Messages:
     def __init__(self):
         self.languages = list(User.Language.values)
         self.current = translation.get_language()
+        # The languages a step is rendered in: the product's, and the current one when it is none of them
+        # (the notification's own title and text are in the current language).
+        self.shown = self.languages + ([] if self.current in self.languages else [self.current])
+        self.current_index = self.shown.index(self.current)
         self.zone = timezone.get_current_timezone()  # deadlines shown as timezone.localtime shows them
         self._wording: dict[str | None, tuple[str, str]] = {}
         self._metrics: dict[tuple[str | None, int], str] = {}
+        self._by_metric: dict[int, list[tuple[str, str, str]]] = {}
 
     def _words(self, language: str | None) -> tuple[str, str]:
         if language not in self._wording:
@@ -403,36 +463,47 @@ class Messages:
                 self._metrics[key] = str(metric.label)
         return self._metrics[key]
 
-    def render(self, timer: Timer | SweptTimer, share: str) -> tuple[str, str, dict]:
+    def texts(self, timer: Timer | SweptTimer, share: str) -> list[tuple[str, str]]:
+        """(title, text) of the step in each language of ``shown``, in that order, titles cut to the column."""
         ticket = timer.ticket
         if timer.due_at:
             local = timer.due_at.astimezone(self.zone)
             due = f"{local.year:04d}-{local.month:02d}-{local.day:02d} {local.hour:02d}:{local.minute:02d}"
         else:
             due = "—"
-        description = ticket.description[:200]
-
-        def texts_in(language):
-            title, body = self._words(language)
-            return (
-                title % {"number": ticket.number, "metric": self._metric(language, timer.metric), "share": share},
+        number, description = ticket.number, ticket.description[:200]
+        return [
+            (
+                (title % {"number": number, "metric": metric, "share": share})[:200],
                 body % {"due": due, "description": description},
             )
+            for title, body, metric in self._forms(timer.metric)
+        ]
 
-        texts = {}
-        for code in self.languages:
-            title, body = texts_in(code)
-            texts[code] = {"title": title[:200], "body": body}
-        title, body = texts_in(self.current) if self.current not in texts else texts[self.current].values()
-        return title[:200], body, texts
+    def _forms(self, metric: SLAMetric) -> list[tuple[str, str, str]]:
+        """(title, text, metric name) in each language of ``shown``: looked up once per metric, since a sweep
+        renders a thousand steps a batch."""
+        forms = self._by_metric.get(metric.id)
+        if forms is None:
+            forms = self._by_metric[metric.id] = [
+                (*self._words(language), self._metric(language, metric)) for language in self.shown
+            ]
+        return forms
+
+    def render(self, timer: Timer | SweptTimer, share: str) -> tuple[str, str, dict]:
+        """The title and text in the current language and ``Notification.texts``."""
+        rendered = self.texts(timer, share)
+        texts = {
+            code: {"title": title, "body": body} for code, (title, body) in zip(self.languages, rendered, strict=False)
+        }
+        title, body = rendered[self.current_index]
+        return title, body, texts
 
 
 class Batch:
-    """The planned cases of one batch, written in a fixed number of statements: one INSERT … ON CONFLICT DO
-    NOTHING RETURNING for the escalations (the unique (timer, step) constraint keeps each step to one firing
-    whatever other sweeps do: a step another sweep fired meanwhile is simply not returned, so nobody is
-    told twice), one INSERT for the notifications, one for the case events, one UPDATE of the timers and,
-    when a timer went past its deadline, one refresh of those cases' next deadlines."""
+    """The planned cases of one batch, written in one statement however many steps fire (``_batch_sql``):
+    the escalations, their notifications and case events, and the timers; then, when a timer went past its
+    deadline, one refresh of those cases' next deadlines."""
 
     def __init__(self, *, now: datetime):
         self.now = now
@@ -445,52 +516,56 @@ class Batch:
     def write(self, *, recipients: Recipients, messages: Messages, result: SweepResult) -> None:
         if not self.plans:
             return
-        now = self.now
         fires = [fire for _ticket, plan in self.plans for fire in plan.fires]
-        inserted: dict[tuple[int, int], int] = {}
+        swept = [timer for _ticket, plan in self.plans for timer in plan.timers]
+        recipients.load_outlets(
+            timer.ticket.serving_outlet_id
+            for timer, step, _due in fires
+            if step.recipient == EscalationStep.Recipient.OUTLET
+        )
+        # Every fired step's texts and recipients, worked out before the statement: it writes the
+        # notifications and events of the escalations it inserts only (a step another sweep fired meanwhile
+        # is dropped there, its texts unused).
+        shown = len(messages.shown)
+        titles: list[list[str]] = [[] for _language in range(shown)]
+        bodies: list[list[str]] = [[] for _language in range(shown)]
+        dues, metrics, orders, shares, told, users = [], [], [], [], [], []
+        for position, (timer, step, due) in enumerate(fires, start=1):  # WITH ORDINALITY counts from 1
+            share = _share(step)
+            for language, (title, body) in enumerate(messages.texts(timer, share)):
+                titles[language].append(title)
+                bodies[language].append(body)
+            dues.append(due.isoformat())
+            metrics.append(timer.metric.code)
+            orders.append(step.order)
+            shares.append(share)
+            recipients_of_step = dict.fromkeys(recipients.for_step(step, timer.ticket))
+            told += [position] * len(recipients_of_step)
+            users += recipients_of_step
+        params = {
+            "now": self.now,
+            "timers": int_array(timer.pk for timer, _step, _due in fires),
+            "steps": int_array(step.id for _timer, step, _due in fires),
+            "tickets": int_array(timer.ticket_id for timer, _step, _due in fires),
+            "dues": text_array(dues),
+            "metrics": text_array(metrics),
+            "orders": int_array(orders),
+            "shares": text_array(shares),
+            "told": int_array(told),
+            "users": int_array(users),
+            "ids": int_array(timer.pk for timer in swept),
+            "states": text_array(timer.state for timer in swept),
+            "breached": text_array(_iso(timer.breached_at) for timer in swept),
+            "next": text_array(_iso(timer.next_action_at) for timer in swept),
+        }
+        for language in range(shown):
+            params[f"titles_{language}"] = text_array(titles[language])
+            params[f"bodies_{language}"] = text_array(bodies[language])
+        for language, code in enumerate(messages.languages):
+            params[f"language_{language}"] = code
         with connection.cursor() as cursor:
-            if fires:
-                cursor.execute(
-                    ESCALATIONS_SQL,
-                    [
-                        [timer.pk for timer, _step, _due in fires],
-                        [step.id for _timer, step, _due in fires],
-                        [due for _timer, _step, due in fires],
-                        [now] * len(fires),
-                    ],
-                )
-                inserted = {(timer_id, step_id): pk for pk, timer_id, step_id in cursor.fetchall()}
-            recipients.load_outlets(
-                timer.ticket.serving_outlet_id
-                for timer, step, _due in fires
-                if step.recipient == EscalationStep.Recipient.OUTLET
-            )
-            told, events = [], []
-            for timer, step, due in fires:
-                escalation_id = inserted.get((timer.pk, step.id))
-                if escalation_id is None:
-                    continue  # fired by another sweep meanwhile: once is enough
-                ticket = timer.ticket
-                share = _share(step)
-                title, body, texts = messages.render(timer, share)
-                users = list(dict.fromkeys(recipients.for_step(step, ticket)))
-                told.append(NewNotification(title, body, texts, users, ticket.pk, escalation_id))
-                data = {"metric": timer.metric.code, "step": step.order, "at": share, "due": due.isoformat()}
-                events.append((ticket.pk, {**data, "notified": users}))
-            notified: dict[int, list[int]] = defaultdict(list)
-            for pk, user_id in notifications_create_many(told, kind="escalation", created_at=now):
-                notified[user_id].append(pk)
-            events_create_many(events, actor_id=None, kind="escalation", at=now)
-            swept = [timer for _ticket, plan in self.plans for timer in plan.timers]
-            cursor.execute(
-                TIMERS_SQL,
-                {
-                    "ids": [timer.pk for timer in swept],
-                    "states": [timer.state for timer in swept],
-                    "breached": [timer.breached_at for timer in swept],
-                    "next": [timer.next_action_at for timer in swept],
-                },
-            )
+            cursor.execute(_batch_sql(len(messages.languages), shown, messages.current_index), params)
+            inserted, notification_ids, recipient_ids = cursor.fetchone()
         for timer in swept:
             timer.sla_error = ""
         # The next deadline reads the timers' states and deadlines; the sweep changes a state only when a
@@ -499,10 +574,14 @@ class Batch:
         if changed:
             refresh_next_due_at(changed)
         # Counted only once every statement went through (a failed batch is written again case by case).
-        result.fired += len(inserted)
+        result.fired += inserted
         result.timers += len(swept)
-        for user_id, ids in notified.items():
-            result.notified[user_id].extend(ids)
+        for pk, user_id in zip(notification_ids or (), recipient_ids or (), strict=True):
+            result.notified[user_id].append(pk)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
 
 
 def _write(
@@ -542,11 +621,13 @@ def _skip(ticket, timers, error: Exception, *, now: datetime, result: SweepResul
 
 
 class _Rows:
-    """Policies (with their calendars) and metrics by id, read once per sweep for the cases it locks."""
+    """What the sweep reads of the SLA configuration for the cases it locks: policies (with their calendars)
+    and metrics by id, and the ladders' steps and calendars (``ladders``), each read once, then kept."""
 
     def __init__(self):
         self.policies: dict[int, SLAPolicy] = {}
         self.metrics: dict[int, SLAMetric] = {}
+        self.ladders = PolicyCache()
 
     def policy(self, pk: int) -> SLAPolicy:
         if pk not in self.policies:
@@ -564,23 +645,50 @@ class _Rows:
         return self.metrics[pk]
 
 
-def _lock_batch(*, now: datetime, limit: int, skip: set[int], rows: _Rows) -> tuple[list[int], dict[int, Case]]:
-    """The batch's due cases (ids, in the order their actions came due) and those of them locked here."""
+# The SLA configuration a sweep reads, kept per process under the configuration stamp (the one case intake
+# keeps its policies under, tickets.services.sla_config): every write to what it is read from — policies,
+# metrics, ladders, calendars, their windows and dates, statutory schedules — by any path gives a new stamp,
+# so the first batch after an edit reads it again and nothing stale is used, while a worker's every sweep
+# does not read the same rows again (a handful of queries and their ORM work per sweep). One stamp's at a
+# time: what is kept is bounded by the configuration, not by the backlog.
+_KEPT: dict[str, _Rows] = {}
+
+
+def _configuration(stamp: str | None) -> _Rows:
+    """The configuration read under ``stamp``, or a new one to read (kept when there is a stamp)."""
+    kept = _KEPT.get(stamp) if stamp is not None else None
+    if kept is None:
+        kept = _Rows()
+        if stamp is not None:
+            _KEPT.clear()
+            _KEPT[stamp] = kept
+    return kept
+
+
+def forget() -> None:
+    """Drop the configuration this process keeps (tests that count a cold sweep's reads)."""
+    _KEPT.clear()
+
+
+def _lock_batch(*, now: datetime, limit: int, skip: set[int]) -> tuple[list[int], dict[int, Case], _Rows]:
+    """The batch's due cases (ids, in the order their actions came due), those of them locked here, and the
+    SLA configuration they are swept with."""
     with connection.cursor() as cursor:
         cursor.execute(DUE_SQL, {"states": list(SWEPT_STATES), "now": now, "skip": sorted(skip), "limit": limit})
         found = cursor.fetchall()
+    rows = _configuration(found[0][9] if found else None)
     rows.load_policies({row[7] for row in found if row[1]})
     cases = {}
-    for pk, locked, number, description, engineer, outlet, seller, policy, reported_at in found:
+    for pk, locked, number, description, engineer, outlet, seller, policy, reported_at, _stamp in found:
         if locked:
             cases[pk] = Case(pk, number, description, engineer, outlet, seller, rows.policy(policy), reported_at)
-    return [row[0] for row in found], cases
+    return [row[0] for row in found], cases, rows
 
 
 def _lock_timers(cases: dict[int, Case], rows: _Rows) -> dict[int, list[SweptTimer]]:
     timers: dict[int, list[SweptTimer]] = defaultdict(list)
     with connection.cursor() as cursor:
-        cursor.execute(TIMERS_LOCK_SQL, [list(cases)])
+        cursor.execute(TIMERS_LOCK_SQL, [int_array(cases)])
         for pk, ticket_id, metric_id, minutes, started, due, state, breached, action, error in cursor.fetchall():
             timers[ticket_id].append(
                 SweptTimer(pk, ticket_id, rows.metric(metric_id), minutes, started, due, state, breached, action, error)
@@ -591,7 +699,7 @@ def _lock_timers(cases: dict[int, Case], rows: _Rows) -> dict[int, list[SweptTim
 def _ledgers(cases: dict[int, Case]) -> dict[int, list[Pause]]:
     ledgers: dict[int, list[Pause]] = defaultdict(list)
     with connection.cursor() as cursor:
-        cursor.execute(PAUSES_SQL, [list(cases)])
+        cursor.execute(PAUSES_SQL, [int_array(cases)])
         for ticket_id, status, started, ended in cursor.fetchall():
             ledgers[ticket_id].append(Pause(status, started, ended))
     return ledgers
@@ -631,21 +739,21 @@ def sla_sweep(*, now: datetime, batch_size: int = BATCH_SIZE) -> SweepResult:
     out again or whose steps act on it (reassign, severity, substitute unit) runs on its own in a savepoint,
     through the services. A case that fails is logged, marked on its timers for admins (``sla_error``) and
     retried after ``RETRY_AFTER``, never left at the head of the queue, and the others go on. What a sweep
-    keeps between batches does not grow with the backlog (policies, ladders, role members)."""
+    keeps between batches does not grow with the backlog (role members; and per process, under the SLA
+    configuration stamp, policies, metrics, ladders and calendars: ``_configuration``)."""
     result = SweepResult()
     recipients = Recipients()
     messages = Messages()
-    cache = PolicyCache()
-    rows = _Rows()
     skip: set[int] = set()
     while True:
         with _collector_paused(), transaction.atomic():
-            candidates, cases = _lock_batch(now=now, limit=batch_size, skip=skip, rows=rows)
+            candidates, cases, rows = _lock_batch(now=now, limit=batch_size, skip=skip)
             if not candidates:
                 break
             skip.update(pk for pk in candidates if pk not in cases)
             if not cases:
                 continue
+            cache = rows.ladders
             cache.calendars.forget_days()
             timers = _lock_timers(cases, rows)
             ledgers = _ledgers(cases)

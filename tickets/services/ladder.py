@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 
 from aftersales.dates import business_zone
+from aftersales.db import int_array
 from tickets import business_time, sla
 from tickets.models import BusinessCalendar, Escalation, EscalationStep, SLAPolicy, Ticket, TicketPause, Timer
 from tickets.services.clock import Clock, clock_for
@@ -55,12 +56,13 @@ class SweepCalendars:
     def get(self, calendar: BusinessCalendar, around: date) -> business_time.Calendar:
         # Ids rather than ``pk`` here and in the ladder's walk: a sweep asks thousands of times per batch.
         key = (calendar.id, around)
-        if key not in self._calendars:
+        found = self._calendars.get(key)  # held here: another sweep of the process may forget the days
+        if found is None:
             if calendar.id not in self._rows:
                 self._rows[calendar.id] = (list(calendar.windows.all()), list(calendar.dates.all()))
             windows, dates = self._rows[calendar.id]
-            self._calendars[key] = sla.engine_calendar(calendar, around=around, windows=windows, dates=dates)
-        return self._calendars[key]
+            found = self._calendars[key] = sla.engine_calendar(calendar, around=around, windows=windows, dates=dates)
+        return found
 
     def forget_days(self) -> None:
         self._calendars.clear()
@@ -175,7 +177,7 @@ def fired_steps(timers: list[Timer] | list[int]) -> dict[int, set[int]]:
     if not ids:
         return fired
     with connection.cursor() as cursor:
-        cursor.execute(FIRED_SQL, [ids])
+        cursor.execute(FIRED_SQL, [int_array(ids)])
         for timer_id, step_id in cursor.fetchall():
             fired[timer_id].add(step_id)
     return fired

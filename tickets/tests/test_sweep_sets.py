@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
+from aftersales.db import int_array, text_array
 from aftersales.models import User
 from aftersales.roles import Role
 from dealers.models import Dealer, DealerMember
@@ -25,6 +26,7 @@ from tickets.models import (
     TicketPause,
     Timer,
 )
+from tickets.services import escalation
 from tickets.services.clock import Clock, clock_for
 from tickets.services.escalation import sla_sweep
 from tickets.services.events import events_create_many
@@ -56,7 +58,9 @@ def open_cases(count, *, desk, engineer, policy, reported_at=T0, **fields):
 
 
 def per_batch(now, batch_size) -> tuple[object, list[list[str]]]:
-    """The sweep's statements cut at each batch's opening statement (the first part: the one-time reads)."""
+    """The sweep's statements cut at each batch's opening statement (the first part: the one-time reads), as
+    a worker's first sweep makes them (the configuration read too)."""
+    escalation.forget()
     with CaptureQueriesContext(connection) as captured:
         result = sla_sweep(now=now, batch_size=batch_size)
     batches: list[list[str]] = [[]]
@@ -88,13 +92,15 @@ def test_statements_per_batch_do_not_grow_with_the_steps_in_it(desk_user, make_u
     # The first batch also reads what the sweep keeps (policies, metrics, ladders, calendars, role members).
     assert len(many[0]) - counts[0] <= 6
     batch = many[1]
-    assert sum(sql.startswith("INSERT INTO tickets_escalation") for sql in batch) == 1
-    assert sum(sql.startswith("INSERT INTO tickets_notification") for sql in batch) == 1
-    assert sum(sql.startswith("INSERT INTO tickets_ticketevent") for sql in batch) == 1
-    assert sum(sql.startswith("UPDATE tickets_timer") for sql in batch) == 1
+    # The escalations, their notifications and events and the timers: one statement.
+    (write,) = [sql for sql in batch if sql.startswith("WITH fire AS")]
+    for table in ("tickets_escalation", "tickets_notification", "tickets_ticketevent"):
+        assert write.count(f"INSERT INTO {table}") == 1, table
+    assert write.count("UPDATE tickets_timer") == 1
+    assert not [sql for sql in batch if sql.startswith(("INSERT INTO tickets_", "UPDATE tickets_timer"))]
     assert "FOR NO KEY UPDATE SKIP LOCKED" in batch[0]
     assert sum("FOR UPDATE" in sql and "FROM tickets_timer" in sql for sql in batch) == 1
-    assert counts[0] <= 14, batch
+    assert counts[0] <= 11, batch
 
 
 @pytest.mark.django_db
@@ -324,3 +330,75 @@ def test_no_garbage_collection_runs_inside_a_batch_and_collection_resumes_after(
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+@pytest.mark.django_db
+def test_array_literals_carry_any_text_and_null_through_unchanged():
+    texts = ["plain", 'say "hi"', "back\\slash", "{braces}, commas", "NULL", "", "  spaced  ", "多语言", None]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT %s::text[], %s::bigint[], %s::timestamptz[]",
+            [text_array(texts), int_array([1, None, 2**40]), text_array([T0.isoformat(), None])],
+        )
+        assert cursor.fetchone() == (texts, [1, None, 2**40], [T0, None])
+
+
+@pytest.mark.django_db
+def test_batch_writes_texts_and_event_data_exactly(desk_user, make_user):
+    """Texts with quotes, backslashes and braces go through the batch's array literals unchanged, and the
+    event's data (built by the server) is the same object the case's own path writes."""
+    engineer = make_user(Role.ENGINEER)
+    policy = policy_with_ladder(code="EXACT", calendar=CalendarFactory(), minutes=60, now=T0)
+    description = 'Pump "A" \\ leaks {1,2}, NULL'
+    (ticket,) = open_cases(1, desk=desk_user, engineer=engineer, policy=policy, description=description)
+    result = sla_sweep(now=T0 + timedelta(hours=2))
+    assert result.fired == 1 and result.failed == []
+    (row,) = Notification.objects.filter(ticket=ticket)
+    assert row.texts["en"] == {
+        "title": f"{ticket.number}: Phone response at 100% of its target",
+        "body": f"Deadline 2026-03-02 10:00. {description}",
+    }
+    assert row.body == row.texts["zh-hans"]["body"] and row.body.endswith(description)
+    assert row.kind == "escalation" and row.object_id is None and row.created_at == T0 + timedelta(hours=2)
+    (escalation,) = Escalation.objects.filter(timer__ticket=ticket)
+    assert row.escalation == escalation and escalation.due_at == T0 + timedelta(hours=1)
+    (event,) = TicketEvent.objects.filter(ticket=ticket, kind="escalation")
+    assert event.data == {
+        "metric": "first_response",
+        "step": 1,
+        "at": "100%",
+        "due": "2026-03-02T02:00:00+00:00",
+        "notified": [engineer.pk],
+    }
+    assert (event.actor_id, event.from_state, event.to_state, event.at) == (None, "", "", T0 + timedelta(hours=2))
+
+
+CONFIGURATION = ("tickets_slapolicy", "tickets_slametric", "tickets_escalationstep", "tickets_calendar")
+
+
+def configuration_reads(statements: list[str]) -> list[str]:
+    return [sql for sql in statements if sql.startswith("SELECT") and any(f'FROM "{t}' in sql for t in CONFIGURATION)]
+
+
+@pytest.mark.django_db
+def test_the_configuration_is_kept_between_sweeps_while_its_stamp_holds(desk_user, make_user):
+    """A worker's next sweep does not read the policies, metrics, ladder steps and calendars again; an edit
+    of any of them (a new stamp) is read by the next sweep and swept with."""
+    engineer = make_user(Role.ENGINEER)
+    policy = policy_with_ladder(code="KEPT", calendar=CalendarFactory(), minutes=60, now=T0)
+    open_cases(2, desk=desk_user, engineer=engineer, policy=policy)
+    _result, first = per_batch(T0 + timedelta(hours=2), batch_size=100)
+    assert len(configuration_reads(first[0])) >= 4  # policy, metrics, steps, the calendar's windows and dates
+    open_cases(2, desk=desk_user, engineer=engineer, policy=policy, reported_at=T0 + timedelta(days=1))
+    with CaptureQueriesContext(connection) as captured:
+        result = sla_sweep(now=T0 + timedelta(days=1, hours=2), batch_size=100)
+    assert result.fired == 2
+    assert configuration_reads([q["sql"] for q in captured.captured_queries]) == []
+    # An admin adds a step at half the target: the next sweep reads the ladder again and fires it.
+    EscalationStep.objects.create(policy=policy, order=2, share_percent=50, recipient="assignee")
+    (late,) = open_cases(1, desk=desk_user, engineer=engineer, policy=policy, reported_at=T0 + timedelta(days=2))
+    with CaptureQueriesContext(connection) as captured:
+        result = sla_sweep(now=T0 + timedelta(days=2, minutes=40), batch_size=100)
+    assert configuration_reads([q["sql"] for q in captured.captured_queries])
+    assert result.fired == 1
+    assert list(Escalation.objects.filter(timer__ticket=late).values_list("step__order", flat=True)) == [2]
