@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import connection
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -98,55 +94,3 @@ def in_every_language(render) -> dict:
             title, body = render()
             texts[code] = {"title": str(title)[:200], "body": str(body)}
     return texts
-
-
-@dataclass(slots=True)
-class NewNotification:
-    """One message for ``notifications_create_many``: its title and text (the sender's language), the same
-    in every language (``Notification.texts``), what it is about, and everyone it goes to."""
-
-    title: str
-    body: str
-    texts: dict
-    recipients: list[int]
-    ticket_id: int | None = None
-    escalation_id: int | None = None
-    object_id: int | None = None
-
-
-# One row per recipient of each message: a message's texts travel once, its recipients as (message, user).
-NOTIFICATIONS_SQL = f"""
-INSERT INTO {Notification._meta.db_table}
-       (recipient_id, kind, title, body, texts, ticket_id, escalation_id, object_id, created_at)
-SELECT r.recipient_id, %(kind)s, m.title, m.body, m.texts::jsonb, m.ticket_id, m.escalation_id, m.object_id,
-       %(created_at)s
-  FROM unnest(%(messages)s::bigint[], %(users)s::bigint[]) WITH ORDINALITY AS r(message, recipient_id, position)
-  JOIN unnest(%(titles)s::text[], %(bodies)s::text[], %(texts)s::text[], %(tickets)s::bigint[],
-              %(escalations)s::bigint[], %(objects)s::bigint[])
-       WITH ORDINALITY AS m(title, body, texts, ticket_id, escalation_id, object_id, message) USING (message)
- ORDER BY r.position
-RETURNING id, recipient_id
-"""
-
-
-def notifications_create_many(
-    messages: Iterable[NewNotification], *, kind: str, created_at: datetime
-) -> list[tuple[int, int]]:
-    """In-app notifications for many messages and recipients in one INSERT, however many (a sweep's batch).
-    Returns (notification id, recipient id) in the order of the messages and their recipients."""
-    columns = {"titles": [], "bodies": [], "texts": [], "tickets": [], "escalations": [], "objects": []}
-    told = {"messages": [], "users": []}
-    for message in messages:
-        columns["titles"].append(message.title[:200])
-        columns["bodies"].append(message.body)
-        columns["texts"].append(json.dumps(message.texts))
-        columns["tickets"].append(message.ticket_id)
-        columns["escalations"].append(message.escalation_id)
-        columns["objects"].append(message.object_id)
-        told["messages"] += [len(columns["titles"])] * len(message.recipients)  # WITH ORDINALITY counts from 1
-        told["users"] += message.recipients
-    if not told["users"]:
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(NOTIFICATIONS_SQL, {"kind": kind, "created_at": created_at, **columns, **told})
-        return cursor.fetchall()

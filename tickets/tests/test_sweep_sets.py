@@ -29,9 +29,7 @@ from tickets.models import (
 from tickets.services import escalation
 from tickets.services.clock import Clock, clock_for
 from tickets.services.escalation import sla_sweep
-from tickets.services.events import events_create_many
 from tickets.services.ladder import Ladder, PolicyCache, step_due
-from tickets.services.notifications import NewNotification, notifications_create_many
 from tickets.services.tickets import ticket_transition
 from tickets.tests.factories import CalendarFactory, CaseFactory, policy_with_ladder
 
@@ -245,36 +243,6 @@ def test_seven_by_twenty_four_shortcut_is_the_business_time_walk():
                 step.delay_minutes = minutes
                 timer = Timer(pk=1, metric=metric, target_minutes=10, started_at=start)
                 assert step_due(step, timer, clock) == business_time.due_at(calendar, start, minutes), (zone, minutes)
-
-
-@pytest.mark.django_db
-def test_bulk_notifications_and_events_in_one_statement_each(desk_user, make_user, django_assert_num_queries):
-    first, second = make_user(Role.ENGINEER), make_user(Role.ENGINEER)
-    ticket = CaseFactory(actor=desk_user, reported_at=T0)
-    texts = {code: {"title": f"t-{code}", "body": f"b-{code}"} for code in User.Language.values}
-    messages = [
-        NewNotification("一", "正文一", texts, [first.pk, second.pk], ticket_id=ticket.pk),
-        NewNotification("二", "正文二", texts, [], ticket_id=ticket.pk),
-        NewNotification("三", "正文三", texts, [second.pk], object_id=42),
-    ]
-    with django_assert_num_queries(1):
-        rows = notifications_create_many(messages, kind="visit", created_at=T0)
-    assert [recipient for _pk, recipient in rows] == [first.pk, second.pk, second.pk]
-    stored = list(Notification.objects.filter(pk__in=[pk for pk, _recipient in rows]).order_by("id"))
-    assert [(n.title, n.recipient_id, n.ticket_id, n.object_id) for n in stored] == [
-        ("一", first.pk, ticket.pk, None),
-        ("一", second.pk, ticket.pk, None),
-        ("三", second.pk, None, 42),
-    ]
-    assert all(n.texts == texts and n.kind == "visit" and n.created_at == T0 for n in stored)
-    with django_assert_num_queries(0):
-        assert notifications_create_many([], kind="visit", created_at=T0) == []
-        assert events_create_many([], actor_id=None, kind="escalation", at=T0) == 0
-    with django_assert_num_queries(1):
-        events_create_many([(ticket.pk, {"n": 1}), (ticket.pk, {"n": 2})], actor_id=desk_user.pk, kind="note", at=T0)
-    written = list(TicketEvent.objects.filter(ticket=ticket, kind="note").order_by("id"))
-    assert [event.data for event in written] == [{"n": 1}, {"n": 2}]
-    assert all(event.actor_id == desk_user.pk and event.at == T0 for event in written)
 
 
 @pytest.mark.django_db
