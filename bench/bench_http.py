@@ -2,9 +2,11 @@
 worker on the benchmark database, under a load generator on 127.0.0.1 (threads, one connection per request,
 as gunicorn's sync workers close them) at 10 and 50 concurrent clients (``BENCH_CLIENTS``).
 
-Each figure stands beside its floor measured in the same run at the same concurrency: for the API, a DRF
-view answering a constant behind the same token authentication (``/bench/constant/``, routed only with
-``AFTERSALES_BENCH_URLS``); for the case queue page, the same page with no rows (``/bench/queue-empty/``).
+Each figure stands beside its floor measured in the same run at the same concurrency, in alternating rounds
+with it (``BENCH_HTTP_ROUNDS``, 10: floor, figure, floor, …, so that a drift of the machine's speed moves both):
+for the API, a DRF view answering a constant behind the same token authentication (``/bench/constant/``,
+routed only with ``AFTERSALES_BENCH_URLS``); for the case queue page, the same page with no rows
+(``/bench/queue-empty/``). The floors are also printed on their own, measured once at the start.
 Prints p50 / p99, throughput and errors per figure and the peak resident memory of the web workers and the
 Celery worker. Uses the data ``manage.py generate_data`` wrote into ``BENCH_DATABASE`` (generates it first
 when missing, sized by ``BENCH_UNITS`` / ``BENCH_TICKETS`` / ``BENCH_DEALERS`` / ``BENCH_CLAIMS``).
@@ -35,6 +37,8 @@ CLIENTS = [int(n) for n in os.environ.get("BENCH_CLIENTS", "10,50").split(",")]
 REQUESTS = int(os.environ.get("BENCH_HTTP_REQUESTS", "300"))  # per figure and concurrency
 WORKERS = os.environ.get("BENCH_WEB_WORKERS", "3")
 TARGETS = {"list": (4, 6), "queue": (4, 6), "create": (4, None)}
+ROUNDS = int(os.environ.get("BENCH_HTTP_ROUNDS", "10"))  # alternating rounds of a figure and its floor
+EARLIER = "2020-06-01T10:00:00+08:00"  # the report time of the cases the benchmark opens
 
 
 def free_port() -> int:
@@ -135,7 +139,38 @@ def load(port: int, clients: int, make, total: int, ok=(200, 201)) -> dict:
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - started
-    return {**summary(durations), "rps": len(durations) / wall, "errors": errors[0], "requests": len(durations)}
+    return {
+        **summary(durations),
+        "rps": len(durations) / wall,
+        "errors": errors[0],
+        "requests": len(durations),
+        "durations": durations,
+        "wall": wall,
+    }
+
+
+def interleaved(port: int, clients: int, make, floor_make, total: int) -> tuple[dict, dict]:
+    """The figure and its floor in ``ROUNDS`` alternating rounds of ``total / ROUNDS`` requests each (floor,
+    figure, floor, figure, …): a machine whose speed drifts during the run (a shared host, another process)
+    moves both alike, where a floor measured once before every figure would be compared with figures taken
+    minutes later. Each is summed over its rounds."""
+    size = max(1, total // ROUNDS)
+    runs: dict[str, list[dict]] = {"figure": [], "floor": []}
+    for round_ in range(ROUNDS):
+        offset = round_ * size
+        runs["floor"].append(load(port, clients, lambda i, offset=offset: floor_make(offset + i), size))
+        runs["figure"].append(load(port, clients, lambda i, offset=offset: make(offset + i), size))
+
+    def combined(parts: list[dict]) -> dict:
+        durations = [d for part in parts for d in part["durations"]]
+        return {
+            **summary(durations),
+            "rps": len(durations) / sum(part["wall"] for part in parts),
+            "errors": sum(part["errors"] for part in parts),
+            "requests": len(durations),
+        }
+
+    return combined(runs["figure"]), combined(runs["floor"])
 
 
 def ensure_data() -> None:
@@ -250,6 +285,9 @@ def main() -> None:
             body = {
                 "channel": "phone",
                 "reporter_name": "压测",
+                # Reports taken long before the generated cases: the cases the benchmark opens sort after
+                # them, so that run after run they do not pile up on the lists' first pages it measures.
+                "reported_at": EARLIER,
                 "description": "bench",
                 "severity": rng.choice(["critical", "major", "minor"]),
                 "unit": serials[i % len(serials)],
@@ -267,6 +305,7 @@ def main() -> None:
 
         floor_get = get("/bench/constant/")
         floor_post = lambda i: ("POST", "/bench/constant/", post, b"{}")  # noqa: E731
+        floor_page = get("/bench/queue-empty/", page)
         filters = (
             "/api/v1/tickets/?page_size=50&status=assigned&status=in_progress&severity=major"
             "&province=%E5%8C%97%E4%BA%AC"
@@ -290,7 +329,7 @@ def main() -> None:
             floors = {
                 "get": load(port, clients, floor_get, REQUESTS),
                 "post": load(port, clients, floor_post, REQUESTS),
-                "page": load(port, clients, get("/bench/queue-empty/", page), REQUESTS),
+                "page": load(port, clients, floor_page, REQUESTS),
             }
             for kind, name in (("get", "GET floor"), ("post", "POST floor"), ("page", "queue page floor")):
                 figure = floors[kind]
@@ -311,8 +350,8 @@ def main() -> None:
                 for warm in range(2):
                     method, path, headers, body = make(warm)
                     request(port, method, path, headers, body)
-                figure = load(port, clients, make, REQUESTS)
-                floor = floors[floor_kind]
+                floor_make = {"get": floor_get, "post": floor_post, "page": floor_page}[floor_kind]
+                figure, floor = interleaved(port, clients, make, floor_make, REQUESTS)
                 p50_target, p99_target = TARGETS.get(target, (None, None))
                 ratio_p99 = figure["p99"] / floor["p99"] if floor["p99"] else None
                 record(
@@ -320,6 +359,7 @@ def main() -> None:
                     figure["p50"],
                     floor=floor["p50"],
                     target=p50_target,
+                    note=f"floor measured in {ROUNDS} rounds alternating with the figure's",
                     p99=round(figure["p99"], 2),
                     floor_p99=round(floor["p99"], 2),
                     ratio_p99=None if ratio_p99 is None else round(ratio_p99, 2),
