@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 DealerCondition = Callable[[int], Q]
 
@@ -90,10 +91,9 @@ def viewer(user) -> Viewer:
     return scope
 
 
-@functools.cache
-def _dealer_and_roles_sql() -> str:
-    """The user's dealer and role group names in one statement, written out once: the ORM's query (a join
-    to the membership and the groups, an ARRAY_AGG) cost every request more to build than to run."""
+def _viewer_sql(user_id: str) -> tuple[str, str]:
+    """The user's dealer id and the names of its groups as two scalar subqueries, for the user whose id is
+    the SQL expression ``user_id``."""
     user = get_user_model()._meta
     membership = user.get_field("dealer_membership")
     groups = user.get_field("groups")
@@ -101,15 +101,40 @@ def _dealer_and_roles_sql() -> str:
     quote = connections[DEFAULT_DB_ALIAS].ops.quote_name
     member_of = quote(membership.field.column)
     dealer = quote(membership.related_model._meta.get_field("dealer").column)
-    return f"""
-        SELECT (SELECT m.{dealer} FROM {quote(membership.related_model._meta.db_table)} m
-                 WHERE m.{member_of} = %(user)s),
-               ARRAY(SELECT g.{quote(groups.related_model._meta.get_field("name").column)}
+    dealer_sql = (
+        f"(SELECT m.{dealer} FROM {quote(membership.related_model._meta.db_table)} m WHERE m.{member_of} = {user_id})"
+    )
+    groups_sql = f"""ARRAY(SELECT g.{quote(groups.related_model._meta.get_field("name").column)}
                        FROM {quote(through.db_table)} ug
                        JOIN {quote(groups.related_model._meta.db_table)} g
                          ON g.{quote(groups.related_model._meta.pk.column)} = ug.{quote(groups.m2m_reverse_name())}
-                      WHERE ug.{quote(groups.m2m_column_name())} = %(user)s)
-    """
+                      WHERE ug.{quote(groups.m2m_column_name())} = {user_id})"""
+    return dealer_sql, groups_sql
+
+
+@functools.cache
+def _dealer_and_roles_sql() -> str:
+    """The user's dealer and role group names in one statement, written out once: the ORM's query (a join
+    to the membership and the groups, an ARRAY_AGG) cost every request more to build than to run."""
+    dealer_sql, groups_sql = _viewer_sql("%(user)s")
+    return f"SELECT {dealer_sql}, {groups_sql}"
+
+
+def viewer_columns(user_id: str) -> dict[str, RawSQL]:
+    """The user's dealer id (``viewer_dealer``) and group names (``viewer_groups``) as columns of a query
+    that reads the user, whose id is the SQL expression ``user_id``: an API request's token lookup reads them
+    with the token (``keep_viewer``), so its role check and its scope cost no statement of their own."""
+    dealer_sql, groups_sql = _viewer_sql(user_id)
+    return {"viewer_dealer": RawSQL(dealer_sql, ()), "viewer_groups": RawSQL(groups_sql, ())}
+
+
+def keep_viewer(user, dealer_id: int | None, groups) -> None:
+    """What ``_dealer_and_roles`` would read for ``user``, read with it (``viewer_columns``)."""
+    from aftersales.roles import Role
+
+    names = set(groups)
+    user._roles = [role.value for role in Role if role.value in names]
+    user._dealer_id = dealer_id
 
 
 def _dealer_and_roles(user) -> int | None:
@@ -118,15 +143,13 @@ def _dealer_and_roles(user) -> int | None:
     the roles and the scope are). Always on the primary: who sees what never from a replica that may lag."""
     if hasattr(user, "_dealer_id") and hasattr(user, "_roles"):
         return user._dealer_id
-    from aftersales.roles import Role
-
     with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
         cursor.execute(_dealer_and_roles_sql(), {"user": user.pk})
         dealer_id, groups = cursor.fetchone()
-    if not hasattr(user, "_roles"):
-        names = set(groups)
-        user._roles = [role.value for role in Role if role.value in names]
-    user._dealer_id = dealer_id
+    roles = getattr(user, "_roles", None)
+    keep_viewer(user, dealer_id, groups)
+    if roles is not None:
+        user._roles = roles  # roles set on the object already stay as they are
     return user._dealer_id
 
 

@@ -251,3 +251,33 @@ def test_case_intake_with_prepared_statements_off_sends_plain_sql(api_client, de
         response = api_client.post("/api/v1/tickets/", body, format="json")
     assert response.status_code == 201 and response.json()["unit"] == "SN-A"
     assert not [q["sql"] for q in captured.captured_queries if q["sql"].startswith(("PREPARE", "EXECUTE"))]
+
+
+def test_a_token_request_reads_the_viewers_dealer_and_roles_with_the_token(api_client, world, desk_user):
+    """The token lookup reads the user's dealer and role groups in the same statement (aftersales.api.
+    authentication): scoped as before, with no statement of its own for the roles or the scope."""
+    from rest_framework.authtoken.models import Token
+
+    dealer_token = Token.objects.create(user=world["user"])
+    desk_token = Token.objects.create(user=desk_user)
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {dealer_token.key}")
+    with CaptureQueriesContext(connection) as captured:
+        mine = api_client.get("/api/v1/units/")
+    assert mine.status_code == 200
+    assert [unit["serial"] for unit in mine.json()["results"]] == ["SN-A"]
+    assert not [q["sql"] for q in captured.captured_queries if "dealers_dealermember" in q["sql"].split("FROM")[0]]
+    assert sum('"authtoken_token"' in q["sql"] and "dealers_dealermember" in q["sql"] for q in captured) == 1
+    assert api_client.get("/api/v1/units/SN-B/").status_code == 404
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {desk_token.key}")
+    assert sorted(unit["serial"] for unit in api_client.get("/api/v1/units/").json()["results"]) == ["SN-A", "SN-B"]
+    # A dealer's own case through the token: its outlet serves it, as with a session.
+    body = {"channel": "dealer", "reporter_name": "王", "description": "不制冷", "severity": "major"}
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {dealer_token.key}")
+    created = api_client.post("/api/v1/tickets/", {**body, "unit": "SN-A"}, format="json")
+    assert created.status_code == 201 and created.json()["serving_outlet"] == "DA"
+    world["user"].is_active = False
+    world["user"].save(update_fields=["is_active"])
+    refused = api_client.get("/api/v1/units/")
+    assert refused.status_code == 401
+    api_client.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+    assert api_client.get("/api/v1/units/").status_code == 401
