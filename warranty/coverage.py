@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from dataclasses import fields as dataclass_fields
 from datetime import date, timedelta
 
 from django.contrib.postgres.aggregates import JSONBAgg
@@ -80,30 +81,14 @@ def with_coverage_reads(units: QuerySet[Unit]) -> QuerySet[Unit]:
     )
 
 
-# The repairs in the engine's order, with the columns the engine reads (repair_to_engine; the others are left
-# deferred), each as a JSON value its field reads back exactly (a decimal as its text: a JSON number would
-# come back as a float).
+# The repairs in the engine's order, with the columns the engine reads (those named as engine.Repair's
+# fields, which repair_to_engine copies; the others are left deferred), each as a JSON value its field reads
+# back exactly (a decimal as its text: a JSON number would come back as a float).
 REPAIR_ORDER = ("confirmed_at", "id")
 _REPAIR_FIELDS = [  # in the model's order, as from_db() takes a subset of its fields
     field
     for field in RepairRecord._meta.concrete_fields
-    if field.name
-    in {
-        "id",
-        "unit",
-        "confirmed_at",
-        "completed_at",
-        "usage",
-        "problem_code",
-        "quality_problem",
-        "serious_safety",
-        "assemblies_replaced",
-        "main_parts_replaced",
-        "excluded_hours",
-        "parts_wait_hours",
-        "parts_wait_party",
-        "component",
-    }
+    if field.name in {"id", "unit", *(item.name for item in dataclass_fields(engine.Repair))}
 ]
 _REPAIR_VALUES = [
     Cast(field.attname, TextField()) if isinstance(field, DecimalField) else F(field.attname)
