@@ -31,6 +31,7 @@ from aftersales.db import int_array, text_array
 from aftersales.errors import ApplicationError, ConflictError
 from aftersales.models import User
 from aftersales.outbox import outbox_enqueue, outbox_enqueue_many
+from aftersales.stamps import StampedCache
 from tickets import business_time, calendar_check
 from tickets.models import (
     Escalation,
@@ -651,23 +652,17 @@ class _Rows:
 # so the first batch after an edit reads it again and nothing stale is used, while a worker's every sweep
 # does not read the same rows again (a handful of queries and their ORM work per sweep). One stamp's at a
 # time: what is kept is bounded by the configuration, not by the backlog.
-_KEPT: dict[str, _Rows] = {}
+_configurations = StampedCache("tickets_slaconfigstamp", size=1)
 
 
 def _configuration(stamp: str | None) -> _Rows:
     """The configuration read under ``stamp``, or a new one to read (kept when there is a stamp)."""
-    kept = _KEPT.get(stamp) if stamp is not None else None
-    if kept is None:
-        kept = _Rows()
-        if stamp is not None:
-            _KEPT.clear()
-            _KEPT[stamp] = kept
-    return kept
+    return _configurations.get("sweep", stamp, _Rows)
 
 
 def forget() -> None:
     """Drop the configuration this process keeps (tests that count a cold sweep's reads)."""
-    _KEPT.clear()
+    _configurations.forget()
 
 
 def _lock_batch(*, now: datetime, limit: int, skip: set[int]) -> tuple[list[int], dict[int, Case], _Rows]:

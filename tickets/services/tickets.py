@@ -46,15 +46,16 @@ MEETS = {
 
 
 @functools.cache
-def policy_sql() -> str:
-    """The query of ``policy_for``, written out once: the ORM spent several times the database's time
-    building and planning its joins over three many-to-many tables; one EXISTS per kind of link instead."""
+def policy_statement() -> prepared.Statement:
+    """The query of ``policy_for``, written out once and prepared per connection: the ORM spent several times
+    the database's time building and planning its joins over three many-to-many tables; one EXISTS per kind
+    of link instead."""
     policy = SLAPolicy._meta
     links = ("customers", "contracts", "product_lines")
     through = {name: policy.get_field(name).remote_field.through._meta.db_table for name in links}
     units = ServiceContract._meta.get_field("units").remote_field.through._meta.db_table
     columns = ", ".join(f"p.{connection.ops.quote_name(f.column)}" for f in policy.concrete_fields)
-    return f"""
+    return prepared.Statement(f"""
         SELECT {columns}, ({sla_config.STAMP_SQL}) AS config_stamp
           FROM (
             SELECT p.*,
@@ -73,12 +74,7 @@ def policy_sql() -> str:
          WHERE p.specific OR p.is_default
          ORDER BY p.specific DESC, p.effective_from DESC, p.version DESC
          LIMIT 1
-    """
-
-
-@functools.cache
-def policy_statement() -> prepared.Statement:
-    return prepared.Statement(policy_sql())
+    """)
 
 
 def policy_for(*, customer, unit, on) -> SLAPolicy:
